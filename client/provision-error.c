@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The one table of D-Bus error names, shared by provisiond and libprovision. */
+#include "provision.h"
+
+#define ERROR_PREFIX "org.provisiond.Provisioning1.Error."
+
+static const char *const dbus_error_names[PROV_ERROR_LAST] = {
+        [PROV_ERROR_FAILED] = NULL,
+        [PROV_ERROR_INVALID_ARGS] = "org.freedesktop.DBus.Error.InvalidArgs",
+        [PROV_ERROR_ACCESS_DENIED] = "org.freedesktop.DBus.Error.AccessDenied",
+        [PROV_ERROR_INVALID_FILE] = ERROR_PREFIX "InvalidFile",
+        [PROV_ERROR_REFERENCE_NOT_ALLOWED] = ERROR_PREFIX "ReferenceNotAllowed",
+        [PROV_ERROR_VALIDATION] = ERROR_PREFIX "Validation",
+        [PROV_ERROR_STORAGE] = ERROR_PREFIX "Storage",
+};
+
+G_DEFINE_QUARK(prov-error-quark, prov_error)
+
+const char *prov_error_to_dbus_name(ProvError code) {
+        if ((int)code < 0 || code >= PROV_ERROR_LAST)
+                return NULL;
+        return dbus_error_names[code];
+}
+
+ProvError prov_error_from_dbus_name(const char *name) {
+        if (name == NULL)
+                return PROV_ERROR_FAILED;
+        for (int code = 0; code < PROV_ERROR_LAST; code++)
+                if (dbus_error_names[code] != NULL && g_str_equal(dbus_error_names[code], name))
+                        return code;
+        return PROV_ERROR_FAILED;
+}
