@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "bus-service.h"
+
+#include <errno.h>
+#include <glib.h>
+
+#include "apply.h"
+#include "bus-error.h"
+#include "bus-status.h"
+#include "fd-read.h"
+#include "prov-sd-bus-cleanup.h"
+
+struct BusService {
+        sd_bus *bus;
+        sd_bus_slot *vtable_slot;
+        Engine *engine;
+};
+
+/* Reads an a{sv} of options, refusing every key not in @known (NULL-terminated). */
+static int read_options(sd_bus_message *message, const char *const *known, sd_bus_error *error) {
+        const char *key;
+        int r;
+
+        r = sd_bus_message_enter_container(message, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(message, 'e', "sv")) > 0) {
+                r = sd_bus_message_read(message, "s", &key);
+                if (r < 0)
+                        return r;
+                if (known == NULL || !g_strv_contains(known, key))
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "unknown option '%s'", key);
+                r = sd_bus_message_skip(message, "v");
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(message);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(message);
+}
+
+static int append_changes(sd_bus_message *reply, GPtrArray *changes) {
+        int r = sd_bus_message_open_container(reply, 'a', "(sss)");
+
+        for (guint i = 0; r >= 0 && i < changes->len; i++) {
+                const SectionChange *change = g_ptr_array_index(changes, i);
+                r = sd_bus_message_append(reply, "(sss)", change->section, change->version, change->how);
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
+}
+
+static int method_apply_file(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        Engine *engine = userdata;
+        g_autoptr(sd_bus_message) reply = NULL;
+        g_autoptr(GPtrArray) changes = NULL;
+        g_autoptr(GBytes) document = NULL;
+        g_autoptr(GError) local_error = NULL;
+        gsize size = 0;
+        const char *data;
+        int fd, r;
+
+        r = sd_bus_message_read(message, "h", &fd);
+        if (r < 0)
+                return r;
+        r = read_options(message, NULL, error);
+        if (r < 0)
+                return r;
+
+        document = fd_read_document(fd, engine_get_max_file_size(engine), &local_error);
+        if (document == NULL)
+                return bus_error_set_from_gerror(error, local_error);
+        data = g_bytes_get_data(document, &size);
+        if (!engine_apply_document(engine, data, size, &changes, &local_error))
+                return bus_error_set_from_gerror(error, local_error);
+
+        r = sd_bus_message_new_method_return(message, &reply);
+        if (r >= 0)
+                r = append_changes(reply, changes);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_backup(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        g_auto(GStrv) sections = NULL;
+        g_autoptr(GError) local_error = NULL;
+        g_autofree char *xml = NULL;
+        int r;
+
+        r = sd_bus_message_read_strv(message, &sections);
+        if (r < 0)
+                return r;
+        xml = engine_backup(userdata, (const char *const *)sections, &local_error);
+        if (xml == NULL)
+                return bus_error_set_from_gerror(error, local_error);
+        return sd_bus_reply_method_return(message, "s", xml);
+}
+
+static int method_get_status(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        g_autoptr(sd_bus_message) reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_return(message, &reply);
+        if (r >= 0)
+                r = bus_status_append_all(reply, userdata);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+#define STATUS_PROPERTY(name, signature)                                                                   \
+        SD_BUS_PROPERTY(name, signature, bus_status_get_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE)
+
+static const sd_bus_vtable provisioning_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD_WITH_NAMES("ApplyFile", "ha{sv}", SD_BUS_PARAM(fd) SD_BUS_PARAM(options), "a(sss)",
+                                 SD_BUS_PARAM(sections), method_apply_file, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("Backup", "as", SD_BUS_PARAM(sections), "s", SD_BUS_PARAM(xml), method_backup,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("GetStatus", "", , "a{sv}", SD_BUS_PARAM(status), method_get_status,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL_WITH_NAMES("SectionApplied", "tsss",
+                                 SD_BUS_PARAM(run_id) SD_BUS_PARAM(section) SD_BUS_PARAM(version) SD_BUS_PARAM(how),
+                                 0),
+        STATUS_PROPERTY(ENGINE_PROPERTY_STATE, "s"),
+        STATUS_PROPERTY(ENGINE_PROPERTY_LAST_RESULT, "s"),
+        STATUS_PROPERTY(ENGINE_PROPERTY_LAST_ERROR, "(ss)"),
+        STATUS_PROPERTY(ENGINE_PROPERTY_LAST_WARNINGS, "as"),
+        STATUS_PROPERTY(ENGINE_PROPERTY_LAST_CHANGE, "t"),
+        STATUS_PROPERTY(ENGINE_PROPERTY_SETTINGS_GENERATION, "t"),
+        SD_BUS_VTABLE_END,
+};
+
+static void on_section_applied(guint64 run_id, const char *section, const char *version, const char *how,
+                               gpointer user_data) {
+        BusService *service = user_data;
+        int r;
+
+        r = sd_bus_emit_signal(service->bus, BUS_PATH, BUS_INTERFACE, "SectionApplied", "tsss", run_id, section,
+                               version, how);
+        if (r < 0)
+                g_warning("cannot emit SectionApplied for %s: %s", section, g_strerror(-r));
+}
+
+static void on_status_changed(const char *const *names, gpointer user_data) {
+        BusService *service = user_data;
+        int r;
+
+        r = sd_bus_emit_properties_changed_strv(service->bus, BUS_PATH, BUS_INTERFACE, (char **)names);
+        if (r < 0)
+                g_warning("cannot emit PropertiesChanged: %s", g_strerror(-r));
+}
+
+int bus_service_new(sd_bus *bus, Engine *engine, BusService **ret) {
+        static const EngineCallbacks callbacks = {
+                .section_applied = on_section_applied,
+                .status_changed = on_status_changed,
+        };
+        g_autofree BusService *service = g_new0(BusService, 1);
+        int r;
+
+        r = sd_bus_add_object_vtable(bus, &service->vtable_slot, BUS_PATH, BUS_INTERFACE, provisioning_vtable,
+                                     engine);
+        if (r < 0)
+                return r;
+        service->bus = sd_bus_ref(bus);
+        service->engine = engine;
+        engine_set_callbacks(engine, &callbacks, service);
+
+        r = sd_bus_request_name(bus, BUS_NAME, 0);
+        if (r < 0) {
+                bus_service_free(g_steal_pointer(&service));
+                return r;
+        }
+        *ret = g_steal_pointer(&service);
+        return 0;
+}
+
+void bus_service_free(BusService *service) {
+        static const EngineCallbacks no_callbacks = { 0 };
+
+        if (service == NULL)
+                return;
+        engine_set_callbacks(service->engine, &no_callbacks, NULL);
+        sd_bus_slot_unref(service->vtable_slot);
+        sd_bus_unref(service->bus);
+        g_free(service);
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* provisiond.conf: where things are and how large documents may be. */
+#pragma once
+
+#include <glib.h>
+
+#define CONFIG_DEFAULT_MAX_FILE_SIZE (4u * 1024u * 1024u)
+
+typedef struct {
+        char *state_dir;    /* holds settings.xml */
+        char *defaults_file; /* factory defaults, used when there is no settings.xml yet */
+        char *schemas_dir;  /* releases.conf and sections/<name>/<version>.xsd */
+        guint64 max_file_size;
+} DaemonConfig;
+
+/** daemon_config_new_default: the built-in defaults (installed paths). */
+DaemonConfig *daemon_config_new_default(void);
+
+/**
+ * daemon_config_load_file:
+ * Overrides @config with the keys of the GKeyFile at @path. A missing file
+ * is fine when @required is FALSE; a malformed one is always an error.
+ */
+gboolean daemon_config_load_file(DaemonConfig *config, const char *path, gboolean required, GError **error);
+
+void daemon_config_free(DaemonConfig *config);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DaemonConfig, daemon_config_free)

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "document.h"
+
+#include "provision.h"
+#include "xml-cleanup.h"
+#include "xml-parse.h"
+
+#define CONFIGURATION_ROOT "configuration"
+
+static const struct {
+        const char *root;
+        DocumentType type;
+} document_roots[] = {
+        { CONFIGURATION_ROOT, DOCUMENT_PATCH },
+        { "referencedSettings", DOCUMENT_REFERENCE },
+        { "operations", DOCUMENT_OPERATIONS },
+};
+
+const char *document_type_name(DocumentType type) {
+        static const char *const names[] = {
+                [DOCUMENT_PATCH] = "patch",
+                [DOCUMENT_REFERENCE] = "reference",
+                [DOCUMENT_OPERATIONS] = "operations",
+        };
+        return names[type];
+}
+
+gboolean document_classify(xmlDoc *doc, const SchemaSet *schemas, DocumentType *type, GError **error) {
+        const xmlNode *root = xmlDocGetRootElement(doc);
+
+        for (gsize i = 0; i < G_N_ELEMENTS(document_roots); i++) {
+                if (g_str_equal(xml_node_name(root), document_roots[i].root)) {
+                        *type = document_roots[i].type;
+                        return TRUE;
+                }
+        }
+        if (schema_set_section_version(schemas, xml_node_name(root)) != NULL) {
+                *type = DOCUMENT_PATCH; /* a bare section, as used for import */
+                return TRUE;
+        }
+        g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_FILE,
+                    "root element <%s> is not a provisioning document (expected <configuration>, a settings "
+                    "section, <referencedSettings> or <operations>)",
+                    xml_node_name(root));
+        return FALSE;
+}
+
+/* Reads the boolean attribute @name of @node into @value, keeping @value when absent. */
+static gboolean read_boolean_attribute(xmlNode *node, const char *name, gboolean *value, GError **error) {
+        g_autoptr(XmlString) text = xmlGetProp(node, (const xmlChar *)name);
+
+        if (text == NULL)
+                return TRUE;
+        if (xmlStrEqual(text, (const xmlChar *)"true") || xmlStrEqual(text, (const xmlChar *)"1")) {
+                *value = TRUE;
+        } else if (xmlStrEqual(text, (const xmlChar *)"false") || xmlStrEqual(text, (const xmlChar *)"0")) {
+                *value = FALSE;
+        } else {
+                g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_FILE,
+                            "<%s %s=\"%s\">: expected true or false", xml_node_name(node), name,
+                            (const char *)text);
+                return FALSE;
+        }
+        return TRUE;
+}
+
+static gboolean add_patch_section(GArray *sections, xmlNode *section, gboolean merge_default, GError **error) {
+        gboolean merge = merge_default;
+        PatchSection entry;
+
+        if (!read_boolean_attribute(section, "patch", &merge, error))
+                return FALSE;
+        xmlUnsetProp(section, (const xmlChar *)"patch");
+        entry = (PatchSection){ .section = section, .replace = !merge };
+        g_array_append_val(sections, entry);
+        return TRUE;
+}
+
+GArray *document_patch_sections(xmlDoc *doc, const SchemaSet *schemas, GPtrArray *warnings, GError **error) {
+        g_autoptr(GArray) sections = g_array_new(FALSE, FALSE, sizeof(PatchSection));
+        xmlNode *root = xmlDocGetRootElement(doc);
+        gboolean merge_default = TRUE;
+        xmlNode *child;
+
+        if (!g_str_equal(xml_node_name(root), CONFIGURATION_ROOT))
+                return add_patch_section(sections, root, TRUE, error) ? g_steal_pointer(&sections) : NULL;
+
+        if (!read_boolean_attribute(root, "patchDefault", &merge_default, error))
+                return NULL;
+
+        child = xml_first_element_child(root);
+        while (child != NULL) {
+                xmlNode *next = xml_next_element(child);
+                if (schema_set_section_version(schemas, xml_node_name(child)) == NULL) {
+                        g_ptr_array_add(warnings, g_strdup_printf("stripped unknown section /%s",
+                                                                  xml_node_name(child)));
+                        xmlUnlinkNode(child);
+                        xmlFreeNode(child);
+                } else if (!add_patch_section(sections, child, merge_default, error)) {
+                        return NULL;
+                }
+                child = next;
+        }
+        return g_steal_pointer(&sections);
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Provisioning documents: which type a document is, and the sections of a patch document. */
+#pragma once
+
+#include <glib.h>
+#include <libxml/tree.h>
+
+#include "schema.h"
+
+typedef enum {
+        DOCUMENT_PATCH,      /* <configuration> or a bare settings section */
+        DOCUMENT_REFERENCE,  /* <referencedSettings> */
+        DOCUMENT_OPERATIONS, /* <operations> */
+} DocumentType;
+
+/**
+ * document_classify:
+ * Tells the type of @doc from its root element. Fails with
+ * PROV_ERROR_INVALID_FILE for a root that is none of the known ones.
+ */
+gboolean document_classify(xmlDoc *doc, const SchemaSet *schemas, DocumentType *type, GError **error);
+
+/** document_type_name: "patch", "reference" or "operations". */
+const char *document_type_name(DocumentType type);
+
+typedef struct {
+        xmlNode *section; /* element in the patch document */
+        gboolean replace; /* patch="false": replaces the section whole */
+} PatchSection;
+
+/**
+ * document_patch_sections:
+ * Returns the sections of the patch document @doc in document order (an
+ * array of PatchSection, freed with g_array_unref()), each with its effective
+ * patch mode (section `patch` over configuration `patchDefault`, default
+ * merge). The `patch` attributes are removed from the document. Elements
+ * below <configuration> that are no section are removed and reported in
+ * @warnings. A `patch`/`patchDefault` value that is not a boolean fails with
+ * PROV_ERROR_INVALID_FILE.
+ */
+GArray *document_patch_sections(xmlDoc *doc, const SchemaSet *schemas, GPtrArray *warnings, GError **error);

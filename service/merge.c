@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "merge.h"
+
+#include <glib.h>
+
+#include "list-rules.h"
+#include "xml-cleanup.h"
+#include "xml-parse.h"
+
+static void merge_element(xmlNode *target, const xmlNode *patch, const char *path);
+
+/* Target's element children of one name, in document order; built once per container. */
+typedef struct {
+        GHashTable *by_name; /* name -> GPtrArray of xmlNode* */
+} ChildIndex;
+
+static void child_index_init(ChildIndex *index, const xmlNode *parent) {
+        /* Keys are copies: the target's nodes may be freed while the index lives. */
+        index->by_name = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
+        for (xmlNode *child = xml_first_element_child(parent); child != NULL; child = xml_next_element(child)) {
+                GPtrArray *same_name = g_hash_table_lookup(index->by_name, child->name);
+                if (same_name == NULL) {
+                        same_name = g_ptr_array_new();
+                        g_hash_table_insert(index->by_name, g_strdup(xml_node_name(child)), same_name);
+                }
+                g_ptr_array_add(same_name, child);
+        }
+}
+
+static void child_index_clear(ChildIndex *index) {
+        g_clear_pointer(&index->by_name, g_hash_table_unref);
+}
+
+static guint child_index_count(const ChildIndex *index, const xmlChar *name) {
+        const GPtrArray *same_name = g_hash_table_lookup(index->by_name, name);
+
+        return same_name != NULL ? same_name->len : 0;
+}
+
+static xmlNode *child_index_get(const ChildIndex *index, const xmlChar *name, guint position) {
+        const GPtrArray *same_name = g_hash_table_lookup(index->by_name, name);
+
+        return same_name != NULL && position < same_name->len ? g_ptr_array_index(same_name, position) : NULL;
+}
+
+static xmlNode *copy_into(xmlNode *target, const xmlNode *patch) {
+        return xmlDocCopyNode((xmlNode *)patch, target->doc, 1);
+}
+
+static void copy_attributes(xmlNode *target, const xmlNode *patch) {
+        for (xmlAttr *attribute = patch->properties; attribute != NULL; attribute = attribute->next) {
+                g_autoptr(XmlString) value = xmlNodeListGetString(patch->doc, attribute->children, 1);
+                xmlSetProp(target, attribute->name, value != NULL ? value : (const xmlChar *)"");
+        }
+}
+
+static void replace_content(xmlNode *target, const xmlNode *patch) {
+        xmlNode *children = target->children;
+
+        target->children = target->last = NULL;
+        xmlFreeNodeList(children);
+        for (const xmlNode *child = patch->children; child != NULL; child = child->next)
+                xmlAddChild(target, copy_into(target, child));
+}
+
+static gboolean is_empty_element(const xmlNode *node) {
+        return node->children == NULL && node->properties == NULL;
+}
+
+/* A leaf in the patch: its text replaces the target's. An empty patch element
+ * standing for a container provides nothing, so the container stays. */
+static void merge_leaf(xmlNode *target, const xmlNode *patch) {
+        if (patch->children == NULL && xml_has_element_children(target))
+                return;
+        replace_content(target, patch);
+}
+
+static void merge_by_key(xmlNode *target, GHashTable *key_index, const ListRule *rule, const xmlNode *patch) {
+        g_autoptr(XmlString) key = xmlGetProp(patch, (const xmlChar *)rule->key);
+        xmlNode *existing = key != NULL ? g_hash_table_lookup(key_index, key) : NULL;
+
+        if (existing != NULL) {
+                xmlNode *replacement = copy_into(target, patch);
+                xmlReplaceNode(existing, replacement);
+                xmlFreeNode(existing);
+                g_hash_table_insert(key_index, g_steal_pointer(&key), replacement);
+        } else {
+                xmlNode *added = xmlAddChild(target, copy_into(target, patch));
+                if (key != NULL)
+                        g_hash_table_insert(key_index, g_steal_pointer(&key), added);
+        }
+}
+
+/* Key value -> element, for the target's children named like @rule's element. */
+static GHashTable *build_key_index(const ChildIndex *index, const ListRule *rule) {
+        GHashTable *key_index = g_hash_table_new_full(g_str_hash, g_str_equal, xmlFree, NULL);
+        const GPtrArray *same_name = g_hash_table_lookup(index->by_name, rule->element);
+
+        for (guint i = 0; same_name != NULL && i < same_name->len; i++) {
+                xmlNode *element = g_ptr_array_index(same_name, i);
+                xmlChar *key = xmlGetProp(element, (const xmlChar *)rule->key);
+                if (key != NULL)
+                        g_hash_table_insert(key_index, key, element);
+        }
+        return key_index;
+}
+
+/* A list without a key: the patch's elements of that name replace the target's. */
+static void replace_keyless_list(xmlNode *target, const ChildIndex *index, const xmlNode *patch_parent,
+                                 const xmlChar *name) {
+        const GPtrArray *existing = g_hash_table_lookup(index->by_name, name);
+
+        for (guint i = 0; existing != NULL && i < existing->len; i++) {
+                xmlNode *element = g_ptr_array_index(existing, i);
+                xmlUnlinkNode(element);
+                xmlFreeNode(element);
+        }
+        for (xmlNode *child = xml_first_element_child(patch_parent); child != NULL; child = xml_next_element(child))
+                if (xmlStrEqual(child->name, name))
+                        xmlAddChild(target, copy_into(target, child));
+}
+
+typedef struct {
+        ChildIndex target_children;
+        ChildIndex patch_children;
+        GHashTable *key_indexes;   /* element name -> key index */
+        GHashTable *handled_lists; /* keyless list names already replaced */
+        GHashTable *positions;     /* element name -> next position (GUINT_TO_POINTER) */
+} MergeState;
+
+static void merge_child(xmlNode *target, MergeState *state, const xmlNode *patch_parent, const xmlNode *patch,
+                        const char *path) {
+        const ListRule *rule = list_rule_lookup(path, xml_node_name(patch));
+        guint position = GPOINTER_TO_UINT(g_hash_table_lookup(state->positions, patch->name));
+        g_autofree char *child_path = g_strdup_printf("%s/%s", path, xml_node_name(patch));
+        xmlNode *counterpart;
+
+        g_hash_table_insert(state->positions, (gpointer)patch->name, GUINT_TO_POINTER(position + 1));
+
+        if (rule != NULL && rule->match == LIST_MATCH_BY_KEY) {
+                GHashTable *key_index = g_hash_table_lookup(state->key_indexes, patch->name);
+                if (key_index == NULL) {
+                        key_index = build_key_index(&state->target_children, rule);
+                        g_hash_table_insert(state->key_indexes, (gpointer)patch->name, key_index);
+                }
+                merge_by_key(target, key_index, rule, patch);
+                return;
+        }
+
+        if (rule == NULL && (child_index_count(&state->patch_children, patch->name) > 1 ||
+                             child_index_count(&state->target_children, patch->name) > 1)) {
+                if (g_hash_table_add(state->handled_lists, (gpointer)patch->name))
+                        replace_keyless_list(target, &state->target_children, patch_parent, patch->name);
+                return;
+        }
+
+        if (rule != NULL && rule->match == LIST_MATCH_BY_POSITION && is_empty_element(patch))
+                return; /* a placeholder keeps its slot */
+
+        counterpart = child_index_get(&state->target_children, patch->name,
+                                      rule != NULL && rule->match == LIST_MATCH_BY_POSITION ? position : 0);
+        if (counterpart == NULL)
+                xmlAddChild(target, copy_into(target, patch));
+        else
+                merge_element(counterpart, patch, child_path);
+}
+
+static void merge_children(xmlNode *target, const xmlNode *patch, const char *path) {
+        MergeState state = {
+                .key_indexes = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+                                                     (GDestroyNotify)g_hash_table_unref),
+                .handled_lists = g_hash_table_new(g_str_hash, g_str_equal),
+                .positions = g_hash_table_new(g_str_hash, g_str_equal),
+        };
+
+        child_index_init(&state.target_children, target);
+        child_index_init(&state.patch_children, patch);
+        for (xmlNode *child = xml_first_element_child(patch); child != NULL; child = xml_next_element(child))
+                merge_child(target, &state, patch, child, path);
+
+        child_index_clear(&state.target_children);
+        child_index_clear(&state.patch_children);
+        g_hash_table_unref(state.key_indexes);
+        g_hash_table_unref(state.handled_lists);
+        g_hash_table_unref(state.positions);
+}
+
+static void merge_element(xmlNode *target, const xmlNode *patch, const char *path) {
+        copy_attributes(target, patch);
+        if (xml_has_element_children(patch))
+                merge_children(target, patch, path);
+        else
+                merge_leaf(target, patch);
+}
+
+void merge_section(xmlNode *target, const xmlNode *patch) {
+        g_return_if_fail(xmlStrEqual(target->name, patch->name));
+
+        merge_element(target, patch, xml_node_name(patch));
+}

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Leaf-wise merge of a patch section into a settings section (D-series
+ * rules): provided leaves replace theirs, absent ones stay; keyed list
+ * elements replace their counterpart whole; positional lists merge slot by
+ * slot with empty placeholders; keyless lists are replaced as a whole.
+ * Linear in the size of both trees.
+ */
+#pragma once
+
+#include <libxml/tree.h>
+
+/**
+ * merge_section:
+ * Merges @patch into @target in place. Nodes are copied into @target's
+ * document; @patch is not changed. Both must be elements of the same name.
+ */
+void merge_section(xmlNode *target, const xmlNode *patch);

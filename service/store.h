@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The stored settings: STATE_DIR/settings.xml, replaced atomically (temp
+ * file, fsync, rename, fsync of the directory) so that a reader or a crash
+ * only ever sees the old or the new file. STATE_DIR/settings.meta keeps the
+ * generation counter and the time of the last change.
+ */
+#pragma once
+
+#include <glib.h>
+#include <libxml/tree.h>
+
+#define STORE_SETTINGS_FILE "settings.xml"
+#define STORE_META_FILE "settings.meta"
+
+typedef struct Store Store;
+
+/**
+ * store_open:
+ * Loads @state_dir/settings.xml. Without one, loads @defaults_file and
+ * commits it as the first settings. Fails if neither can be read.
+ */
+Store *store_open(const char *state_dir, const char *defaults_file, GError **error);
+
+void store_free(Store *store);
+
+/** store_get_document: the committed settings (owned by @store; do not modify). */
+xmlDoc *store_get_document(const Store *store);
+
+/** store_copy_document: a working copy of the committed settings. */
+xmlDoc *store_copy_document(const Store *store);
+
+/**
+ * store_commit:
+ * Makes @doc (ownership taken, also on failure) the stored settings. Returns
+ * only after the new file is durable. On failure the old file and the
+ * in-memory settings stay as they were; the error is PROV_ERROR_STORAGE.
+ */
+gboolean store_commit(Store *store, xmlDoc *doc, GError **error);
+
+/** store_get_generation: how many commits changed the settings, over the store's life. */
+guint64 store_get_generation(const Store *store);
+
+/** store_get_last_change: µs since the epoch of the last commit, 0 if never. */
+guint64 store_get_last_change(const Store *store);
+
+/**
+ * store_write_file_atomic:
+ * Writes @length bytes to @path (mode 0600) through @path.tmp, fsync and
+ * rename, then fsyncs the directory. On failure @path is untouched and the
+ * temp file removed.
+ */
+gboolean store_write_file_atomic(const char *path, const char *data, gsize length, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Store, store_free)

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "xml-parse.h"
+
+#include <libxml/parser.h>
+
+#include "provision.h"
+#include "xml-cleanup.h"
+
+/* No NOENT (entities stay unexpanded), no DTDLOAD/DTDATTR/DTDVALID, no XINCLUDE,
+ * no HUGE (keeps libxml2's own text and depth limits). */
+#define UNTRUSTED_PARSE_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOCDATA | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
+
+static gboolean check_depth(const xmlNode *node, unsigned depth) {
+        if (depth > XML_MAX_DEPTH)
+                return FALSE;
+        for (const xmlNode *child = node->children; child != NULL; child = child->next)
+                if (child->type == XML_ELEMENT_NODE && !check_depth(child, depth + 1))
+                        return FALSE;
+        return TRUE;
+}
+
+static char *last_parser_message(xmlParserCtxt *parser) {
+        const xmlError *parse_error = xmlCtxtGetLastError(parser);
+
+        if (parse_error == NULL || parse_error->message == NULL)
+                return g_strdup("not well-formed");
+        return g_strdup_printf("line %d: %s", parse_error->line, g_strchomp(g_strdup(parse_error->message)));
+}
+
+xmlDoc *xml_parse_untrusted(const char *data, gsize size, const char *what, GError **error) {
+        xmlParserCtxt *parser;
+        g_autoptr(xmlDoc) doc = NULL;
+
+        if (size > G_MAXINT) {
+                g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_FILE, "%s is too large", what);
+                return NULL;
+        }
+
+        parser = xmlNewParserCtxt();
+        if (parser == NULL) {
+                g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_FILE, "%s: out of memory", what);
+                return NULL;
+        }
+        doc = xmlCtxtReadMemory(parser, data, (int)size, NULL, NULL, UNTRUSTED_PARSE_OPTIONS);
+        if (doc == NULL) {
+                g_autofree char *reason = last_parser_message(parser);
+                xmlFreeParserCtxt(parser);
+                g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_FILE, "%s is not well-formed XML: %s", what,
+                            reason);
+                return NULL;
+        }
+        xmlFreeParserCtxt(parser);
+
+        /* Entities are the road to billion-laughs and XXE; provisioning files never need a DTD. */
+        if (doc->intSubset != NULL || doc->extSubset != NULL) {
+                g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_FILE, "%s declares a DTD, which is not allowed",
+                            what);
+                return NULL;
+        }
+        if (xmlDocGetRootElement(doc) == NULL) {
+                g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_FILE, "%s has no root element", what);
+                return NULL;
+        }
+        if (!check_depth(xmlDocGetRootElement(doc), 1)) {
+                g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_FILE, "%s is nested deeper than %d levels",
+                            what, XML_MAX_DEPTH);
+                return NULL;
+        }
+        return g_steal_pointer(&doc);
+}
+
+xmlNode *xml_first_element_child(const xmlNode *node) {
+        for (xmlNode *child = node->children; child != NULL; child = child->next)
+                if (child->type == XML_ELEMENT_NODE)
+                        return child;
+        return NULL;
+}
+
+xmlNode *xml_next_element(const xmlNode *node) {
+        for (xmlNode *sibling = node->next; sibling != NULL; sibling = sibling->next)
+                if (sibling->type == XML_ELEMENT_NODE)
+                        return sibling;
+        return NULL;
+}
+
+gboolean xml_has_element_children(const xmlNode *node) {
+        return xml_first_element_child(node) != NULL;
+}
+
+char *xml_node_to_string(xmlNode *node) {
+        g_autoptr(xmlBuffer) buffer = xmlBufferCreate();
+
+        xmlNodeDump(buffer, node->doc, node, 0, 1);
+        return g_strndup((const char *)xmlBufferContent(buffer), xmlBufferLength(buffer));
+}
+
+char *xml_doc_to_string(xmlDoc *doc, gsize *length) {
+        xmlChar *memory = NULL;
+        int size = 0;
+        char *result;
+
+        xmlDocDumpFormatMemoryEnc(doc, &memory, &size, "UTF-8", 1);
+        result = g_strndup((const char *)memory, size);
+        xmlFree(memory);
+        if (length != NULL)
+                *length = size;
+        return result;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Parsing untrusted XML safely, and the small tree helpers every stage uses. */
+#pragma once
+
+#include <glib.h>
+#include <libxml/tree.h>
+
+/* Deeper documents are refused; settings are a handful of levels deep. */
+#define XML_MAX_DEPTH 64
+
+/**
+ * xml_parse_untrusted:
+ * Parses @size bytes at @data as a provisioning document: no DTD (internal or
+ * external), no entities, no network, at most XML_MAX_DEPTH levels, blank
+ * text nodes dropped. @what names the document in error messages.
+ * Returns a new document, or NULL with PROV_ERROR_INVALID_FILE.
+ */
+xmlDoc *xml_parse_untrusted(const char *data, gsize size, const char *what, GError **error);
+
+/** xml_first_element_child: the first element child of @node, or NULL. */
+xmlNode *xml_first_element_child(const xmlNode *node);
+
+/** xml_next_element: the next element sibling of @node, or NULL. */
+xmlNode *xml_next_element(const xmlNode *node);
+
+/** xml_has_element_children: whether @node has at least one element child. */
+gboolean xml_has_element_children(const xmlNode *node);
+
+/** xml_node_name: @node's name as a C string. */
+static inline const char *xml_node_name(const xmlNode *node) {
+        return (const char *)node->name;
+}
+
+/** xml_node_to_string: @node serialized (indented), newly allocated. */
+char *xml_node_to_string(xmlNode *node);
+
+/** xml_doc_to_string: @doc serialized with declaration and indentation, newly allocated. */
+char *xml_doc_to_string(xmlDoc *doc, gsize *length);
