@@ -68,9 +68,10 @@ static gboolean is_empty_element(const xmlNode *node) {
 }
 
 /* A leaf in the patch: its text replaces the target's. An empty patch element
- * standing for a container provides nothing, so the container stays. */
+ * provides no content when it carries attributes or stands for a container,
+ * so then the target's content stays; a bare <url/> empties a leaf. */
 static void merge_leaf(xmlNode *target, const xmlNode *patch) {
-        if (patch->children == NULL && xml_has_element_children(target))
+        if (patch->children == NULL && (patch->properties != NULL || xml_has_element_children(target)))
                 return;
         replace_content(target, patch);
 }

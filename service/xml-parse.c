@@ -19,6 +19,16 @@ static gboolean check_depth(const xmlNode *node, unsigned depth) {
         return TRUE;
 }
 
+/* Entities are the road to billion-laughs and XXE, and provisioning files never
+ * need a DTD: parsing stops at the DOCTYPE, before any entity is declared. */
+static void refuse_doctype(void *user_data, const xmlChar *name, const xmlChar *external_id,
+                           const xmlChar *system_id) {
+        xmlParserCtxt *parser = user_data;
+
+        parser->_private = GINT_TO_POINTER(TRUE);
+        xmlStopParser(parser);
+}
+
 static char *last_parser_message(xmlParserCtxt *parser) {
         const xmlError *parse_error = xmlCtxtGetLastError(parser);
 
@@ -41,7 +51,14 @@ xmlDoc *xml_parse_untrusted(const char *data, gsize size, const char *what, GErr
                 g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_FILE, "%s: out of memory", what);
                 return NULL;
         }
+        parser->sax->internalSubset = refuse_doctype;
         doc = xmlCtxtReadMemory(parser, data, (int)size, NULL, NULL, UNTRUSTED_PARSE_OPTIONS);
+        if (parser->_private != NULL) {
+                xmlFreeParserCtxt(parser);
+                g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_FILE, "%s declares a DTD, which is not allowed",
+                            what);
+                return NULL;
+        }
         if (doc == NULL) {
                 g_autofree char *reason = last_parser_message(parser);
                 xmlFreeParserCtxt(parser);
@@ -51,7 +68,7 @@ xmlDoc *xml_parse_untrusted(const char *data, gsize size, const char *what, GErr
         }
         xmlFreeParserCtxt(parser);
 
-        /* Entities are the road to billion-laughs and XXE; provisioning files never need a DTD. */
+        /* Belt and braces: a DTD that slipped past the SAX hook is refused as well. */
         if (doc->intSubset != NULL || doc->extSubset != NULL) {
                 g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_FILE, "%s declares a DTD, which is not allowed",
                             what);
