@@ -1,0 +1,316 @@
+#!/usr/bin/python3
+"""The bus policy (policy/org.provisiond.Provisioning1.conf) decides who may call what.
+
+A private system-type dbus-daemon loads the policy file exactly as the real
+system bus would (the default context below is the minimum of Debian's
+system.conf), provisiond runs on it as root, and each call is made by a child
+process whose uid and groups setpriv has dropped: everyone may read, only
+root and the group "provisioning" may change the settings.
+
+Needs root (for setpriv) and the group "provisioning" (tools/test creates it);
+skipped otherwise.
+"""
+
+import grp
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+from gi.repository import Gio, GLib
+
+EXIT_SKIP = 77
+BUS_NAME = 'org.provisiond.Provisioning1'
+OBJECT_PATH = '/org/provisiond/Provisioning1'
+INTERFACE = 'org.provisiond.Provisioning1'
+PROPERTIES = 'org.freedesktop.DBus.Properties'
+ACCESS_DENIED = 'org.freedesktop.DBus.Error.AccessDenied'
+PRIVILEGED_GROUP = 'provisioning'
+UNPRIVILEGED_USER = 'nobody'
+UNPRIVILEGED_GROUP = 'nogroup'
+CALL_TIMEOUT_MS = 10000
+STARTUP_TIMEOUT_S = 20
+
+BUS_CONFIG = '''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path={socket}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus"
+           send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus"
+           send_interface="org.freedesktop.DBus.Introspectable"/>
+    <allow send_destination="org.freedesktop.DBus"
+           send_interface="org.freedesktop.DBus.Properties"/>
+    <deny send_destination="org.freedesktop.DBus"
+          send_interface="org.freedesktop.DBus"
+          send_member="UpdateActivationEnvironment"/>
+  </policy>
+  <include>{policy}</include>
+</busconfig>
+'''
+
+# Run by /usr/bin/python3 -c as the dropped-privilege caller: makes one call
+# (argv: address destination path interface method params [file passed as fd])
+# and prints "ok" or the D-Bus error name. Passed inline so that the caller
+# needs no access to the source or build tree.
+CALLER = r'''
+import sys
+from gi.repository import Gio, GLib
+
+address, destination, path, interface, method, params = sys.argv[1:7]
+fd_list = None
+if len(sys.argv) > 7:
+    fd_list = Gio.UnixFDList()
+    with open(sys.argv[7], 'rb') as document:
+        fd_list.append(document.fileno())
+connection = Gio.DBusConnection.new_for_address_sync(
+    address,
+    Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT |
+    Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,
+    None, None)
+try:
+    connection.call_with_unix_fd_list_sync(
+        destination, path, interface, method,
+        GLib.Variant.parse(None, params, None, None), None,
+        Gio.DBusCallFlags.NONE, 10000, fd_list, None)
+    print('ok')
+except GLib.Error as error:
+    print(Gio.DBusError.get_remote_error(error) or error.message)
+'''
+
+
+def skip(reason):
+    print(f'SKIP: {reason}')
+    sys.exit(EXIT_SKIP)
+
+
+def policy_path():
+    return os.path.join(os.path.abspath(os.environ['PROVISIOND_SOURCE_ROOT']),
+                        'policy', 'org.provisiond.Provisioning1.conf')
+
+
+def privileged_gid():
+    try:
+        return grp.getgrnam(PRIVILEGED_GROUP).gr_gid
+    except KeyError:
+        return None
+
+
+class Environment:
+    """The temp dir, the private bus and the daemon, shared by all tests."""
+
+    def __init__(self):
+        self.tmpdir = None
+        self.bus = None
+        self.daemon = None
+        self.address = None
+
+    def start(self):
+        self.tmpdir = tempfile.mkdtemp(prefix='provisiond-policy-')
+        # The callers run as nobody: they must reach the socket and the documents.
+        os.chmod(self.tmpdir, 0o755)
+        self.start_bus()
+        self.start_daemon()
+
+    def start_bus(self):
+        config = os.path.join(self.tmpdir, 'bus.conf')
+        with open(config, 'w') as f:
+            f.write(BUS_CONFIG.format(socket=os.path.join(self.tmpdir, 'bus'),
+                                      policy=policy_path()))
+        self.bus = subprocess.Popen(
+            ['dbus-daemon', f'--config-file={config}', '--nofork', '--print-address'],
+            stdout=subprocess.PIPE, text=True)
+        self.address = self.bus.stdout.readline().strip()
+        if not self.address:
+            raise RuntimeError('dbus-daemon did not start; see its messages above')
+
+    def start_daemon(self):
+        source_root = os.environ['PROVISIOND_SOURCE_ROOT']
+        env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=self.address)
+        self.daemon = subprocess.Popen(
+            [os.environ['PROVISIOND'], '--system',
+             '--state-dir', os.path.join(self.tmpdir, 'state'),
+             '--defaults', os.path.join(source_root, 'data', 'defaults.xml'),
+             '--schemas-dir', os.path.join(source_root, 'schemas')],
+            env=env)
+        self.wait_for_name()
+
+    def wait_for_name(self):
+        connection = self.connect()
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.daemon.poll() is not None:
+                raise RuntimeError(f'provisiond exited with {self.daemon.returncode}')
+            reply = connection.call_sync(
+                'org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus',
+                'NameHasOwner', GLib.Variant('(s)', (BUS_NAME,)), None,
+                Gio.DBusCallFlags.NONE, CALL_TIMEOUT_MS, None)
+            if reply.unpack()[0]:
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f'provisiond did not own {BUS_NAME} within {STARTUP_TIMEOUT_S} s')
+
+    def connect(self):
+        return Gio.DBusConnection.new_for_address_sync(
+            self.address,
+            Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT |
+            Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,
+            None, None)
+
+    def write_document(self, name, content):
+        path = os.path.join(self.tmpdir, name)
+        with open(path, 'w') as f:
+            f.write(content)
+        os.chmod(path, 0o644)
+        return path
+
+    def stop(self):
+        for process in (self.daemon, self.bus):
+            if process is None or process.poll() is not None:
+                continue
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if self.bus is not None:
+            self.bus.stdout.close()
+        if self.tmpdir is not None:
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
+
+
+environment = Environment()
+
+
+def setUpModule():
+    try:
+        environment.start()
+    except BaseException:
+        environment.stop()
+        raise
+
+
+def tearDownModule():
+    environment.stop()
+
+
+def call(method, params='()', interface=INTERFACE, destination=BUS_NAME, path=OBJECT_PATH,
+         document=None, privileges=('--clear-groups',)):
+    """Make one call as nobody (with the given setpriv group options).
+
+    Returns "ok" or the D-Bus error name of the failure."""
+    argv = ['setpriv', f'--reuid={UNPRIVILEGED_USER}', f'--regid={UNPRIVILEGED_GROUP}',
+            *privileges, '/usr/bin/python3', '-c', CALLER,
+            environment.address, destination, path, interface, method, params]
+    if document is not None:
+        argv.append(document)
+    result = subprocess.run(argv, cwd=environment.tmpdir, env={'PATH': '/usr/bin:/bin'},
+                            stdout=subprocess.PIPE, text=True, timeout=30, check=True)
+    return result.stdout.strip()
+
+
+def call_as_provisioning_member(method, params='()', **kwargs):
+    return call(method, params, privileges=(f'--groups={privileged_gid()}',), **kwargs)
+
+
+def backup_document():
+    """A document that applies without error whatever the settings are: their own backup."""
+    reply = environment.connect().call_sync(
+        BUS_NAME, OBJECT_PATH, INTERFACE, 'Backup', GLib.Variant('(as)', ([],)),
+        GLib.VariantType('(s)'), Gio.DBusCallFlags.NONE, CALL_TIMEOUT_MS, None)
+    return environment.write_document('backup.xml', reply.unpack()[0])
+
+
+APPLY_FILE_PARAMS = '(@h 0, @a{sv} {})'
+
+
+class AnyoneMayRead(unittest.TestCase):
+    def test_anyone_may_get_status(self):
+        self.assertEqual(call('GetStatus'), 'ok')
+
+    def test_anyone_may_backup(self):
+        self.assertEqual(call('Backup', '(@as [],)'), 'ok')
+
+    def test_anyone_may_get_property(self):
+        self.assertEqual(call('Get', f'("{INTERFACE}", "State")', interface=PROPERTIES), 'ok')
+
+    def test_anyone_may_get_all_properties(self):
+        self.assertEqual(call('GetAll', f'("{INTERFACE}",)', interface=PROPERTIES), 'ok')
+
+    def test_anyone_may_introspect(self):
+        self.assertEqual(call('Introspect', interface='org.freedesktop.DBus.Introspectable'), 'ok')
+
+    def test_anyone_may_ping(self):
+        self.assertEqual(call('Ping', interface='org.freedesktop.DBus.Peer'), 'ok')
+
+
+class OnlyPrivilegedMayChange(unittest.TestCase):
+    def test_nobody_may_not_apply_file(self):
+        self.assertEqual(call('ApplyFile', APPLY_FILE_PARAMS, document=backup_document()),
+                         ACCESS_DENIED)
+
+    def test_provisioning_group_may_apply_file(self):
+        self.assertEqual(call_as_provisioning_member('ApplyFile', APPLY_FILE_PARAMS,
+                                                     document=backup_document()),
+                         'ok')
+
+    def test_root_may_apply_file(self):
+        with open(backup_document(), 'rb') as document:
+            fd_list = Gio.UnixFDList()
+            fd_list.append(document.fileno())
+            environment.connect().call_with_unix_fd_list_sync(
+                BUS_NAME, OBJECT_PATH, INTERFACE, 'ApplyFile',
+                GLib.Variant.parse(None, APPLY_FILE_PARAMS, None, None), None,
+                Gio.DBusCallFlags.NONE, CALL_TIMEOUT_MS, fd_list, None)
+
+    def test_nobody_may_not_set_property(self):
+        self.assertEqual(call('Set', f'("{INTERFACE}", "State", <"applying">)', interface=PROPERTIES),
+                         ACCESS_DENIED)
+
+    def test_provisioning_group_may_not_set_property(self):
+        self.assertEqual(call_as_provisioning_member(
+            'Set', f'("{INTERFACE}", "State", <"applying">)', interface=PROPERTIES),
+            ACCESS_DENIED)
+
+    def test_nobody_may_not_call_unlisted_method(self):
+        self.assertEqual(call('NoSuchMethod'), ACCESS_DENIED)
+
+
+class OnlyServiceMayOwnName(unittest.TestCase):
+    def test_nobody_may_not_own_name(self):
+        self.assertEqual(call('RequestName', f'("{BUS_NAME}", @u 0)',
+                              destination='org.freedesktop.DBus', path='/org/freedesktop/DBus',
+                              interface='org.freedesktop.DBus'),
+                         ACCESS_DENIED)
+
+
+def main():
+    if os.geteuid() != 0:
+        skip('needs root to call as an unprivileged user with setpriv')
+    if privileged_gid() is None:
+        skip(f'needs the group "{PRIVILEGED_GROUP}" (tools/test creates it)')
+    for tool in ('dbus-daemon', 'setpriv'):
+        if shutil.which(tool) is None:
+            skip(f'needs {tool}')
+    unittest.main(verbosity=2)
+
+
+if __name__ == '__main__':
+    main()
