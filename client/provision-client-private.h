@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What provision-client.c shares with the other files of libprovision: the
+ * method call helpers. Not installed; the names lack the prov_ prefix so that
+ * the version script keeps them local.
+ */
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+#include "provision.h"
+
+/* Returns a new call of @method on the daemon's object, or NULL with @error. */
+sd_bus_message *client_new_method_call(ProvClient *client, const char *method, GError **error);
+
+/* Sends @request and waits for the reply. Returns the reply, or NULL with a
+ * PROV_ERROR mapped from the D-Bus error name. */
+sd_bus_message *client_call(ProvClient *client, sd_bus_message *request, GError **error);
+
+/* Sets @error (PROV_ERROR_FAILED) for a failed sd-bus operation while doing
+ * @what; @r is a negative errno. Returns FALSE, for "return client_fail(...)". */
+gboolean client_fail(GError **error, int r, const char *what);
