@@ -31,10 +31,12 @@ static void refuse_doctype(void *user_data, const xmlChar *name, const xmlChar *
 
 static char *last_parser_message(xmlParserCtxt *parser) {
         const xmlError *parse_error = xmlCtxtGetLastError(parser);
+        g_autofree char *message = NULL;
 
         if (parse_error == NULL || parse_error->message == NULL)
                 return g_strdup("not well-formed");
-        return g_strdup_printf("line %d: %s", parse_error->line, g_strchomp(g_strdup(parse_error->message)));
+        message = g_strchomp(g_strdup(parse_error->message));
+        return g_strdup_printf("line %d: %s", parse_error->line, message);
 }
 
 xmlDoc *xml_parse_untrusted(const char *data, gsize size, const char *what, GError **error) {
