@@ -9,6 +9,7 @@
 #include "bus-status.h"
 #include "fd-read.h"
 #include "prov-sd-bus-cleanup.h"
+#include "provision.h"
 
 struct BusService {
         sd_bus *bus;
@@ -16,8 +17,9 @@ struct BusService {
         Engine *engine;
 };
 
-/* Reads an a{sv} of options, refusing every key not in @known (NULL-terminated). */
-static int read_options(sd_bus_message *message, const char *const *known, sd_bus_error *error) {
+/* Reads an a{sv} of options, refusing every key not in @known (NULL-terminated)
+ * with -EINVAL and PROV_ERROR_INVALID_ARGS in @error. */
+static int read_options(sd_bus_message *message, const char *const *known, GError **error) {
         const char *key;
         int r;
 
@@ -28,8 +30,10 @@ static int read_options(sd_bus_message *message, const char *const *known, sd_bu
                 r = sd_bus_message_read(message, "s", &key);
                 if (r < 0)
                         return r;
-                if (known == NULL || !g_strv_contains(known, key))
-                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "unknown option '%s'", key);
+                if (known == NULL || !g_strv_contains(known, key)) {
+                        g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_ARGS, "unknown option '%s'", key);
+                        return -EINVAL;
+                }
                 r = sd_bus_message_skip(message, "v");
                 if (r >= 0)
                         r = sd_bus_message_exit_container(message);
@@ -66,13 +70,16 @@ static int method_apply_file(sd_bus_message *message, void *userdata, sd_bus_err
         r = sd_bus_message_read(message, "h", &fd);
         if (r < 0)
                 return r;
-        r = read_options(message, NULL, error);
-        if (r < 0)
+        r = read_options(message, NULL, &local_error);
+        if (r < 0 && local_error == NULL)
                 return r;
-
-        document = fd_read_document(fd, engine_get_max_file_size(engine), &local_error);
-        if (document == NULL)
+        if (local_error == NULL)
+                document = fd_read_document(fd, engine_get_max_file_size(engine), &local_error);
+        if (document == NULL) {
+                /* Refused before the engine saw a document: still the result of this apply. */
+                engine_record_failure(engine, local_error);
                 return bus_error_set_from_gerror(error, local_error);
+        }
         data = g_bytes_get_data(document, &size);
         if (!engine_apply_document(engine, data, size, &changes, &local_error))
                 return bus_error_set_from_gerror(error, local_error);

@@ -191,6 +191,13 @@ gboolean engine_apply_document(Engine *engine, const char *data, gsize size, GPt
         return TRUE;
 }
 
+void engine_record_failure(Engine *engine, const GError *failure) {
+        g_autoptr(GPtrArray) no_warnings = g_ptr_array_new();
+
+        g_message("apply: refused: %s", failure->message);
+        record_result(engine, failure, no_warnings, FALSE);
+}
+
 static gboolean check_section_names(const Engine *engine, const char *const *sections, GError **error) {
         for (gsize i = 0; sections != NULL && sections[i] != NULL; i++) {
                 if (schema_set_section_version(engine->schemas, sections[i]) == NULL) {

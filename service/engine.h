@@ -58,6 +58,13 @@ gboolean engine_apply_document(Engine *engine, const char *data, gsize size, GPt
                                GError **error);
 
 /**
+ * engine_record_failure:
+ * Records @failure as the result of an apply that was refused before a
+ * document reached the engine (unreadable fd, bad options).
+ */
+void engine_record_failure(Engine *engine, const GError *failure);
+
+/**
  * engine_backup:
  * A patch-type document of the named sections (NULL or empty: all) in
  * canonical order. An unknown name fails with PROV_ERROR_INVALID_ARGS.

@@ -1,0 +1,180 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Refused documents and calls: each is answered with its named D-Bus error,
+leaves the stored settings byte-identical, emits no SectionApplied and is
+reported by GetStatus; the daemon keeps answering."""
+
+import os
+import shutil
+
+from gi.repository import GLib
+
+import harness
+from harness import DaemonTestCase, INVALID_ARGS, SignalRecorder, fixture_path, read_fixture
+
+INVALID_FILE = harness.ERROR_PREFIX + 'InvalidFile'
+REFERENCE_NOT_ALLOWED = harness.ERROR_PREFIX + 'ReferenceNotAllowed'
+VALIDATION = harness.ERROR_PREFIX + 'Validation'
+STORAGE = harness.ERROR_PREFIX + 'Storage'
+
+MiB = 1024 * 1024
+
+
+def padded_document(size):
+    """A valid telephony change padded with a trailing comment to size bytes,
+    so that only its size can make it unacceptable."""
+    document = read_fixture('telephony-merge.xml')
+    return document + b'<!--' + b' ' * (size - len(document) - 8) + b'-->\n'
+
+
+class RefusalTestCase(DaemonTestCase):
+    """One daemon for the class: refusals must not disturb it."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.daemon = harness.Daemon()
+        cls.daemon.start()
+        cls.recorder = SignalRecorder()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.recorder.close()
+        cls.daemon.close()
+
+    def setUp(self):
+        # A successful apply first, so that each test sees its own failure
+        # replace a success in the status.
+        self.backup = self.daemon.backup().encode('utf-8')
+        self.daemon.apply(self.backup)
+        self.assertEqual('success', self.daemon.status()['LastResult'])
+        self.recorder.sync()
+        self.recorder.clear()
+        self.stored = self.daemon.settings_bytes()
+
+    def assertRefused(self, name, call):
+        """call() fails with the D-Bus error name; nothing is stored and the
+        daemon still answers. Returns the error message."""
+        with self.assertDBusError(name) as error:
+            call()
+        self.assertEqual(self.stored, self.daemon.settings_bytes(), 'settings.xml changed')
+        self.recorder.sync()
+        self.assertEqual([], self.recorder.named('SectionApplied'))
+        return error['message']
+
+    def assertApplyRefused(self, name, call):
+        """Like assertRefused for an ApplyFile call, which GetStatus reports."""
+        message = self.assertRefused(name, call)
+        status = self.daemon.status()
+        self.assertEqual('failed', status['LastResult'])
+        self.assertEqual(name, status['LastError'][0])
+        self.assertEqual('idle', status['State'])
+        return message
+
+    def assertDocumentRefused(self, name, document):
+        return self.assertApplyRefused(name, lambda: self.daemon.apply(document))
+
+
+class DocumentRefusalTest(RefusalTestCase):
+
+    def test_invalid_value_is_refused_with_validation_naming_the_section(self):
+        message = self.assertDocumentRefused(VALIDATION, fixture_path('invalid-value.xml'))
+        self.assertIn('identities', message)
+        self.assertIn('identities', self.daemon.status()['LastError'][1])
+
+    def test_malformed_document_is_invalid_file(self):
+        self.assertDocumentRefused(INVALID_FILE, fixture_path('malformed.xml'))
+
+    def test_wrong_root_is_invalid_file(self):
+        self.assertDocumentRefused(INVALID_FILE, fixture_path('wrong-root.xml'))
+
+    def test_reference_document_is_not_allowed(self):
+        self.assertDocumentRefused(REFERENCE_NOT_ALLOWED, fixture_path('reference.xml'))
+
+    def test_entity_expansion_bomb_is_invalid_file(self):
+        self.assertDocumentRefused(INVALID_FILE, fixture_path('billion-laughs.xml'))
+
+    def test_external_entity_is_invalid_file_and_never_read(self):
+        message = self.assertDocumentRefused(INVALID_FILE, fixture_path('xxe.xml'))
+        with open('/etc/passwd', 'rb') as f:
+            first_line = f.readline().strip()
+        self.assertTrue(first_line)
+        self.assertNotIn(first_line, self.daemon.settings_bytes())
+        self.assertNotIn(first_line.decode(), self.daemon.backup())
+        self.assertNotIn(first_line.decode(), message)
+
+    def test_too_deep_nesting_is_invalid_file(self):
+        self.assertDocumentRefused(INVALID_FILE, fixture_path('deep.xml'))
+
+    def test_document_over_size_limit_is_invalid_file(self):
+        self.assertDocumentRefused(INVALID_FILE, padded_document(5 * MiB))
+
+    def test_document_under_size_limit_is_accepted(self):
+        # The counterpart of the size limit: the same padding at 3 MiB is fine.
+        self.assertEqual(1, len(self.daemon.apply(padded_document(3 * MiB))))
+        self.assertEqual('success', self.daemon.status()['LastResult'])
+        self.daemon.apply(self.backup)  # back to the state the other tests expect
+
+
+class DescriptorRefusalTest(RefusalTestCase):
+
+    def test_directory_fd_is_invalid_file(self):
+        fd = os.open(self.daemon.work_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        self.addCleanup(os.close, fd)
+        self.assertApplyRefused(INVALID_FILE, lambda: self.daemon.apply_fd(fd))
+
+    def test_pipe_fd_is_invalid_file(self):
+        read_end, write_end = os.pipe2(os.O_CLOEXEC)
+        self.addCleanup(os.close, read_end)
+        # A valid document: only the kind of fd makes it unacceptable.
+        os.write(write_end, read_fixture('telephony-merge.xml'))
+        os.close(write_end)
+        self.assertApplyRefused(INVALID_FILE, lambda: self.daemon.apply_fd(read_end))
+
+
+class ArgumentRefusalTest(RefusalTestCase):
+
+    def test_unknown_option_key_is_invalid_args(self):
+        options = {'noSuchOption': GLib.Variant('s', 'x')}
+        self.assertApplyRefused(INVALID_ARGS,
+                           lambda: self.daemon.apply(fixture_path('telephony-merge.xml'), options))
+
+    def test_backup_of_unknown_section_is_invalid_args(self):
+        self.assertRefused(INVALID_ARGS, lambda: self.daemon.backup(['noSuchSection']))
+        # The daemon still answers.
+        self.assertIn('telephony', self.daemon.backup_sections(['telephony']))
+
+
+class StorageFailureTest(DaemonTestCase):
+
+    def setUp(self):
+        self.daemon = harness.start_daemon(self)
+        self.recorder = SignalRecorder()
+        self.addCleanup(self.recorder.close)
+
+    def test_commit_failure_is_storage_and_keeps_settings(self):
+        stored = self.daemon.settings_bytes()
+        generation = self.daemon.status()['SettingsGeneration']
+        # The daemon writes its temp file here; as root permissions cannot
+        # stop it, a directory in the way does.
+        blocker = os.path.join(self.daemon.state_dir, 'settings.xml.tmp')
+        os.mkdir(blocker)
+        self.addCleanup(shutil.rmtree, blocker, True)
+
+        with self.assertDBusError(STORAGE):
+            self.daemon.apply(fixture_path('telephony-merge.xml'))
+
+        self.assertEqual(stored, self.daemon.settings_bytes())
+        status = self.daemon.status()
+        self.assertEqual('failed', status['LastResult'])
+        self.assertEqual(STORAGE, status['LastError'][0])
+        self.assertEqual(generation, status['SettingsGeneration'])
+        self.recorder.sync()
+        self.assertEqual([], self.recorder.named('SectionApplied'))
+
+        # Once the obstacle is gone the same document commits.
+        os.rmdir(blocker)
+        self.assertEqual(1, len(self.daemon.apply(fixture_path('telephony-merge.xml'))))
+        self.assertNotEqual(stored, self.daemon.settings_bytes())
+
+
+if __name__ == '__main__':
+    harness.main()

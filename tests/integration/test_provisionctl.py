@@ -1,0 +1,162 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""provisionctl end to end against the real daemon.
+Exit codes: 0 ok, 1 refused, 2 usage, 3 cannot connect."""
+
+import json
+import os
+import select
+import signal
+import subprocess
+import time
+
+import harness
+from harness import DaemonTestCase, fixture_path, parse_xml, sections_of, source_path
+
+BACKUP_EXAMPLE = source_path('data', 'examples', 'backup.xml')
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+STATUS_KEYS = ('State', 'LastResult', 'LastError', 'LastWarnings', 'LastChange', 'SettingsGeneration')
+MONITOR_TIMEOUT = 20.0
+
+
+def call_waiting_document(active):
+    """A bare telephony section that sets callWaiting/active."""
+    value = 'true' if active else 'false'
+    return f'<telephony><callWaiting><active>{value}</active></callWaiting></telephony>'.encode()
+
+
+def provisionctl(*args, env=None):
+    return subprocess.run([harness.provisionctl_binary(), *args], stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=60, env=env)
+
+
+class ProvisionctlTest(DaemonTestCase):
+
+    def setUp(self):
+        self.daemon = harness.start_daemon(self)
+
+    def run_ok(self, *args):
+        result = provisionctl('--system', *args)
+        self.assertEqual(EXIT_OK, result.returncode, result.stderr)
+        return result
+
+    # ---- status ----------------------------------------------------------------
+
+    def test_status_exits_0_and_shows_the_state(self):
+        result = self.run_ok('status')
+        self.assertIn('State', result.stdout)
+        self.assertIn('idle', result.stdout)
+
+    def test_status_json_has_every_status_key(self):
+        self.daemon.apply(fixture_path('telephony-merge.xml'))
+        status = self.daemon.status()
+
+        document = json.loads(self.run_ok('status', '--json').stdout)
+
+        for key in STATUS_KEYS:
+            self.assertIn(key, document)
+        self.assertEqual(status['State'], document['State'])
+        self.assertEqual(status['LastResult'], document['LastResult'])
+        self.assertEqual(status['SettingsGeneration'], document['SettingsGeneration'])
+        self.assertEqual(status['LastChange'], document['LastChange'])
+
+    # ---- apply -----------------------------------------------------------------
+
+    def test_apply_prints_the_changed_sections_and_exits_0(self):
+        before = self.daemon.backup_sections()
+        with open(BACKUP_EXAMPLE, 'rb') as f:
+            restored = sections_of(parse_xml(f.read()))
+        changed = [name for name in restored
+                   if harness.canonical_section(restored[name]) != harness.canonical_section(before[name])]
+        self.assertTrue(changed)
+
+        result = self.run_ok('apply', BACKUP_EXAMPLE)
+
+        for name in changed:
+            self.assertIn(name, result.stdout)
+        self.assertSectionsEqual(restored, self.daemon.backup_sections())
+
+    def test_apply_of_malformed_file_exits_1_naming_the_error(self):
+        stored = self.daemon.settings_bytes()
+
+        result = provisionctl('--system', 'apply', fixture_path('malformed.xml'))
+
+        self.assertEqual(EXIT_REFUSED, result.returncode, result.stderr)
+        self.assertIn('InvalidFile', result.stderr)
+        self.assertEqual(stored, self.daemon.settings_bytes())
+
+    # ---- backup ----------------------------------------------------------------
+
+    def test_backup_of_a_section_prints_it(self):
+        result = self.run_ok('backup', 'telephony')
+        self.assertIn('<telephony', result.stdout)
+        self.assertEqual(['telephony'], list(sections_of(parse_xml(result.stdout))))
+
+    def test_backup_output_option_writes_the_file(self):
+        path = os.path.join(self.daemon.work_dir, 'saved-backup.xml')
+
+        self.run_ok('backup', '-o', path)
+
+        with open(path, 'rb') as f:
+            saved = f.read()
+        self.assertEqual(parse_xml(self.daemon.backup().encode()).tag, parse_xml(saved).tag)
+        self.assertSectionsEqual(self.daemon.backup_sections(), sections_of(parse_xml(saved)))
+
+    # ---- monitor ---------------------------------------------------------------
+
+    def test_monitor_prints_section_applied_and_exits_0_on_sigterm(self):
+        monitor = subprocess.Popen([harness.provisionctl_binary(), '--system', 'monitor'],
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE)
+        try:
+            line = self.apply_until_monitor_prints(monitor)
+            self.assertIn('SectionApplied', line)
+            self.assertIn('telephony', line)
+            monitor.send_signal(signal.SIGTERM)
+            _, stderr = monitor.communicate(timeout=10)
+            self.assertEqual(EXIT_OK, monitor.returncode, stderr)
+        finally:
+            if monitor.poll() is None:
+                monitor.kill()
+                monitor.communicate()
+
+    def apply_until_monitor_prints(self, monitor):
+        """The monitor subscribes at some point after it starts: apply
+        changing documents until it reports one. Returns that line."""
+        deadline = time.monotonic() + MONITOR_TIMEOUT
+        output = b''
+        active = False
+        while time.monotonic() < deadline:
+            self.assertIsNone(monitor.poll(), 'monitor exited early')
+            self.assertEqual(1, len(self.daemon.apply(call_waiting_document(active))))
+            active = not active
+            readable, _, _ = select.select([monitor.stdout.fileno()], [], [], 0.5)
+            if readable:
+                output += os.read(monitor.stdout.fileno(), 65536)
+            for line in output.decode('utf-8', 'replace').splitlines(keepends=True):
+                if 'SectionApplied' in line and line.endswith('\n'):
+                    return line
+        self.fail(f'monitor printed no SectionApplied line within {MONITOR_TIMEOUT} s: {output!r}')
+
+    # ---- exit codes --------------------------------------------------------------
+
+    def test_unknown_command_exits_2(self):
+        result = provisionctl('--system', 'no-such-command')
+        self.assertEqual(EXIT_USAGE, result.returncode, result.stderr)
+
+    def test_missing_argument_exits_2(self):
+        result = provisionctl('--system', 'apply')
+        self.assertEqual(EXIT_USAGE, result.returncode, result.stderr)
+
+    def test_unreachable_bus_exits_3(self):
+        env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS='unix:path=/nonexistent/provisiond-itest-bus')
+        result = provisionctl('--system', 'status', env=env)
+        self.assertEqual(EXIT_UNREACHABLE, result.returncode, result.stderr)
+
+    def test_daemon_not_running_exits_3(self):
+        self.daemon.stop()
+        result = provisionctl('--system', 'status')
+        self.assertEqual(EXIT_UNREACHABLE, result.returncode, result.stderr)
+
+
+if __name__ == '__main__':
+    harness.main()
