@@ -1,19 +1,29 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The current release's settings schemas: which sections exist, in which
- * order, at which version, and validation of one section against its XSD.
+ * The settings schemas of every release in releases.conf: which sections the
+ * current release has, in which order, at which version; validation of a
+ * section against its XSD; and each section's history (every version some
+ * release pins, with its XSD and the migration steps that lead to it), used
+ * to detect a section's version and to migrate it to the current one.
  */
 #pragma once
 
 #include <glib.h>
 #include <libxml/tree.h>
 
+#include "version.h"
+
 typedef struct SchemaSet SchemaSet;
 
 /**
  * schema_set_load:
- * Reads @schemas_dir/releases.conf, takes its [Releases] Current release and
- * compiles sections/<name>/<version>.xsd for each section of that release.
+ * Reads @schemas_dir/releases.conf. The [Releases] Current release names the
+ * sections and their current versions; every other group is a former release
+ * pinning older versions. For each section of the current release, compiles
+ * sections/<name>/<version>.xsd of every version any release pins and reads
+ * sections/<name>/<version>.migration.xml where present (the steps from the
+ * previous version). Fails on a missing or broken file, a version newer than
+ * the current one, or steps that do not lead from the previous version.
  */
 SchemaSet *schema_set_load(const char *schemas_dir, GError **error);
 
@@ -41,5 +51,36 @@ void schema_set_strip_unknown(const SchemaSet *set, xmlNode *section, GPtrArray 
  * naming the section, the offending node and libxml2's reason.
  */
 gboolean schema_set_validate_section(const SchemaSet *set, xmlNode *section, GError **error);
+
+/**
+ * schema_set_section_history:
+ * The versions of @section that some release pins, oldest first, the current
+ * one last (NULL-terminated, owned by @set); NULL if @section is not a section.
+ */
+const char *const *schema_set_section_history(const SchemaSet *set, const char *section);
+
+/**
+ * schema_set_validate_section_as:
+ * Validates @section against the XSD of @version, one of its history, as if
+ * its version attribute said @version (the attribute is restored afterwards).
+ * Fails with PROV_ERROR_VALIDATION like schema_set_validate_section().
+ */
+gboolean schema_set_validate_section_as(const SchemaSet *set, xmlNode *section, const char *version,
+                                        GError **error);
+
+/**
+ * schema_set_detect_version:
+ * The newest version of @section's history whose XSD accepts @section (see
+ * schema_set_validate_section_as()), or NULL if none does.
+ */
+const char *schema_set_detect_version(const SchemaSet *set, xmlNode *section);
+
+/**
+ * schema_set_migrate_section:
+ * Applies to @section, oldest first, the migration steps of every version in
+ * its history newer than @from. Afterwards @section has the shape of the
+ * current version (its version attribute is not touched).
+ */
+void schema_set_migrate_section(const SchemaSet *set, xmlNode *section, const Version *from);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SchemaSet, schema_set_free)
