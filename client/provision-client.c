@@ -123,20 +123,25 @@ sd_bus_message *client_new_method_call(ProvClient *client, const char *method, G
 
 /* Our own error names keep their message as is; any other name (a bus
  * error, a local errno) goes into the message so that it is not lost. */
-static void set_error_from_bus_error(GError **error, const sd_bus_error *bus_error, int r) {
+void prov_error_set_from_dbus_name(GError **error, const char *name, const char *message) {
         ProvError code;
 
+        g_return_if_fail(name != NULL);
+
+        code = prov_error_from_dbus_name(name);
+        if (code == PROV_ERROR_FAILED)
+                g_set_error(error, PROV_ERROR, code, "%s: %s", name, message != NULL ? message : "failed");
+        else
+                g_set_error_literal(error, PROV_ERROR, code, message != NULL ? message : name);
+}
+
+static void set_error_from_bus_error(GError **error, const sd_bus_error *bus_error, int r) {
         if (!sd_bus_error_is_set(bus_error)) {
                 client_fail(error, r, "Method call failed");
                 return;
         }
-        code = prov_error_from_dbus_name(bus_error->name);
-        if (code == PROV_ERROR_FAILED)
-                g_set_error(error, PROV_ERROR, code, "%s: %s", bus_error->name,
-                            bus_error->message != NULL ? bus_error->message : g_strerror(-r));
-        else
-                g_set_error_literal(error, PROV_ERROR, code,
-                                    bus_error->message != NULL ? bus_error->message : bus_error->name);
+        prov_error_set_from_dbus_name(error, bus_error->name,
+                                      bus_error->message != NULL ? bus_error->message : g_strerror(-r));
 }
 
 sd_bus_message *client_call(ProvClient *client, sd_bus_message *request, GError **error) {
@@ -256,21 +261,151 @@ char *prov_client_backup(ProvClient *client, const char *const *sections, GError
         return g_strdup(xml);
 }
 
-static int on_section_applied(sd_bus_message *message, void *user_data, sd_bus_error *ret_error) {
-        ProvClient *client = user_data;
+/* Appends {"key": <"value">} to an open a{sv}, unless @value is NULL. */
+static int append_string_option(sd_bus_message *request, const char *key, const char *value) {
+        if (value == NULL)
+                return 0;
+        return sd_bus_message_append(request, "{sv}", key, "s", value);
+}
+
+static int append_start_options(sd_bus_message *request, const char *url, const char *trigger) {
+        int r;
+
+        r = sd_bus_message_open_container(request, 'a', "{sv}");
+        if (r >= 0)
+                r = append_string_option(request, "url", url);
+        if (r >= 0)
+                r = append_string_option(request, "trigger", trigger);
+        if (r >= 0)
+                r = sd_bus_message_close_container(request);
+        return r;
+}
+
+gboolean prov_client_start(ProvClient *client, const char *url, const char *trigger, guint64 *run_id,
+                           GError **error) {
+        g_autoptr(sd_bus_message) request = NULL;
+        g_autoptr(sd_bus_message) reply = NULL;
+        uint64_t started_run_id;
+        int r;
+
+        g_return_val_if_fail(client != NULL, FALSE);
+        g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+
+        request = client_new_method_call(client, "StartProvisioning", error);
+        if (request == NULL)
+                return FALSE;
+        r = append_start_options(request, url, trigger);
+        if (r < 0)
+                return client_fail(error, r, "Cannot append the options of StartProvisioning");
+        /* sd_bus_call() queues the signals that arrive meanwhile: the
+         * handlers see them only after the caller has the run id. */
+        reply = client_call(client, request, error);
+        if (reply == NULL)
+                return FALSE;
+        r = sd_bus_message_read(reply, "t", &started_run_id);
+        if (r < 0)
+                return client_fail(error, r, "Cannot read the reply of StartProvisioning");
+        if (run_id != NULL)
+                *run_id = started_run_id;
+        return TRUE;
+}
+
+gboolean prov_client_cancel(ProvClient *client, GError **error) {
+        g_autoptr(sd_bus_message) request = NULL;
+        g_autoptr(sd_bus_message) reply = NULL;
+
+        g_return_val_if_fail(client != NULL, FALSE);
+        g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+
+        request = client_new_method_call(client, "Cancel", error);
+        if (request == NULL)
+                return FALSE;
+        reply = client_call(client, request, error);
+        return reply != NULL;
+}
+
+/* ---- Signals: each dispatcher reads one signal's arguments and calls its handler. */
+
+static int dispatch_section_applied(sd_bus_message *message, const ProvSignalHandlers *handlers,
+                                    gpointer user_data) {
         const char *section, *version, *how;
         uint64_t run_id;
         int r;
 
+        if (handlers->section_applied == NULL)
+                return 0;
         r = sd_bus_message_read(message, "tsss", &run_id, &section, &version, &how);
-        if (r < 0) {
+        if (r >= 0)
+                handlers->section_applied(run_id, section, version, how, user_data);
+        return r;
+}
+
+static int dispatch_progress(sd_bus_message *message, const ProvSignalHandlers *handlers,
+                             gpointer user_data) {
+        const char *stage, *detail;
+        uint64_t run_id;
+        uint32_t percent;
+        int r;
+
+        if (handlers->progress == NULL)
+                return 0;
+        r = sd_bus_message_read(message, "tsus", &run_id, &stage, &percent, &detail);
+        if (r >= 0)
+                handlers->progress(run_id, stage, percent, detail, user_data);
+        return r;
+}
+
+static int dispatch_failed(sd_bus_message *message, const ProvSignalHandlers *handlers, gpointer user_data) {
+        const char *error_name, *error_message;
+        uint64_t run_id;
+        int r;
+
+        if (handlers->failed == NULL)
+                return 0;
+        r = sd_bus_message_read(message, "tss", &run_id, &error_name, &error_message);
+        if (r >= 0)
+                handlers->failed(run_id, error_name, error_message, user_data);
+        return r;
+}
+
+static int dispatch_finished(sd_bus_message *message, const ProvSignalHandlers *handlers,
+                             gpointer user_data) {
+        uint64_t run_id;
+        uint32_t sections_changed;
+        int r;
+
+        if (handlers->finished == NULL)
+                return 0;
+        r = sd_bus_message_read(message, "tu", &run_id, &sections_changed);
+        if (r >= 0)
+                handlers->finished(run_id, sections_changed, user_data);
+        return r;
+}
+
+static const struct {
+        const char *member;
+        const char *signature;
+        int (*dispatch)(sd_bus_message *message, const ProvSignalHandlers *handlers, gpointer user_data);
+} signal_dispatchers[] = {
+        { "SectionApplied", "tsss", dispatch_section_applied },
+        { "Progress", "tsus", dispatch_progress },
+        { "Failed", "tss", dispatch_failed },
+        { "Finished", "tu", dispatch_finished },
+};
+
+static int on_signal(sd_bus_message *message, void *user_data, sd_bus_error *ret_error) {
+        ProvClient *client = user_data;
+
+        for (size_t i = 0; i < G_N_ELEMENTS(signal_dispatchers); i++) {
+                if (!sd_bus_message_is_signal(message, INTERFACE_NAME, signal_dispatchers[i].member))
+                        continue;
                 /* Not ours to fail: someone sent a malformed signal. */
-                g_debug("ignoring a malformed SectionApplied signal: %s", g_strerror(-r));
+                if (sd_bus_message_has_signature(message, signal_dispatchers[i].signature) <= 0 ||
+                    signal_dispatchers[i].dispatch(message, &client->handlers, client->handlers_data) < 0)
+                        g_debug("ignoring a malformed %s signal", signal_dispatchers[i].member);
                 return 0;
         }
-        if (client->handlers.section_applied != NULL)
-                client->handlers.section_applied(run_id, section, version, how, client->handlers_data);
-        return 0;
+        return 0; /* a signal newer than this library */
 }
 
 gboolean prov_client_subscribe(ProvClient *client, const ProvSignalHandlers *handlers, gpointer user_data,
@@ -282,11 +417,12 @@ gboolean prov_client_subscribe(ProvClient *client, const ProvSignalHandlers *han
         g_return_val_if_fail(handlers != NULL, FALSE);
         g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
 
-        /* Synchronous AddMatch: once this returns, no signal of a later call is missed. */
-        r = sd_bus_match_signal(client->bus, &slot, SERVICE_NAME, OBJECT_PATH, INTERFACE_NAME,
-                                "SectionApplied", on_section_applied, client);
+        /* One match for every signal of the interface (member NULL).
+         * Synchronous AddMatch: once this returns, no signal of a later call is missed. */
+        r = sd_bus_match_signal(client->bus, &slot, SERVICE_NAME, OBJECT_PATH, INTERFACE_NAME, NULL,
+                                on_signal, client);
         if (r < 0)
-                return client_fail(error, r, "Cannot subscribe to SectionApplied");
+                return client_fail(error, r, "Cannot subscribe to the daemon's signals");
 
         sd_bus_slot_unref(client->signal_slot);
         client->signal_slot = g_steal_pointer(&slot);

@@ -12,6 +12,20 @@ static const char *const dbus_error_names[PROV_ERROR_LAST] = {
         [PROV_ERROR_REFERENCE_NOT_ALLOWED] = ERROR_PREFIX "ReferenceNotAllowed",
         [PROV_ERROR_VALIDATION] = ERROR_PREFIX "Validation",
         [PROV_ERROR_STORAGE] = ERROR_PREFIX "Storage",
+        [PROV_ERROR_NO_SOURCE] = ERROR_PREFIX "NoSource",
+        [PROV_ERROR_CANCELLED] = ERROR_PREFIX "Cancelled",
+        [PROV_ERROR_NOT_RUNNING] = ERROR_PREFIX "NotRunning",
+        [PROV_ERROR_DOWNLOAD] = ERROR_PREFIX "Download",
+        [PROV_ERROR_TIMEOUT] = ERROR_PREFIX "Timeout",
+        [PROV_ERROR_TOO_LARGE] = ERROR_PREFIX "TooLarge",
+        [PROV_ERROR_CERTIFICATE] = ERROR_PREFIX "Certificate",
+        [PROV_ERROR_AUTHENTICATION] = ERROR_PREFIX "Authentication",
+        [PROV_ERROR_REDIRECT] = ERROR_PREFIX "Redirect",
+        [PROV_ERROR_UNSUPPORTED_URL] = ERROR_PREFIX "UnsupportedUrl",
+        [PROV_ERROR_REFERENCE_CYCLE] = ERROR_PREFIX "ReferenceCycle",
+        [PROV_ERROR_REFERENCE_DEPTH] = ERROR_PREFIX "ReferenceDepth",
+        [PROV_ERROR_TOO_MANY_FILES] = ERROR_PREFIX "TooManyFiles",
+        [PROV_ERROR_UNSUPPORTED_VERSION] = ERROR_PREFIX "UnsupportedVersion",
 };
 
 G_DEFINE_QUARK(prov-error-quark, prov_error)

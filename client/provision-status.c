@@ -147,6 +147,13 @@ static guint64 lookup_uint64(GVariant *dictionary, const char *key) {
         return value;
 }
 
+static guint lookup_uint32(GVariant *dictionary, const char *key) {
+        guint32 value = 0;
+
+        g_variant_lookup(dictionary, key, "u", &value);
+        return value;
+}
+
 /* Missing keys get the neutral values the header documents. */
 static ProvStatus *status_new_from_dictionary(GVariant *dictionary) {
         ProvStatus *status = g_new0(ProvStatus, 1);
@@ -163,6 +170,15 @@ static ProvStatus *status_new_from_dictionary(GVariant *dictionary) {
                 status->last_warnings = g_new0(char *, 1);
         status->last_change = lookup_uint64(dictionary, "LastChange");
         status->settings_generation = lookup_uint64(dictionary, "SettingsGeneration");
+        status->run_id = lookup_uint64(dictionary, "RunId");
+        status->trigger = lookup_string(dictionary, "Trigger");
+        status->url = lookup_string(dictionary, "Url");
+        status->progress = lookup_uint32(dictionary, "Progress");
+        status->last_run_started = lookup_uint64(dictionary, "LastRunStarted");
+        status->last_run_finished = lookup_uint64(dictionary, "LastRunFinished");
+        status->last_success = lookup_uint64(dictionary, "LastSuccess");
+        status->files_fetched = lookup_uint32(dictionary, "FilesFetched");
+        status->bytes_fetched = lookup_uint64(dictionary, "BytesFetched");
         return status;
 }
 
@@ -197,6 +213,8 @@ void prov_status_free(ProvStatus *status) {
         g_free(status->last_error_name);
         g_free(status->last_error_message);
         g_strfreev(status->last_warnings);
+        g_free(status->trigger);
+        g_free(status->url);
         g_clear_pointer(&status->raw, g_variant_unref);
         g_free(status);
 }

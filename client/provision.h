@@ -32,6 +32,20 @@ typedef enum {
         PROV_ERROR_REFERENCE_NOT_ALLOWED, /* .Error.ReferenceNotAllowed: reference document given to ApplyFile */
         PROV_ERROR_VALIDATION,           /* .Error.Validation: a section fails its XSD */
         PROV_ERROR_STORAGE,              /* .Error.Storage: the settings could not be committed */
+        PROV_ERROR_NO_SOURCE,            /* .Error.NoSource: a run found no provisioning URL */
+        PROV_ERROR_CANCELLED,            /* .Error.Cancelled: the run was cancelled */
+        PROV_ERROR_NOT_RUNNING,          /* .Error.NotRunning: Cancel without an active run */
+        PROV_ERROR_DOWNLOAD,             /* .Error.Download: HTTP error status, connection failed, truncated body */
+        PROV_ERROR_TIMEOUT,              /* .Error.Timeout: connect or total time limit of a download passed */
+        PROV_ERROR_TOO_LARGE,            /* .Error.TooLarge: a downloaded file exceeds the size limit */
+        PROV_ERROR_CERTIFICATE,          /* .Error.Certificate: the server's TLS certificate is not trusted */
+        PROV_ERROR_AUTHENTICATION,       /* .Error.Authentication: credentials refused, or Basic over plain http */
+        PROV_ERROR_REDIRECT,             /* .Error.Redirect: too many redirects, or a redirect loop */
+        PROV_ERROR_UNSUPPORTED_URL,      /* .Error.UnsupportedUrl: not an http or https URL */
+        PROV_ERROR_REFERENCE_CYCLE,      /* .Error.ReferenceCycle: a reference file refers back into its chain */
+        PROV_ERROR_REFERENCE_DEPTH,      /* .Error.ReferenceDepth: reference files nested too deep */
+        PROV_ERROR_TOO_MANY_FILES,       /* .Error.TooManyFiles: a run would fetch more files than allowed */
+        PROV_ERROR_UNSUPPORTED_VERSION,  /* .Error.UnsupportedVersion: a section's version is newer than this firmware's, or unknown */
         PROV_ERROR_LAST
 } ProvError;
 
@@ -51,6 +65,15 @@ const char *prov_error_to_dbus_name(ProvError code);
  * PROV_ERROR_FAILED for names that are not in the table (or NULL).
  */
 ProvError prov_error_from_dbus_name(const char *name);
+
+/**
+ * prov_error_set_from_dbus_name:
+ * Sets @error from a D-Bus error @name and @message as a Failed signal
+ * carries them: the code is prov_error_from_dbus_name(@name); a name without a
+ * code of ours (PROV_ERROR_FAILED) is kept as the message's prefix
+ * ("NAME: message") so that it is not lost. @message may be NULL.
+ */
+void prov_error_set_from_dbus_name(GError **error, const char *name, const char *message);
 
 /* ---- Client ------------------------------------------------------------ */
 
@@ -76,7 +99,7 @@ void prov_client_free(ProvClient *client);
  * ProvSectionChange: one section that an apply changed.
  * @section: section name, e.g. "telephony"
  * @version: the section's schema version after the change
- * @how: "replace", "merge" (and later "operations")
+ * @how: "replace", "merge" or "operations"
  */
 typedef struct {
         char *section;
@@ -107,12 +130,36 @@ gboolean prov_client_apply_file(ProvClient *client, const char *path, GPtrArray 
 char *prov_client_backup(ProvClient *client, const char *const *sections, GError **error);
 
 /**
+ * prov_client_start:
+ * Starts a provisioning run and returns at once, with its id in @run_id (may
+ * be NULL). @url (NULL: the configured provisioning URL) may hold the markers
+ * <MACADR>, {mac}, <SERIAL>, {serial}, <HWTYP> and {type}; @trigger (NULL:
+ * "manual") is recorded in the status. While a run is active this joins it:
+ * @run_id is then the active run's id.
+ *
+ * The run ends with a Failed or Finished signal carrying @run_id. To wait for
+ * it, call prov_client_subscribe() BEFORE this function, or a fast run may be
+ * over before the subscription exists. Signals that arrive during this call
+ * are queued and reach the handlers only afterwards, once @run_id is known.
+ */
+gboolean prov_client_start(ProvClient *client, const char *url, const char *trigger, guint64 *run_id,
+                           GError **error);
+
+/**
+ * prov_client_cancel:
+ * Cancels the active run: nothing of it is committed, and it ends with a
+ * Failed signal naming org.provisiond.Provisioning1.Error.Cancelled. Fails
+ * with PROV_ERROR_NOT_RUNNING when no run is active.
+ */
+gboolean prov_client_cancel(ProvClient *client, GError **error);
+
+/**
  * ProvStatus: the daemon's status, as GetStatus reports it.
  * @raw keeps the whole a{sv} dictionary so that keys newer than this library
  * can still be read.
  */
 typedef struct {
-        char *state;              /* "idle", "applying" */
+        char *state;              /* "idle", "running" (a provisioning run), "applying" (ApplyFile) */
         char *last_result;        /* "none", "success", "failed" */
         char *last_error_name;    /* "" when none */
         char *last_error_message; /* "" when none */
@@ -120,6 +167,16 @@ typedef struct {
         guint64 last_change;      /* µs since the epoch, 0 = never */
         guint64 settings_generation;
         GVariant *raw;            /* a{sv} */
+        /* The active provisioning run, or the last one when none is active. */
+        guint64 run_id;           /* 0 = no run yet */
+        char *trigger;            /* "manual" or the run's "trigger" option; "" when none */
+        char *url;                /* the URL the run started from, without credentials; "" when none */
+        guint progress;           /* percent, 0..100 */
+        guint64 last_run_started; /* µs since the epoch, 0 = never */
+        guint64 last_run_finished;
+        guint64 last_success;
+        guint files_fetched;
+        guint64 bytes_fetched;
 } ProvStatus;
 
 /** prov_client_get_status: returns the daemon's status (free with prov_status_free()). */
@@ -129,18 +186,36 @@ ProvStatus *prov_client_get_status(ProvClient *client, GError **error);
 void prov_status_free(ProvStatus *status);
 
 /**
- * ProvSignalHandlers: callbacks for the daemon's signals. Any may be NULL.
- * Strings are only valid during the call.
+ * ProvSignalHandlers: callbacks for the daemon's signals.
+ * Every member may be NULL: that signal is then ignored. Strings are only
+ * valid during the call. Initialise the struct with designated initialisers
+ * (or zero it) so that members you do not set stay NULL; new members are only
+ * ever added at the end.
+ *
+ * @section_applied: a section changed and is durable on disk; @run_id is 0
+ *   for ApplyFile, @how is "replace", "merge" or "operations".
+ * @progress: a run's @stage ("downloading", "applying", "committing",
+ *   "done") and @percent (never goes down, 100 only after the commit);
+ *   @detail is for people, e.g. "file 2 of 4 http://host/x.xml".
+ * @failed: a run ended without changing anything; @error_name is a D-Bus
+ *   error name, prov_error_set_from_dbus_name() turns it into a GError.
+ * @finished: a run was committed, after its SectionApplied signals.
+ *
+ * Every run ends with exactly one of @failed and @finished.
  */
 typedef struct {
         void (*section_applied)(guint64 run_id, const char *section, const char *version, const char *how,
                                 gpointer user_data);
+        void (*progress)(guint64 run_id, const char *stage, guint percent, const char *detail,
+                         gpointer user_data);
+        void (*failed)(guint64 run_id, const char *error_name, const char *message, gpointer user_data);
+        void (*finished)(guint64 run_id, guint sections_changed, gpointer user_data);
 } ProvSignalHandlers;
 
 /**
  * prov_client_subscribe:
- * Delivers the daemon's signals to @handlers (copied) with @user_data while the
- * client's bus is dispatched. One subscription per client; a second call
+ * Delivers the daemon's signals (SectionApplied, Progress, Failed, Finished) to
+ * @handlers (copied) with @user_data while the client's bus is dispatched. One subscription per client; a second call
  * replaces the first. Returns FALSE with @error if the match could not be added.
  */
 gboolean prov_client_subscribe(ProvClient *client, const ProvSignalHandlers *handlers, gpointer user_data,

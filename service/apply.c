@@ -3,6 +3,7 @@
 
 #include "document.h"
 #include "merge.h"
+#include "migrate.h"
 #include "xml-cleanup.h"
 #include "xml-parse.h"
 
@@ -23,6 +24,7 @@ ApplyResult *apply_result_new(void) {
 
         result->touched = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         result->warnings = g_ptr_array_new_with_free_func(g_free);
+        result->discarded = g_ptr_array_new_with_free_func(g_free);
         return result;
 }
 
@@ -31,6 +33,7 @@ void apply_result_free(ApplyResult *result) {
                 return;
         g_hash_table_unref(result->touched);
         g_ptr_array_unref(result->warnings);
+        g_ptr_array_unref(result->discarded);
         g_free(result);
 }
 
@@ -70,6 +73,10 @@ gboolean apply_patch_document(xmlDoc *working, xmlDoc *patch, const SchemaSet *s
 
         if (sections == NULL)
                 return FALSE;
+        /* All sections first: a version this firmware cannot migrate refuses the whole document. */
+        for (guint i = 0; i < sections->len; i++)
+                if (!migrate_section(schemas, g_array_index(sections, PatchSection, i).section, error))
+                        return FALSE;
         for (guint i = 0; i < sections->len; i++) {
                 const PatchSection *section = &g_array_index(sections, PatchSection, i);
                 const char *version = schema_set_section_version(schemas, xml_node_name(section->section));

@@ -21,11 +21,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(SectionChange, section_change_free)
 
 /**
  * ApplyResult: what a sequence of applies did to a working copy.
- * @touched maps section name -> how it was last touched ("replace"/"merge").
+ * @touched maps section name -> how it was last touched ("replace", "merge", "operations").
  */
 typedef struct {
         GHashTable *touched;
         GPtrArray *warnings; /* char*, e.g. "stripped unknown element /telephony/fooBar" */
+        GPtrArray *discarded; /* char*, "section: reason" for sections an operations document could not change */
 } ApplyResult;
 
 ApplyResult *apply_result_new(void);
@@ -35,7 +36,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ApplyResult, apply_result_free)
 /**
  * apply_patch_document:
  * Applies the patch document @patch to @working (a <configuration> document):
- * per section, strips what the schema does not know, then replaces or merges.
+ * per section, migrates it to the current version (see migrate_section();
+ * an unsupported version fails with PROV_ERROR_UNSUPPORTED_VERSION before
+ * anything is applied), strips what the schema does not know, then replaces
+ * or merges.
  * @patch is modified (stripped). Records touched sections and warnings in
  * @result. Does not validate: see apply_validate_touched().
  */

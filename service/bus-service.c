@@ -17,26 +17,42 @@ struct BusService {
         Engine *engine;
 };
 
-/* Reads an a{sv} of options, refusing every key not in @known (NULL-terminated)
- * with -EINVAL and PROV_ERROR_INVALID_ARGS in @error. */
-static int read_options(sd_bus_message *message, const char *const *known, GError **error) {
+/* A string option of a method and where its value goes. */
+typedef struct {
         const char *key;
+        char **value;
+} StringOption;
+
+/* Reads an a{sv} of string options, refusing any other key or type with
+ * -EINVAL and PROV_ERROR_INVALID_ARGS in @error. */
+static int read_string_options(sd_bus_message *message, const StringOption *options, gsize n_options,
+                               GError **error) {
+        const char *key, *value;
         int r;
 
         r = sd_bus_message_enter_container(message, 'a', "{sv}");
         if (r < 0)
                 return r;
         while ((r = sd_bus_message_enter_container(message, 'e', "sv")) > 0) {
+                const StringOption *option = NULL;
+
                 r = sd_bus_message_read(message, "s", &key);
                 if (r < 0)
                         return r;
-                if (known == NULL || !g_strv_contains(known, key)) {
+                for (gsize i = 0; i < n_options && option == NULL; i++)
+                        if (g_str_equal(options[i].key, key))
+                                option = &options[i];
+                if (option == NULL) {
                         g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_ARGS, "unknown option '%s'", key);
                         return -EINVAL;
                 }
-                r = sd_bus_message_skip(message, "v");
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(message);
+                if (sd_bus_message_read(message, "v", "s", &value) < 0) {
+                        g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_ARGS, "option '%s' must be a string", key);
+                        return -EINVAL;
+                }
+                g_free(*option->value);
+                *option->value = g_strdup(value);
+                r = sd_bus_message_exit_container(message);
                 if (r < 0)
                         return r;
         }
@@ -70,7 +86,7 @@ static int method_apply_file(sd_bus_message *message, void *userdata, sd_bus_err
         r = sd_bus_message_read(message, "h", &fd);
         if (r < 0)
                 return r;
-        r = read_options(message, NULL, &local_error);
+        r = read_string_options(message, NULL, 0, &local_error);
         if (r < 0 && local_error == NULL)
                 return r;
         if (local_error == NULL)
@@ -90,6 +106,30 @@ static int method_apply_file(sd_bus_message *message, void *userdata, sd_bus_err
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_start_provisioning(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        g_autofree char *url = NULL;
+        g_autofree char *trigger = NULL;
+        g_autoptr(GError) local_error = NULL;
+        int r;
+
+        const StringOption options[] = { { "url", &url }, { "trigger", &trigger } };
+
+        r = read_string_options(message, options, G_N_ELEMENTS(options), &local_error);
+        if (local_error != NULL)
+                return bus_error_set_from_gerror(error, local_error);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(message, "t", engine_start_run(userdata, url, trigger));
+}
+
+static int method_cancel(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        g_autoptr(GError) local_error = NULL;
+
+        if (!engine_cancel_run(userdata, &local_error))
+                return bus_error_set_from_gerror(error, local_error);
+        return sd_bus_reply_method_return(message, NULL);
 }
 
 static int method_backup(sd_bus_message *message, void *userdata, sd_bus_error *error) {
@@ -124,6 +164,9 @@ static int method_get_status(sd_bus_message *message, void *userdata, sd_bus_err
 
 static const sd_bus_vtable provisioning_vtable[] = {
         SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD_WITH_NAMES("StartProvisioning", "a{sv}", SD_BUS_PARAM(options), "t", SD_BUS_PARAM(run_id),
+                                 method_start_provisioning, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Cancel", "", "", method_cancel, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("ApplyFile", "ha{sv}", SD_BUS_PARAM(fd) SD_BUS_PARAM(options), "a(sss)",
                                  SD_BUS_PARAM(sections), method_apply_file, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("Backup", "as", SD_BUS_PARAM(sections), "s", SD_BUS_PARAM(xml), method_backup,
@@ -133,24 +176,56 @@ static const sd_bus_vtable provisioning_vtable[] = {
         SD_BUS_SIGNAL_WITH_NAMES("SectionApplied", "tsss",
                                  SD_BUS_PARAM(run_id) SD_BUS_PARAM(section) SD_BUS_PARAM(version) SD_BUS_PARAM(how),
                                  0),
-        STATUS_PROPERTY(ENGINE_PROPERTY_STATE, "s"),
-        STATUS_PROPERTY(ENGINE_PROPERTY_LAST_RESULT, "s"),
-        STATUS_PROPERTY(ENGINE_PROPERTY_LAST_ERROR, "(ss)"),
-        STATUS_PROPERTY(ENGINE_PROPERTY_LAST_WARNINGS, "as"),
-        STATUS_PROPERTY(ENGINE_PROPERTY_LAST_CHANGE, "t"),
-        STATUS_PROPERTY(ENGINE_PROPERTY_SETTINGS_GENERATION, "t"),
+        SD_BUS_SIGNAL_WITH_NAMES("Progress", "tsus",
+                                 SD_BUS_PARAM(run_id) SD_BUS_PARAM(stage) SD_BUS_PARAM(percent) SD_BUS_PARAM(detail),
+                                 0),
+        SD_BUS_SIGNAL_WITH_NAMES("Failed", "tss", SD_BUS_PARAM(run_id) SD_BUS_PARAM(error_name) SD_BUS_PARAM(message),
+                                 0),
+        SD_BUS_SIGNAL_WITH_NAMES("Finished", "tu", SD_BUS_PARAM(run_id) SD_BUS_PARAM(sections_changed), 0),
+        STATUS_PROPERTY(STATUS_STATE, "s"),
+        STATUS_PROPERTY(STATUS_LAST_RESULT, "s"),
+        STATUS_PROPERTY(STATUS_LAST_ERROR, "(ss)"),
+        STATUS_PROPERTY(STATUS_LAST_WARNINGS, "as"),
+        STATUS_PROPERTY(STATUS_RUN_ID, "t"),
+        STATUS_PROPERTY(STATUS_TRIGGER, "s"),
+        STATUS_PROPERTY(STATUS_URL, "s"),
+        STATUS_PROPERTY(STATUS_PROGRESS, "u"),
+        STATUS_PROPERTY(STATUS_LAST_RUN_STARTED, "t"),
+        STATUS_PROPERTY(STATUS_LAST_RUN_FINISHED, "t"),
+        STATUS_PROPERTY(STATUS_LAST_SUCCESS, "t"),
+        STATUS_PROPERTY(STATUS_FILES_FETCHED, "u"),
+        STATUS_PROPERTY(STATUS_BYTES_FETCHED, "t"),
+        STATUS_PROPERTY(STATUS_LAST_CHANGE, "t"),
+        STATUS_PROPERTY(STATUS_SETTINGS_GENERATION, "t"),
         SD_BUS_VTABLE_END,
 };
 
-static void on_section_applied(guint64 run_id, const char *section, const char *version, const char *how,
-                               gpointer user_data) {
-        BusService *service = user_data;
+static void emit_signal(BusService *service, const char *member, const char *signature, ...) {
+        va_list args;
         int r;
 
-        r = sd_bus_emit_signal(service->bus, BUS_PATH, BUS_INTERFACE, "SectionApplied", "tsss", run_id, section,
-                               version, how);
+        va_start(args, signature);
+        r = sd_bus_emit_signalv(service->bus, BUS_PATH, BUS_INTERFACE, member, signature, args);
+        va_end(args);
         if (r < 0)
-                g_warning("cannot emit SectionApplied for %s: %s", section, g_strerror(-r));
+                g_warning("cannot emit %s: %s", member, g_strerror(-r));
+}
+
+static void on_section_applied(guint64 run_id, const char *section, const char *version, const char *how,
+                               gpointer user_data) {
+        emit_signal(user_data, "SectionApplied", "tsss", run_id, section, version, how);
+}
+
+static void on_progress(guint64 run_id, const char *stage, guint percent, const char *detail, gpointer user_data) {
+        emit_signal(user_data, "Progress", "tsus", run_id, stage, percent, detail);
+}
+
+static void on_failed(guint64 run_id, const char *error_name, const char *message, gpointer user_data) {
+        emit_signal(user_data, "Failed", "tss", run_id, error_name, message);
+}
+
+static void on_finished(guint64 run_id, guint sections_changed, gpointer user_data) {
+        emit_signal(user_data, "Finished", "tu", run_id, sections_changed);
 }
 
 static void on_status_changed(const char *const *names, gpointer user_data) {
@@ -166,6 +241,9 @@ int bus_service_new(sd_bus *bus, Engine *engine, BusService **ret) {
         static const EngineCallbacks callbacks = {
                 .section_applied = on_section_applied,
                 .status_changed = on_status_changed,
+                .progress = on_progress,
+                .failed = on_failed,
+                .finished = on_finished,
         };
         g_autofree BusService *service = g_new0(BusService, 1);
         int r;

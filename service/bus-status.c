@@ -4,57 +4,69 @@
 #include <errno.h>
 #include <glib.h>
 
-typedef int (*AppendStatusFunc)(sd_bus_message *reply, const EngineStatus *status);
+typedef enum {
+        FIELD_STRING,      /* const char * or char * */
+        FIELD_STRV,        /* GStrv */
+        FIELD_UINT64,      /* guint64, bus type t */
+        FIELD_UINT64_AS_U, /* guint64 that the bus shows as u */
+        FIELD_ERROR,       /* LastError: name and message */
+} FieldKind;
 
-static int append_state(sd_bus_message *reply, const EngineStatus *status) {
-        return sd_bus_message_append(reply, "s", status->state);
-}
-
-static int append_last_result(sd_bus_message *reply, const EngineStatus *status) {
-        return sd_bus_message_append(reply, "s", status->last_result);
-}
-
-static int append_last_error(sd_bus_message *reply, const EngineStatus *status) {
-        return sd_bus_message_append(reply, "(ss)", status->last_error_name, status->last_error_message);
-}
-
-static int append_last_warnings(sd_bus_message *reply, const EngineStatus *status) {
-        return sd_bus_message_append_strv(reply, (char **)status->last_warnings);
-}
-
-static int append_last_change(sd_bus_message *reply, const EngineStatus *status) {
-        return sd_bus_message_append(reply, "t", status->last_change);
-}
-
-static int append_settings_generation(sd_bus_message *reply, const EngineStatus *status) {
-        return sd_bus_message_append(reply, "t", status->settings_generation);
-}
-
+/* One row per property: the bus name, its type and where the value lives in Status. */
 static const struct {
         const char *name;
         const char *signature;
-        AppendStatusFunc append;
+        FieldKind kind;
+        gsize offset;
 } status_properties[] = {
-        { ENGINE_PROPERTY_STATE, "s", append_state },
-        { ENGINE_PROPERTY_LAST_RESULT, "s", append_last_result },
-        { ENGINE_PROPERTY_LAST_ERROR, "(ss)", append_last_error },
-        { ENGINE_PROPERTY_LAST_WARNINGS, "as", append_last_warnings },
-        { ENGINE_PROPERTY_LAST_CHANGE, "t", append_last_change },
-        { ENGINE_PROPERTY_SETTINGS_GENERATION, "t", append_settings_generation },
+        { STATUS_STATE, "s", FIELD_STRING, G_STRUCT_OFFSET(Status, state) },
+        { STATUS_LAST_RESULT, "s", FIELD_STRING, G_STRUCT_OFFSET(Status, last_result) },
+        { STATUS_LAST_ERROR, "(ss)", FIELD_ERROR, 0 },
+        { STATUS_LAST_WARNINGS, "as", FIELD_STRV, G_STRUCT_OFFSET(Status, last_warnings) },
+        { STATUS_LAST_CHANGE, "t", FIELD_UINT64, G_STRUCT_OFFSET(Status, last_change) },
+        { STATUS_SETTINGS_GENERATION, "t", FIELD_UINT64, G_STRUCT_OFFSET(Status, settings_generation) },
+        { STATUS_RUN_ID, "t", FIELD_UINT64, G_STRUCT_OFFSET(Status, run_id) },
+        { STATUS_TRIGGER, "s", FIELD_STRING, G_STRUCT_OFFSET(Status, trigger) },
+        { STATUS_URL, "s", FIELD_STRING, G_STRUCT_OFFSET(Status, url) },
+        { STATUS_PROGRESS, "u", FIELD_UINT64_AS_U, G_STRUCT_OFFSET(Status, progress) },
+        { STATUS_LAST_RUN_STARTED, "t", FIELD_UINT64, G_STRUCT_OFFSET(Status, last_run_started) },
+        { STATUS_LAST_RUN_FINISHED, "t", FIELD_UINT64, G_STRUCT_OFFSET(Status, last_run_finished) },
+        { STATUS_LAST_SUCCESS, "t", FIELD_UINT64, G_STRUCT_OFFSET(Status, last_success) },
+        { STATUS_FILES_FETCHED, "u", FIELD_UINT64_AS_U, G_STRUCT_OFFSET(Status, files_fetched) },
+        { STATUS_BYTES_FETCHED, "t", FIELD_UINT64, G_STRUCT_OFFSET(Status, bytes_fetched) },
 };
+
+static int append_value(sd_bus_message *reply, const Status *status, gsize index) {
+        gsize offset = status_properties[index].offset;
+
+        switch (status_properties[index].kind) {
+        case FIELD_STRING:
+                return sd_bus_message_append(reply, "s", G_STRUCT_MEMBER(const char *, status, offset));
+        case FIELD_STRV:
+                return sd_bus_message_append_strv(reply, G_STRUCT_MEMBER(char **, status, offset));
+        case FIELD_UINT64:
+                return sd_bus_message_append(reply, "t", G_STRUCT_MEMBER(guint64, status, offset));
+        case FIELD_UINT64_AS_U:
+                return sd_bus_message_append(reply, "u",
+                                             (uint32_t)MIN(G_STRUCT_MEMBER(guint64, status, offset), G_MAXUINT32));
+        case FIELD_ERROR:
+                return sd_bus_message_append(reply, "(ss)", status->last_error_name, status->last_error_message);
+        }
+        return -EINVAL;
+}
 
 int bus_status_get_property(sd_bus *bus, const char *path, const char *interface, const char *property,
                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        const EngineStatus status = engine_get_status(userdata);
+        const Status *status = engine_get_status(userdata);
 
         for (gsize i = 0; i < G_N_ELEMENTS(status_properties); i++)
                 if (g_str_equal(status_properties[i].name, property))
-                        return status_properties[i].append(reply, &status);
+                        return append_value(reply, status, i);
         return -ENOENT;
 }
 
 int bus_status_append_all(sd_bus_message *reply, const Engine *engine) {
-        const EngineStatus status = engine_get_status(engine);
+        const Status *status = engine_get_status(engine);
         int r;
 
         r = sd_bus_message_open_container(reply, 'a', "{sv}");
@@ -67,7 +79,7 @@ int bus_status_append_all(sd_bus_message *reply, const Engine *engine) {
                 if (r >= 0)
                         r = sd_bus_message_open_container(reply, 'v', status_properties[i].signature);
                 if (r >= 0)
-                        r = status_properties[i].append(reply, &status);
+                        r = append_value(reply, status, i);
                 if (r >= 0)
                         r = sd_bus_message_close_container(reply);
                 if (r >= 0)

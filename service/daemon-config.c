@@ -8,6 +8,14 @@ DaemonConfig *daemon_config_new_default(void) {
         config->defaults_file = g_strdup(PROVISIOND_DEFAULTS_FILE);
         config->schemas_dir = g_strdup(PROVISIOND_SCHEMAS_DIR);
         config->max_file_size = CONFIG_DEFAULT_MAX_FILE_SIZE;
+        config->device_type = g_strdup("");
+        config->device_serial = g_strdup("");
+        config->device_interface = g_strdup("eth0");
+        config->connect_timeout = CONFIG_DEFAULT_CONNECT_TIMEOUT;
+        config->file_timeout = CONFIG_DEFAULT_FILE_TIMEOUT;
+        config->max_redirects = CONFIG_DEFAULT_MAX_REDIRECTS;
+        config->max_files = CONFIG_DEFAULT_MAX_FILES;
+        config->max_reference_depth = CONFIG_DEFAULT_MAX_REFERENCE_DEPTH;
         return config;
 }
 
@@ -18,6 +26,58 @@ static void override_string(GKeyFile *key_file, const char *group, const char *k
                 g_free(*target);
                 *target = g_steal_pointer(&value);
         }
+}
+
+static const struct {
+        const char *group;
+        const char *key;
+        gsize offset;
+} string_keys[] = {
+        { "Paths", "StateDir", G_STRUCT_OFFSET(DaemonConfig, state_dir) },
+        { "Paths", "Defaults", G_STRUCT_OFFSET(DaemonConfig, defaults_file) },
+        { "Paths", "SchemasDir", G_STRUCT_OFFSET(DaemonConfig, schemas_dir) },
+        { "Device", "MAC", G_STRUCT_OFFSET(DaemonConfig, device_mac) },
+        { "Device", "Serial", G_STRUCT_OFFSET(DaemonConfig, device_serial) },
+        { "Device", "Type", G_STRUCT_OFFSET(DaemonConfig, device_type) },
+        { "Device", "Interface", G_STRUCT_OFFSET(DaemonConfig, device_interface) },
+        { "TLS", "CAFile", G_STRUCT_OFFSET(DaemonConfig, ca_file) },
+};
+
+/* Positive whole numbers; max_file_size is the only 64-bit one. */
+static const struct {
+        const char *group;
+        const char *key;
+        gsize offset;
+        gboolean is_64bit;
+} number_keys[] = {
+        { "Limits", "MaxFileSize", G_STRUCT_OFFSET(DaemonConfig, max_file_size), TRUE },
+        { "Limits", "ConnectTimeout", G_STRUCT_OFFSET(DaemonConfig, connect_timeout), FALSE },
+        { "Limits", "FileTimeout", G_STRUCT_OFFSET(DaemonConfig, file_timeout), FALSE },
+        { "Limits", "MaxRedirects", G_STRUCT_OFFSET(DaemonConfig, max_redirects), FALSE },
+        { "Limits", "MaxFiles", G_STRUCT_OFFSET(DaemonConfig, max_files), FALSE },
+        { "Limits", "MaxReferenceDepth", G_STRUCT_OFFSET(DaemonConfig, max_reference_depth), FALSE },
+};
+
+static gboolean load_number(GKeyFile *key_file, gsize index, DaemonConfig *config, const char *path,
+                            GError **error) {
+        const char *group = number_keys[index].group;
+        const char *key = number_keys[index].key;
+        g_autoptr(GError) local_error = NULL;
+        guint64 value;
+
+        if (!g_key_file_has_key(key_file, group, key, NULL))
+                return TRUE;
+        value = g_key_file_get_uint64(key_file, group, key, &local_error);
+        if (local_error != NULL || value == 0 || (!number_keys[index].is_64bit && value > G_MAXUINT)) {
+                g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                            "%s: [%s] %s must be a positive whole number", path, group, key);
+                return FALSE;
+        }
+        if (number_keys[index].is_64bit)
+                G_STRUCT_MEMBER(guint64, config, number_keys[index].offset) = value;
+        else
+                G_STRUCT_MEMBER(guint, config, number_keys[index].offset) = (guint)value;
+        return TRUE;
 }
 
 gboolean daemon_config_load_file(DaemonConfig *config, const char *path, gboolean required, GError **error) {
@@ -31,27 +91,20 @@ gboolean daemon_config_load_file(DaemonConfig *config, const char *path, gboolea
                 return FALSE;
         }
 
-        override_string(key_file, "Paths", "StateDir", &config->state_dir);
-        override_string(key_file, "Paths", "Defaults", &config->defaults_file);
-        override_string(key_file, "Paths", "SchemasDir", &config->schemas_dir);
-
-        if (g_key_file_has_key(key_file, "Limits", "MaxFileSize", NULL)) {
-                guint64 max_file_size = g_key_file_get_uint64(key_file, "Limits", "MaxFileSize", &local_error);
-                if (local_error != NULL || max_file_size == 0) {
-                        g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                                    "%s: [Limits] MaxFileSize must be a positive number of bytes", path);
+        for (gsize i = 0; i < G_N_ELEMENTS(string_keys); i++)
+                override_string(key_file, string_keys[i].group, string_keys[i].key,
+                                &G_STRUCT_MEMBER(char *, config, string_keys[i].offset));
+        for (gsize i = 0; i < G_N_ELEMENTS(number_keys); i++)
+                if (!load_number(key_file, i, config, path, error))
                         return FALSE;
-                }
-                config->max_file_size = max_file_size;
-        }
         return TRUE;
 }
 
 void daemon_config_free(DaemonConfig *config) {
         if (config == NULL)
                 return;
-        g_free(config->state_dir);
-        g_free(config->defaults_file);
-        g_free(config->schemas_dir);
+        /* Every string of the configuration is in the table. */
+        for (gsize i = 0; i < G_N_ELEMENTS(string_keys); i++)
+                g_free(G_STRUCT_MEMBER(char *, config, string_keys[i].offset));
         g_free(config);
 }

@@ -2,38 +2,70 @@
 #include "engine.h"
 
 #include "apply.h"
+#include "device.h"
 #include "document.h"
+#include "migrate.h"
+#include "operations.h"
+#include "progress.h"
 #include "provision.h"
+#include "run.h"
 #include "schema.h"
 #include "store.h"
+#include "url.h"
 #include "xml-cleanup.h"
 #include "xml-parse.h"
+
+/* Where each stage of a run starts, in percent of the whole run. */
+#define PERCENT_DOWNLOAD_SHARE 70
+#define PERCENT_APPLYING 75
+#define PERCENT_COMMITTING 90
 
 struct Engine {
         Store *store;
         SchemaSet *schemas;
-        guint64 max_file_size;
+        DeviceIdentity *device;
+        DaemonConfig *config; /* a copy: limits, TLS */
+        char *user_agent;
+        Status status;
 
-        const char *state;
-        const char *last_result;
-        char *last_error_name;
-        char *last_error_message;
-        GStrv last_warnings;
+        Run *run; /* the active run, or NULL */
+        ProgressTracker progress;
+        GPtrArray *finished_runs; /* freed from an idle callback, never inside their own callbacks */
+        guint reap_source;
 
         EngineCallbacks callbacks;
         gpointer callbacks_data;
 };
 
-static void notify_status(Engine *engine, const char *const *names) {
-        if (engine->callbacks.status_changed != NULL)
-                engine->callbacks.status_changed(names, engine->callbacks_data);
+static void notify_status(Engine *engine) {
+        g_auto(GStrv) names = status_take_changed(&engine->status);
+
+        if (names != NULL && engine->callbacks.status_changed != NULL)
+                engine->callbacks.status_changed((const char *const *)names, engine->callbacks_data);
 }
 
 static void set_state(Engine *engine, const char *state) {
-        static const char *const names[] = { ENGINE_PROPERTY_STATE, NULL };
+        if (g_str_equal(engine->status.state, state))
+                return;
+        engine->status.state = state;
+        status_changed(&engine->status, STATUS_STATE);
+}
 
-        engine->state = state;
-        notify_status(engine, names);
+static void refresh_store_status(Engine *engine) {
+        status_set_number(&engine->status, &engine->status.last_change, store_get_last_change(engine->store),
+                          STATUS_LAST_CHANGE);
+        status_set_number(&engine->status, &engine->status.settings_generation,
+                          store_get_generation(engine->store), STATUS_SETTINGS_GENERATION);
+}
+
+static const char *error_name_of(const GError *error) {
+        const char *name = NULL;
+
+        if (error->domain == PROV_ERROR)
+                name = prov_error_to_dbus_name(error->code);
+        else if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+                name = prov_error_to_dbus_name(PROV_ERROR_CANCELLED);
+        return name != NULL ? name : "org.freedesktop.DBus.Error.Failed";
 }
 
 static void log_settings_sections(const Engine *engine) {
@@ -49,24 +81,76 @@ static void log_settings_sections(const Engine *engine) {
         }
 }
 
+static DeviceIdentity *load_device(const DaemonConfig *config) {
+        g_autoptr(GError) error = NULL;
+        DeviceIdentity *device = device_identity_load(config->device_mac, config->device_serial, config->device_type,
+                                                      config->device_interface, NULL, &error);
+
+        if (device != NULL)
+                return device;
+        /* A phone without a readable MAC can still be provisioned from URLs without markers. */
+        g_warning("device identity: %s", error->message);
+        device = g_new0(DeviceIdentity, 1);
+        device->mac = g_strdup("");
+        device->serial = g_strdup(config->device_serial);
+        device->type = g_strdup(config->device_type);
+        return device;
+}
+
+static DaemonConfig *copy_config(const DaemonConfig *config) {
+        DaemonConfig *copy = g_memdup2(config, sizeof(*config));
+
+        copy->state_dir = g_strdup(config->state_dir);
+        copy->defaults_file = g_strdup(config->defaults_file);
+        copy->schemas_dir = g_strdup(config->schemas_dir);
+        copy->device_mac = g_strdup(config->device_mac);
+        copy->device_serial = g_strdup(config->device_serial);
+        copy->device_type = g_strdup(config->device_type);
+        copy->device_interface = g_strdup(config->device_interface);
+        copy->ca_file = g_strdup(config->ca_file);
+        return copy;
+}
+
+/* A store written by an older release is migrated once and committed atomically; one
+ * from a newer release (a downgrade) is kept as it is rather than refusing to start. */
+static gboolean migrate_stored_settings(Engine *engine, GError **error) {
+        g_autoptr(xmlDoc) migrated = store_copy_document(engine->store);
+        g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+        g_autoptr(GError) local_error = NULL;
+        gboolean changed = FALSE;
+
+        if (!migrate_store_document(migrated, engine->schemas, warnings, &changed, &local_error)) {
+                g_warning("stored settings kept as they are: %s", local_error->message);
+                return TRUE;
+        }
+        for (guint i = 0; i < warnings->len; i++)
+                g_message("migrating stored settings: %s", (const char *)g_ptr_array_index(warnings, i));
+        if (!changed)
+                return TRUE;
+        g_message("stored settings migrated to release %s", schema_set_release(engine->schemas));
+        return store_commit(engine->store, g_steal_pointer(&migrated), error);
+}
+
 Engine *engine_new(const DaemonConfig *config, GError **error) {
         g_autoptr(Engine) engine = g_new0(Engine, 1);
 
-        engine->state = "idle";
-        engine->last_result = "none";
-        engine->last_error_name = g_strdup("");
-        engine->last_error_message = g_strdup("");
-        engine->last_warnings = g_new0(char *, 1);
-        engine->max_file_size = config->max_file_size;
-
+        status_init(&engine->status);
+        engine->finished_runs = g_ptr_array_new_with_free_func((GDestroyNotify)run_free);
+        engine->config = copy_config(config);
         engine->schemas = schema_set_load(config->schemas_dir, error);
         if (engine->schemas == NULL)
                 return NULL;
         engine->store = store_open(config->state_dir, config->defaults_file, error);
-        if (engine->store == NULL)
+        if (engine->store == NULL || !migrate_stored_settings(engine, error))
                 return NULL;
-        g_info("release %s, settings generation %" G_GUINT64_FORMAT, schema_set_release(engine->schemas),
-               store_get_generation(engine->store));
+        engine->device = load_device(config);
+        engine->user_agent = g_strdup_printf("provisiond/%s (%s; MAC %s; SN %s)", PROVISIOND_VERSION,
+                                             engine->device->type, engine->device->mac, engine->device->serial);
+        refresh_store_status(engine);
+        g_ptr_array_set_size(engine->status.changed, 0);
+
+        g_info("release %s, settings generation %" G_GUINT64_FORMAT ", %s", schema_set_release(engine->schemas),
+               store_get_generation(engine->store), engine->user_agent);
         log_settings_sections(engine);
         return g_steal_pointer(&engine);
 }
@@ -74,11 +158,15 @@ Engine *engine_new(const DaemonConfig *config, GError **error) {
 void engine_free(Engine *engine) {
         if (engine == NULL)
                 return;
+        g_clear_pointer(&engine->run, run_free);
+        g_clear_handle_id(&engine->reap_source, g_source_remove);
+        g_clear_pointer(&engine->finished_runs, g_ptr_array_unref);
         g_clear_pointer(&engine->store, store_free);
         g_clear_pointer(&engine->schemas, schema_set_free);
-        g_free(engine->last_error_name);
-        g_free(engine->last_error_message);
-        g_strfreev(engine->last_warnings);
+        g_clear_pointer(&engine->device, device_identity_free);
+        g_clear_pointer(&engine->config, daemon_config_free);
+        g_free(engine->user_agent);
+        status_clear(&engine->status);
         g_free(engine);
 }
 
@@ -87,82 +175,95 @@ void engine_set_callbacks(Engine *engine, const EngineCallbacks *callbacks, gpoi
         engine->callbacks_data = user_data;
 }
 
-static void set_warnings(Engine *engine, GPtrArray *warnings) {
-        g_strfreev(engine->last_warnings);
-        g_ptr_array_add(warnings, NULL);
-        engine->last_warnings = (GStrv)g_ptr_array_steal(warnings, NULL);
+/* ---- Applying documents to a working copy, committing once ----------------------- */
+
+static gboolean apply_one_document(Engine *engine, xmlDoc *working, RunDocument *document, ApplyResult *result,
+                                   GError **error) {
+        switch (document->type) {
+        case DOCUMENT_PATCH:
+                return apply_patch_document(working, document->doc, engine->schemas, result, error);
+        case DOCUMENT_OPERATIONS:
+                return operations_apply(working, document->doc, engine->schemas, result, error);
+        case DOCUMENT_REFERENCE:
+                break;
+        }
+        g_set_error(error, PROV_ERROR, PROV_ERROR_REFERENCE_NOT_ALLOWED,
+                    "reference documents (<referencedSettings>) can only be provisioned from a server, "
+                    "not applied from a file");
+        return FALSE;
 }
 
-static void record_result(Engine *engine, const GError *failure, GPtrArray *warnings, gboolean committed) {
-        static const char *const names[] = {
-                ENGINE_PROPERTY_LAST_RESULT, ENGINE_PROPERTY_LAST_ERROR, ENGINE_PROPERTY_LAST_WARNINGS, NULL,
-        };
-        static const char *const names_after_commit[] = {
-                ENGINE_PROPERTY_LAST_RESULT, ENGINE_PROPERTY_LAST_ERROR, ENGINE_PROPERTY_LAST_WARNINGS,
-                ENGINE_PROPERTY_LAST_CHANGE, ENGINE_PROPERTY_SETTINGS_GENERATION, NULL,
-        };
-        const char *error_name = NULL;
+/* Applies @documents in order to a copy of the stored settings and validates what they touched. */
+static xmlDoc *build_working_copy(Engine *engine, GPtrArray *documents, ApplyResult *result, GError **error) {
+        g_autoptr(xmlDoc) working = store_copy_document(engine->store);
 
-        if (failure != NULL && failure->domain == PROV_ERROR)
-                error_name = prov_error_to_dbus_name(failure->code);
-        g_free(engine->last_error_name);
-        g_free(engine->last_error_message);
-        engine->last_result = failure == NULL ? "success" : "failed";
-        engine->last_error_name = g_strdup(failure == NULL ? "" : error_name != NULL ? error_name : "org.freedesktop.DBus.Error.Failed");
-        engine->last_error_message = g_strdup(failure == NULL ? "" : failure->message);
-        set_warnings(engine, warnings);
-        notify_status(engine, committed ? names_after_commit : names);
-}
-
-/* Parses, classifies and applies @data to a working copy; returns it, or NULL on error. */
-static xmlDoc *build_working_copy(Engine *engine, const char *data, gsize size, ApplyResult *result,
-                                  GError **error) {
-        g_autoptr(xmlDoc) document = xml_parse_untrusted(data, size, "the document", error);
-        g_autoptr(xmlDoc) working = NULL;
-        DocumentType type;
-
-        if (document == NULL || !document_classify(document, engine->schemas, &type, error))
-                return NULL;
-        if (type == DOCUMENT_REFERENCE) {
-                g_set_error(error, PROV_ERROR, PROV_ERROR_REFERENCE_NOT_ALLOWED,
-                            "reference documents (<referencedSettings>) can only be provisioned from a server, "
-                            "not applied from a file");
-                return NULL;
-        }
-        if (type != DOCUMENT_PATCH) {
-                g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_FILE, "%s documents are not supported",
-                            document_type_name(type));
-                return NULL;
-        }
-        working = store_copy_document(engine->store);
-        if (!apply_patch_document(working, document, engine->schemas, result, error) ||
-            !apply_validate_touched(working, engine->schemas, result, error))
+        for (guint i = 0; i < documents->len; i++)
+                if (!apply_one_document(engine, working, g_ptr_array_index(documents, i), result, error))
+                        return NULL;
+        if (!apply_validate_touched(working, engine->schemas, result, error))
                 return NULL;
         return g_steal_pointer(&working);
 }
 
+/* Commits @working if it changed anything; returns the changed sections. */
+static GPtrArray *commit_working_copy(Engine *engine, xmlDoc *working, const ApplyResult *result, GError **error) {
+        g_autoptr(xmlDoc) owned = working;
+        g_autoptr(GPtrArray) changes = apply_changed_sections(store_get_document(engine->store), owned, result);
+
+        if (changes->len > 0 && !store_commit(engine->store, g_steal_pointer(&owned), error))
+                return NULL;
+        refresh_store_status(engine);
+        return g_steal_pointer(&changes);
+}
+
 static void emit_section_applied(Engine *engine, guint64 run_id, GPtrArray *changes) {
-        if (engine->callbacks.section_applied == NULL)
-                return;
         for (guint i = 0; i < changes->len; i++) {
                 const SectionChange *change = g_ptr_array_index(changes, i);
-                engine->callbacks.section_applied(run_id, change->section, change->version, change->how,
-                                                  engine->callbacks_data);
+                g_message("run %" G_GUINT64_FORMAT ": section %s %s (%s)", run_id, change->section, change->how,
+                          change->version);
+                if (engine->callbacks.section_applied != NULL)
+                        engine->callbacks.section_applied(run_id, change->section, change->version, change->how,
+                                                          engine->callbacks_data);
         }
 }
 
-static gboolean apply_and_commit(Engine *engine, const char *data, gsize size, ApplyResult *result,
-                                 GPtrArray **changes, GError **error) {
-        g_autoptr(xmlDoc) working = build_working_copy(engine, data, size, result, error);
-        g_autoptr(GPtrArray) changed = NULL;
+static void log_warnings(guint64 run_id, const ApplyResult *result) {
+        for (guint i = 0; i < result->warnings->len; i++)
+                g_message("run %" G_GUINT64_FORMAT ": %s", run_id, (const char *)g_ptr_array_index(result->warnings, i));
+}
 
+static void record_failure(Engine *engine, const GError *failure, GPtrArray *warnings) {
+        g_message("apply: failed: %s: %s", error_name_of(failure), failure->message);
+        status_set_result(&engine->status, error_name_of(failure), failure->message, warnings);
+}
+
+static RunDocument *parse_local_document(Engine *engine, const char *data, gsize size, GError **error) {
+        g_autoptr(xmlDoc) doc = xml_parse_untrusted(data, size, "the document", error);
+        DocumentType type;
+        RunDocument *document;
+
+        if (doc == NULL || !document_classify(doc, engine->schemas, &type, error))
+                return NULL;
+        document = g_new0(RunDocument, 1);
+        document->url = g_strdup("the document");
+        document->type = type;
+        document->doc = g_steal_pointer(&doc);
+        return document;
+}
+
+static GPtrArray *apply_and_commit_local(Engine *engine, const char *data, gsize size, ApplyResult *result,
+                                         GError **error) {
+        g_autoptr(GPtrArray) documents = g_ptr_array_new_with_free_func((GDestroyNotify)run_document_free);
+        RunDocument *document = parse_local_document(engine, data, size, error);
+        xmlDoc *working;
+
+        if (document == NULL)
+                return NULL;
+        g_ptr_array_add(documents, document);
+        working = build_working_copy(engine, documents, result, error);
         if (working == NULL)
-                return FALSE;
-        changed = apply_changed_sections(store_get_document(engine->store), working, result);
-        if (changed->len > 0 && !store_commit(engine->store, g_steal_pointer(&working), error))
-                return FALSE;
-        *changes = g_steal_pointer(&changed);
-        return TRUE;
+                return NULL;
+        return commit_working_copy(engine, working, result, error);
 }
 
 gboolean engine_apply_document(Engine *engine, const char *data, gsize size, GPtrArray **changes,
@@ -170,23 +271,25 @@ gboolean engine_apply_document(Engine *engine, const char *data, gsize size, GPt
         g_autoptr(ApplyResult) result = apply_result_new();
         g_autoptr(GPtrArray) changed = NULL;
         g_autoptr(GError) local_error = NULL;
+        const char *previous_state = engine->status.state;
 
         set_state(engine, "applying");
-        if (!apply_and_commit(engine, data, size, result, &changed, &local_error)) {
-                g_message("apply: failed: %s", local_error->message);
-                record_result(engine, local_error, result->warnings, FALSE);
-                set_state(engine, "idle");
+        notify_status(engine);
+        changed = apply_and_commit_local(engine, data, size, result, &local_error);
+        set_state(engine, previous_state);
+        if (changed == NULL) {
+                record_failure(engine, local_error, result->warnings);
+                notify_status(engine);
                 g_propagate_error(error, g_steal_pointer(&local_error));
                 return FALSE;
         }
 
-        for (guint i = 0; i < result->warnings->len; i++)
-                g_message("apply: %s", (const char *)g_ptr_array_index(result->warnings, i));
+        log_warnings(0, result);
         g_message("apply: %u section(s) changed, settings generation %" G_GUINT64_FORMAT, changed->len,
                   store_get_generation(engine->store));
-        record_result(engine, NULL, result->warnings, changed->len > 0);
+        status_set_result(&engine->status, NULL, NULL, result->warnings);
+        notify_status(engine);
         emit_section_applied(engine, 0, changed);
-        set_state(engine, "idle");
         *changes = g_steal_pointer(&changed);
         return TRUE;
 }
@@ -194,9 +297,195 @@ gboolean engine_apply_document(Engine *engine, const char *data, gsize size, GPt
 void engine_record_failure(Engine *engine, const GError *failure) {
         g_autoptr(GPtrArray) no_warnings = g_ptr_array_new();
 
-        g_message("apply: refused: %s", failure->message);
-        record_result(engine, failure, no_warnings, FALSE);
+        record_failure(engine, failure, no_warnings);
+        notify_status(engine);
 }
+
+/* ---- Provisioning runs ------------------------------------------------------------ */
+
+static void report_progress(Engine *engine, const char *stage, guint percent, const char *detail) {
+        if (!progress_tracker_update(&engine->progress, stage, percent, g_get_monotonic_time()))
+                return;
+        status_set_number(&engine->status, &engine->status.progress, engine->progress.percent, STATUS_PROGRESS);
+        notify_status(engine);
+        if (engine->callbacks.progress != NULL)
+                engine->callbacks.progress(engine->status.run_id, stage, engine->progress.percent, detail,
+                                           engine->callbacks_data);
+}
+
+static gboolean reap_finished_runs(gpointer user_data) {
+        Engine *engine = user_data;
+
+        engine->reap_source = 0;
+        g_ptr_array_set_size(engine->finished_runs, 0);
+        return G_SOURCE_REMOVE;
+}
+
+/* The run is done either way: back to idle; the Run is freed once its callback has returned. */
+static void end_run(Engine *engine, gboolean success) {
+        guint64 now = (guint64)g_get_real_time();
+
+        g_ptr_array_add(engine->finished_runs, g_steal_pointer(&engine->run));
+        if (engine->reap_source == 0)
+                engine->reap_source = g_idle_add(reap_finished_runs, engine);
+
+        set_state(engine, "idle");
+        status_set_number(&engine->status, &engine->status.last_run_finished, now, STATUS_LAST_RUN_FINISHED);
+        if (success)
+                status_set_number(&engine->status, &engine->status.last_success, now, STATUS_LAST_SUCCESS);
+        notify_status(engine);
+}
+
+static void fail_run(Engine *engine, const GError *error, GPtrArray *warnings) {
+        guint64 run_id = engine->status.run_id;
+
+        g_message("run %" G_GUINT64_FORMAT ": failed: %s: %s", run_id, error_name_of(error), error->message);
+        status_set_result(&engine->status, error_name_of(error), error->message, warnings);
+        end_run(engine, FALSE);
+        if (engine->callbacks.failed != NULL)
+                engine->callbacks.failed(run_id, error_name_of(error), error->message, engine->callbacks_data);
+}
+
+static void on_run_downloading(Run *run, guint percent, const char *detail, gpointer user_data) {
+        report_progress(user_data, PROGRESS_STAGE_DOWNLOADING, percent * PERCENT_DOWNLOAD_SHARE / 100, detail);
+}
+
+static void on_run_fetched(Run *run, guint64 bytes, gpointer user_data) {
+        Engine *engine = user_data;
+        Status *status = &engine->status;
+
+        status_set_number(status, &status->files_fetched, status->files_fetched + 1, STATUS_FILES_FETCHED);
+        status_set_number(status, &status->bytes_fetched, status->bytes_fetched + bytes, STATUS_BYTES_FETCHED);
+        notify_status(engine);
+}
+
+static char *describe_applied(GPtrArray *documents, const ApplyResult *result) {
+        g_autoptr(GString) detail = g_string_new(NULL);
+
+        g_string_printf(detail, "%u document(s) applied", documents->len);
+        for (guint i = 0; i < result->discarded->len; i++)
+                g_string_append_printf(detail, "; discarded %s", (const char *)g_ptr_array_index(result->discarded, i));
+        return g_string_free(g_steal_pointer(&detail), FALSE);
+}
+
+static void on_run_downloaded(Run *run, GPtrArray *documents, gpointer user_data) {
+        Engine *engine = user_data;
+        guint64 run_id = engine->status.run_id;
+        g_autoptr(ApplyResult) result = apply_result_new();
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GPtrArray) changes = NULL;
+        g_autofree char *detail = NULL;
+        xmlDoc *working = build_working_copy(engine, documents, result, &error);
+
+        if (working == NULL) {
+                fail_run(engine, error, result->warnings);
+                return;
+        }
+        detail = describe_applied(documents, result);
+        report_progress(engine, PROGRESS_STAGE_APPLYING, PERCENT_APPLYING, detail);
+        report_progress(engine, PROGRESS_STAGE_COMMITTING, PERCENT_COMMITTING, "");
+        changes = commit_working_copy(engine, working, result, &error);
+        if (changes == NULL) {
+                fail_run(engine, error, result->warnings);
+                return;
+        }
+
+        log_warnings(run_id, result);
+        status_set_result(&engine->status, NULL, NULL, result->warnings);
+        emit_section_applied(engine, run_id, changes);
+        report_progress(engine, PROGRESS_STAGE_DONE, 100, "");
+        g_message("run %" G_GUINT64_FORMAT ": finished, %u section(s) changed", run_id, changes->len);
+        end_run(engine, TRUE);
+        if (engine->callbacks.finished != NULL)
+                engine->callbacks.finished(run_id, changes->len, engine->callbacks_data);
+}
+
+static void on_run_failed(Run *run, const GError *error, gpointer user_data) {
+        g_autoptr(GPtrArray) no_warnings = g_ptr_array_new();
+
+        fail_run(user_data, error, no_warnings);
+}
+
+static const RunCallbacks run_callbacks = {
+        .downloading = on_run_downloading,
+        .fetched = on_run_fetched,
+        .downloaded = on_run_downloaded,
+        .failed = on_run_failed,
+};
+
+/* The text of /SECTION/ELEMENT in the stored settings, or NULL when absent or empty. */
+static char *read_setting(const Engine *engine, const char *section_name, const char *element) {
+        xmlNode *section = apply_find_section(store_get_document(engine->store), section_name);
+        g_autoptr(XmlString) text = NULL;
+
+        for (xmlNode *child = section != NULL ? xml_first_element_child(section) : NULL; child != NULL;
+             child = xml_next_element(child)) {
+                if (g_str_equal(xml_node_name(child), element)) {
+                        text = xmlNodeGetContent(child);
+                        break;
+                }
+        }
+        if (text == NULL || *g_strstrip((char *)text) == '\0')
+                return NULL;
+        return g_strdup((const char *)text);
+}
+
+guint64 engine_start_run(Engine *engine, const char *url, const char *trigger) {
+        g_autofree char *configured_url = url == NULL ? read_setting(engine, "provisioning", "url") : NULL;
+        g_autofree char *username = read_setting(engine, "provisioning", "username");
+        g_autofree char *password = read_setting(engine, "provisioning", "password");
+        g_autofree char *redacted = NULL;
+        const DaemonConfig *config = engine->config;
+        Status *status = &engine->status;
+        RunSettings settings = {
+                .url = url != NULL ? url : configured_url,
+                .device = engine->device,
+                .schemas = engine->schemas,
+                .fetch = {
+                        .connect_timeout_seconds = config->connect_timeout,
+                        .file_timeout_seconds = config->file_timeout,
+                        .max_file_size = config->max_file_size,
+                        .max_redirects = config->max_redirects,
+                        .ca_file = config->ca_file,
+                        .user_agent = engine->user_agent,
+                        .username = username,
+                        .password = password,
+                },
+                .max_files = config->max_files,
+                .max_reference_depth = config->max_reference_depth,
+        };
+
+        if (engine->run != NULL)
+                return status->run_id;
+
+        redacted = settings.url != NULL ? url_redact(settings.url) : g_strdup("");
+        status_set_number(status, &status->run_id, status->run_id + 1, STATUS_RUN_ID);
+        status_set_string(status, &status->trigger, trigger != NULL ? trigger : "manual", STATUS_TRIGGER);
+        status_set_string(status, &status->url, redacted, STATUS_URL);
+        status_set_number(status, &status->progress, 0, STATUS_PROGRESS);
+        status_set_number(status, &status->files_fetched, 0, STATUS_FILES_FETCHED);
+        status_set_number(status, &status->bytes_fetched, 0, STATUS_BYTES_FETCHED);
+        status_set_number(status, &status->last_run_started, (guint64)g_get_real_time(), STATUS_LAST_RUN_STARTED);
+        set_state(engine, "running");
+        progress_tracker_init(&engine->progress);
+        engine->run = run_new(&settings, &run_callbacks, engine);
+        g_message("run %" G_GUINT64_FORMAT ": started (%s) from %s", status->run_id, status->trigger,
+                  *redacted != '\0' ? redacted : "no URL");
+        notify_status(engine);
+        return status->run_id;
+}
+
+gboolean engine_cancel_run(Engine *engine, GError **error) {
+        if (engine->run == NULL) {
+                g_set_error_literal(error, PROV_ERROR, PROV_ERROR_NOT_RUNNING, "no provisioning run is active");
+                return FALSE;
+        }
+        g_message("run %" G_GUINT64_FORMAT ": cancelling", engine->status.run_id);
+        run_cancel(engine->run);
+        return TRUE;
+}
+
+/* ---- Backup and status ------------------------------------------------------------ */
 
 static gboolean check_section_names(const Engine *engine, const char *const *sections, GError **error) {
         for (gsize i = 0; sections != NULL && sections[i] != NULL; i++) {
@@ -234,18 +523,10 @@ char *engine_backup(Engine *engine, const char *const *sections, GError **error)
         return xml_doc_to_string(backup, NULL);
 }
 
-EngineStatus engine_get_status(const Engine *engine) {
-        return (EngineStatus){
-                .state = engine->state,
-                .last_result = engine->last_result,
-                .last_error_name = engine->last_error_name,
-                .last_error_message = engine->last_error_message,
-                .last_warnings = (const char *const *)engine->last_warnings,
-                .last_change = store_get_last_change(engine->store),
-                .settings_generation = store_get_generation(engine->store),
-        };
+const Status *engine_get_status(const Engine *engine) {
+        return &engine->status;
 }
 
 guint64 engine_get_max_file_size(const Engine *engine) {
-        return engine->max_file_size;
+        return engine->config->max_file_size;
 }

@@ -1,58 +1,46 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The engine: owns the settings store and the schemas, applies documents
- * all-or-nothing, keeps the status, and reports through callbacks the bus
- * adapter registers. Knows nothing of D-Bus.
+ * The engine: owns the settings store, the schemas and the provisioning
+ * runs; applies documents all-or-nothing; keeps the status; reports through
+ * callbacks the bus adapter registers. Knows nothing of D-Bus.
  */
 #pragma once
 
 #include <glib.h>
 
 #include "daemon-config.h"
+#include "status.h"
 
 typedef struct Engine Engine;
-
-/** The engine's status, as GetStatus and the properties show it. */
-typedef struct {
-        const char *state;       /* "idle", "applying" */
-        const char *last_result; /* "none", "success", "failed" */
-        const char *last_error_name;    /* D-Bus error name, "" if none */
-        const char *last_error_message; /* "" if none */
-        const char *const *last_warnings;
-        guint64 last_change;
-        guint64 settings_generation;
-} EngineStatus;
-
-/** Status properties, by their bus names, as passed to status_changed. */
-#define ENGINE_PROPERTY_STATE "State"
-#define ENGINE_PROPERTY_LAST_RESULT "LastResult"
-#define ENGINE_PROPERTY_LAST_ERROR "LastError"
-#define ENGINE_PROPERTY_LAST_WARNINGS "LastWarnings"
-#define ENGINE_PROPERTY_LAST_CHANGE "LastChange"
-#define ENGINE_PROPERTY_SETTINGS_GENERATION "SettingsGeneration"
 
 typedef struct {
         /* A section's change is durable on disk. run_id is 0 for ApplyFile. */
         void (*section_applied)(guint64 run_id, const char *section, const char *version, const char *how,
                                 gpointer user_data);
-        /* Some status properties changed; @names is NULL-terminated. */
+        /* Status properties changed; @names is NULL-terminated. */
         void (*status_changed)(const char *const *names, gpointer user_data);
+        /* A run's progress (already throttled). */
+        void (*progress)(guint64 run_id, const char *stage, guint percent, const char *detail, gpointer user_data);
+        /* A run ended without a commit. */
+        void (*failed)(guint64 run_id, const char *error_name, const char *message, gpointer user_data);
+        /* A run was committed; its SectionApplied calls came first. */
+        void (*finished)(guint64 run_id, guint sections_changed, gpointer user_data);
 } EngineCallbacks;
 
 /** engine_new: loads the schemas and opens (or creates) the settings store. */
 Engine *engine_new(const DaemonConfig *config, GError **error);
 
+/** engine_free: cancels a run in flight (nothing of it is committed). */
 void engine_free(Engine *engine);
 
 void engine_set_callbacks(Engine *engine, const EngineCallbacks *callbacks, gpointer user_data);
 
 /**
  * engine_apply_document:
- * Applies one provisioning document (@size bytes at @data) to the stored
- * settings, all-or-nothing: reference documents are refused, patch sections
- * are stripped, merged or replaced and validated in a working copy, which is
- * committed once. On success returns TRUE and the changed sections (an array
- * of SectionChange, see apply.h) in @changes. Signals follow the commit.
+ * Applies one patch or operations document (@size bytes at @data) to the
+ * stored settings, all-or-nothing, and commits it once. Reference documents
+ * are refused. On success returns the changed sections (SectionChange, see
+ * apply.h) in @changes. Signals follow the commit.
  */
 gboolean engine_apply_document(Engine *engine, const char *data, gsize size, GPtrArray **changes,
                                GError **error);
@@ -65,14 +53,26 @@ gboolean engine_apply_document(Engine *engine, const char *data, gsize size, GPt
 void engine_record_failure(Engine *engine, const GError *failure);
 
 /**
+ * engine_start_run:
+ * Starts a provisioning run from @url (NULL: the configured
+ * /provisioning/url) and returns its id; while a run is active, returns the
+ * active run's id instead. Everything after this is reported through the
+ * callbacks (progress, section_applied, finished or failed).
+ */
+guint64 engine_start_run(Engine *engine, const char *url, const char *trigger);
+
+/** engine_cancel_run: cancels the active run; PROV_ERROR_NOT_RUNNING without one. */
+gboolean engine_cancel_run(Engine *engine, GError **error);
+
+/**
  * engine_backup:
  * A patch-type document of the named sections (NULL or empty: all) in
  * canonical order. An unknown name fails with PROV_ERROR_INVALID_ARGS.
  */
 char *engine_backup(Engine *engine, const char *const *sections, GError **error);
 
-/** engine_get_status: the current status; valid until the engine next changes. */
-EngineStatus engine_get_status(const Engine *engine);
+/** engine_get_status: the current status (owned by @engine). */
+const Status *engine_get_status(const Engine *engine);
 
 /** engine_get_max_file_size: the size cap for documents, from the configuration. */
 guint64 engine_get_max_file_size(const Engine *engine);

@@ -10,6 +10,7 @@
 #include "engine.h"
 #include "prov-bus-source.h"
 #include "prov-sd-bus-cleanup.h"
+#include "worker-threads.h"
 
 typedef struct {
         gboolean system_bus;
@@ -110,6 +111,9 @@ static int run(Arguments *arguments) {
                            g_strerror(-r));
                 return EXIT_FAILURE;
         }
+        /* Before the name is owned: a client may stop us as soon as it sees us. */
+        g_unix_signal_add(SIGTERM, on_quit, loop);
+        g_unix_signal_add(SIGINT, on_quit, loop);
         r = bus_service_new(bus, engine, &service);
         if (r < 0) {
                 g_printerr("provisiond: cannot own %s: %s\n", BUS_NAME,
@@ -120,8 +124,6 @@ static int run(Arguments *arguments) {
         bus_source = prov_bus_source_new(bus);
         g_source_set_callback(bus_source, on_bus_lost, loop, NULL);
         g_source_attach(bus_source, NULL);
-        g_unix_signal_add(SIGTERM, on_quit, loop);
-        g_unix_signal_add(SIGINT, on_quit, loop);
 
         g_message("serving %s (provisiond %s)", BUS_NAME, PROVISIOND_VERSION);
         g_main_loop_run(loop);
@@ -129,6 +131,7 @@ static int run(Arguments *arguments) {
 
         g_source_destroy(bus_source);
         bus_service_free(service);
+        worker_threads_stop_idle(2 * G_TIME_SPAN_SECOND);
         return EXIT_SUCCESS;
 }
 

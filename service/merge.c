@@ -63,15 +63,26 @@ static void replace_content(xmlNode *target, const xmlNode *patch) {
                 xmlAddChild(target, copy_into(target, child));
 }
 
-static gboolean is_empty_element(const xmlNode *node) {
-        return node->children == NULL && node->properties == NULL;
+/* Whether @node has text other than white space (comments do not count). */
+static gboolean has_text(const xmlNode *node) {
+        for (const xmlNode *child = node->children; child != NULL; child = child->next)
+                if ((child->type == XML_TEXT_NODE || child->type == XML_CDATA_SECTION_NODE) &&
+                    !xmlIsBlankNode((xmlNode *)child))
+                        return TRUE;
+        return FALSE;
 }
 
-/* A leaf in the patch: its text replaces the target's. An empty patch element
- * provides no content when it carries attributes or stands for a container,
- * so then the target's content stays; a bare <url/> empties a leaf. */
+static gboolean is_empty_element(const xmlNode *node) {
+        return node->properties == NULL && !xml_has_element_children(node) && !has_text(node);
+}
+
+/* A leaf in the patch: its text replaces the target's. A container in the
+ * target is never replaced by a leaf, and an element with attributes but no
+ * text provides only the attributes; a bare <url/> empties a leaf. */
 static void merge_leaf(xmlNode *target, const xmlNode *patch) {
-        if (patch->children == NULL && (patch->properties != NULL || xml_has_element_children(target)))
+        if (xml_has_element_children(target))
+                return;
+        if (!has_text(patch) && patch->properties != NULL)
                 return;
         replace_content(target, patch);
 }
@@ -107,18 +118,18 @@ static GHashTable *build_key_index(const ChildIndex *index, const ListRule *rule
 }
 
 /* A list without a key: the patch's elements of that name replace the target's. */
-static void replace_keyless_list(xmlNode *target, const ChildIndex *index, const xmlNode *patch_parent,
+static void replace_keyless_list(xmlNode *target, const ChildIndex *target_index, const ChildIndex *patch_index,
                                  const xmlChar *name) {
-        const GPtrArray *existing = g_hash_table_lookup(index->by_name, name);
+        const GPtrArray *existing = g_hash_table_lookup(target_index->by_name, name);
+        const GPtrArray *replacements = g_hash_table_lookup(patch_index->by_name, name);
 
         for (guint i = 0; existing != NULL && i < existing->len; i++) {
                 xmlNode *element = g_ptr_array_index(existing, i);
                 xmlUnlinkNode(element);
                 xmlFreeNode(element);
         }
-        for (xmlNode *child = xml_first_element_child(patch_parent); child != NULL; child = xml_next_element(child))
-                if (xmlStrEqual(child->name, name))
-                        xmlAddChild(target, copy_into(target, child));
+        for (guint i = 0; replacements != NULL && i < replacements->len; i++)
+                xmlAddChild(target, copy_into(target, g_ptr_array_index(replacements, i)));
 }
 
 typedef struct {
@@ -129,8 +140,7 @@ typedef struct {
         GHashTable *positions;     /* element name -> next position (GUINT_TO_POINTER) */
 } MergeState;
 
-static void merge_child(xmlNode *target, MergeState *state, const xmlNode *patch_parent, const xmlNode *patch,
-                        const char *path) {
+static void merge_child(xmlNode *target, MergeState *state, const xmlNode *patch, const char *path) {
         const ListRule *rule = list_rule_lookup(path, xml_node_name(patch));
         guint position = GPOINTER_TO_UINT(g_hash_table_lookup(state->positions, patch->name));
         g_autofree char *child_path = g_strdup_printf("%s/%s", path, xml_node_name(patch));
@@ -151,7 +161,7 @@ static void merge_child(xmlNode *target, MergeState *state, const xmlNode *patch
         if (rule == NULL && (child_index_count(&state->patch_children, patch->name) > 1 ||
                              child_index_count(&state->target_children, patch->name) > 1)) {
                 if (g_hash_table_add(state->handled_lists, (gpointer)patch->name))
-                        replace_keyless_list(target, &state->target_children, patch_parent, patch->name);
+                        replace_keyless_list(target, &state->target_children, &state->patch_children, patch->name);
                 return;
         }
 
@@ -177,7 +187,7 @@ static void merge_children(xmlNode *target, const xmlNode *patch, const char *pa
         child_index_init(&state.target_children, target);
         child_index_init(&state.patch_children, patch);
         for (xmlNode *child = xml_first_element_child(patch); child != NULL; child = xml_next_element(child))
-                merge_child(target, &state, patch, child, path);
+                merge_child(target, &state, child, path);
 
         child_index_clear(&state.target_children);
         child_index_clear(&state.patch_children);

@@ -260,6 +260,21 @@ def name_owner_pid(connection):
     return pid
 
 
+def variant_options(options):
+    """An a{sv} dict: str values become 's' variants, variants stay."""
+    return {key: value if isinstance(value, GLib.Variant) else GLib.Variant('s', value)
+            for key, value in (options or {}).items()}
+
+
+def write_config(path, config):
+    """Writes {group: {key: value}} as a GKeyFile."""
+    keyfile = GLib.KeyFile.new()
+    for group, keys in config.items():
+        for key, value in keys.items():
+            keyfile.set_string(group, key, str(value))
+    keyfile.save_to_file(path)
+
+
 # ---- Signals ---------------------------------------------------------------
 
 class SignalRecorder:
@@ -297,6 +312,23 @@ class SignalRecorder:
     def wait_for(self, condition, timeout=SIGNAL_TIMEOUT, what='a signal'):
         pump_until(lambda: condition(self), timeout, what)
 
+    def of_run(self, member, run_id):
+        """The arguments of the member signals of run run_id, in order."""
+        return [args for args in self.named(member) if args[0] == run_id]
+
+    def run_end(self, run_id):
+        """('Finished', args) or ('Failed', args) of run run_id, or None."""
+        for name, args in self.signals:
+            if name in ('Finished', 'Failed') and args[0] == run_id:
+                return name, args
+        return None
+
+    def wait_for_run_end(self, run_id, timeout=SIGNAL_TIMEOUT):
+        """Waits for Finished or Failed of run run_id; returns (member, args)."""
+        self.wait_for(lambda rec: rec.run_end(run_id) is not None, timeout,
+                      f'Finished or Failed of run {run_id}')
+        return self.run_end(run_id)
+
     def close(self):
         for subscription in self._subscriptions:
             self.connection.signal_unsubscribe(subscription)
@@ -311,7 +343,9 @@ class Daemon:
     Use as a context manager, or call start() and close(). stop() insists on
     exit code 0: sanitizer builds exit non-zero when they report something."""
 
-    def __init__(self, state_dir=None, defaults=None, schemas_dir=None, extra_args=()):
+    def __init__(self, state_dir=None, defaults=None, schemas_dir=None, extra_args=(), config=None):
+        """config: {group: {key: value}} written to a provisiond.conf in the
+        work dir and passed with --config (None: no --config)."""
         self._owns_state_dir = state_dir is None
         self.state_dir = state_dir or tempfile.mkdtemp(prefix='provisiond-itest-state-')
         # Logs and scratch files live outside the state dir: tests compare it.
@@ -319,6 +353,10 @@ class Daemon:
         self.defaults = defaults or source_path('data', 'defaults.xml')
         self.schemas_dir = schemas_dir or source_path('schemas')
         self.extra_args = list(extra_args)
+        self.config_path = None
+        if config is not None:
+            self.config_path = os.path.join(self.work_dir, 'provisiond.conf')
+            write_config(self.config_path, config)
         self.process = None
         self.connection = None
         self._log = None
@@ -340,10 +378,11 @@ class Daemon:
         return os.path.join(self.work_dir, 'provisiond.stdout')
 
     def command(self):
+        config = ['--config', self.config_path] if self.config_path is not None else []
         return [provisiond_binary(), '--system', '--verbose',
                 '--state-dir', self.state_dir,
                 '--defaults', self.defaults,
-                '--schemas-dir', self.schemas_dir] + self.extra_args
+                '--schemas-dir', self.schemas_dir] + config + self.extra_args
 
     def spawn(self):
         """Starts the process without waiting for it to own the name."""
@@ -447,6 +486,11 @@ class Daemon:
                 parts.append(f'--- provisiond {label} ---\n' + '\n'.join(text.splitlines()[-lines:]))
         return '\n'.join(parts)
 
+    def log_text(self):
+        """Everything the daemon wrote to stderr so far."""
+        with open(self.log_path, 'rb') as f:
+            return f.read().decode('utf-8', 'replace')
+
     @property
     def pid(self):
         return self.process.pid
@@ -486,6 +530,26 @@ class Daemon:
             return self.apply_fd(fd, options)
         finally:
             os.close(fd)
+
+    def start_provisioning(self, options=None):
+        """StartProvisioning; options values that are str are sent as 's'
+        variants, GLib.Variant values as they are. Returns the run id."""
+        (run_id,) = call(self.connection, 'StartProvisioning',
+                         GLib.Variant('(a{sv})', (variant_options(options),)), '(t)')
+        return run_id
+
+    def cancel(self):
+        call(self.connection, 'Cancel', None, None)
+
+    def state_snapshot(self):
+        """file name -> bytes of every file in the state dir."""
+        snapshot = {}
+        for name in sorted(os.listdir(self.state_dir)):
+            path = os.path.join(self.state_dir, name)
+            if os.path.isfile(path):
+                with open(path, 'rb') as f:
+                    snapshot[name] = f.read()
+        return snapshot
 
     def backup(self, sections=()):
         (xml,) = call(self.connection, 'Backup', GLib.Variant('(as)', (list(sections),)), '(s)')

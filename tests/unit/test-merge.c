@@ -105,6 +105,19 @@ static const MergeCase merge_cases[] = {
                 "<identity><username>B</username></identity><identity><username>c</username></identity></identities>",
         },
         {
+                /* Pretty-printed placeholders keep their slot: white space and comments are no content. */
+                "/merge/blank-placeholder-keeps-slot",
+                "<identities><identity><username>a</username></identity><identity><username>b</username></identity></identities>",
+                "<identities><identity>\n  </identity><identity><!-- keep --></identity></identities>",
+                "<identities><identity><username>a</username></identity><identity><username>b</username></identity></identities>",
+        },
+        {
+                "/merge/blank-container-keeps-content",
+                "<telephony><callWaiting><active>true</active></callWaiting></telephony>",
+                "<telephony><callWaiting>\n</callWaiting></telephony>",
+                "<telephony><callWaiting><active>true</active></callWaiting></telephony>",
+        },
+        {
                 "/merge/keyless-list-replaced-whole",
                 "<provisioning><sip><allowlist><allowlistEntry>a</allowlistEntry><allowlistEntry>b</allowlistEntry>"
                 "</allowlist></sip></provisioning>",

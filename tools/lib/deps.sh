@@ -9,7 +9,7 @@ provisiond_packages=(
         # tests: a real bus, Python's D-Bus tooling (Debian's /usr/bin/python3)
         dbus-daemon dbus-test-runner
         python3 python3-gi gir1.2-glib-2.0 python3-dbusmock
-        libxml2-utils valgrind
+        libxml2-utils valgrind openssl
         # setpriv (policy test), busctl and systemd-analyze (unit check, demo)
         util-linux systemd
 )

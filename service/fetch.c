@@ -1,0 +1,614 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * One fetch is a chain of callbacks on a GTask: send a GET (redirects are
+ * followed here, not by libsoup, so that they can be counted and checked),
+ * then read the body chunk by chunk so that the size limit stops the transfer
+ * as soon as it is passed. The task's own GCancellable is cancelled by the
+ * caller's cancellable and by the total per-file timer; which of the two it
+ * was decides between Cancelled and Timeout.
+ *
+ * Timeouts of 0 mean "none" (libsoup's convention); the size limit and the
+ * redirect limit are taken literally.
+ */
+#include "fetch.h"
+
+#include <libsoup/soup.h>
+
+#include "provision.h"
+#include "url.h"
+
+#define FETCH_CHUNK_SIZE (16 * 1024)
+
+typedef struct {
+        char *username;
+        char *password;
+} Credentials;
+
+struct Fetcher {
+        SoupSession *session;
+        guint file_timeout_seconds;
+        guint64 max_file_size;
+        guint max_redirects;
+        Credentials configured;
+};
+
+/* The authentication schemes we answer, and where. */
+typedef struct {
+        const char *name;
+        gboolean needs_https; /* the password would cross the network readable */
+} AuthScheme;
+
+static const AuthScheme auth_schemes[] = {
+        { "Basic", TRUE },
+        { "Digest", FALSE },
+};
+
+/* Statuses whose Location we follow; the others in 3xx are errors. */
+static const guint redirect_statuses[] = {
+        SOUP_STATUS_MOVED_PERMANENTLY,  /* 301 */
+        SOUP_STATUS_FOUND,              /* 302 */
+        SOUP_STATUS_SEE_OTHER,          /* 303 */
+        SOUP_STATUS_TEMPORARY_REDIRECT, /* 307 */
+        SOUP_STATUS_PERMANENT_REDIRECT,
+};
+
+typedef struct {
+        GTlsCertificateFlags flag;
+        const char *reason;
+} CertificateProblem;
+
+static const CertificateProblem certificate_problems[] = {
+        { G_TLS_CERTIFICATE_UNKNOWN_CA, "unknown certificate authority" },
+        { G_TLS_CERTIFICATE_BAD_IDENTITY, "certificate does not match the host" },
+        { G_TLS_CERTIFICATE_NOT_ACTIVATED, "certificate not valid yet" },
+        { G_TLS_CERTIFICATE_EXPIRED, "certificate expired" },
+        { G_TLS_CERTIFICATE_REVOKED, "certificate revoked" },
+        { G_TLS_CERTIFICATE_INSECURE, "certificate uses an insecure algorithm" },
+        { G_TLS_CERTIFICATE_GENERIC_ERROR, "certificate cannot be verified" },
+};
+
+/* Transport errors with a name of their own; everything else is a Download error. */
+typedef struct {
+        GQuark (*domain)(void);
+        int code;
+        ProvError prov_code;
+} TransportError;
+
+static const TransportError transport_errors[] = {
+        { g_io_error_quark, G_IO_ERROR_TIMED_OUT, PROV_ERROR_TIMEOUT },
+        { g_tls_error_quark, G_TLS_ERROR_BAD_CERTIFICATE, PROV_ERROR_CERTIFICATE },
+        { g_tls_error_quark, G_TLS_ERROR_CERTIFICATE_REQUIRED, PROV_ERROR_CERTIFICATE },
+};
+
+typedef struct {
+        SoupSession *session;
+        guint file_timeout_seconds;
+        guint64 max_file_size;
+        guint max_redirects;
+        Credentials configured;
+        Credentials from_url;     /* userinfo of the requested URL: only for its origin */
+        char *credentials_origin; /* scheme://host:port the userinfo belongs to */
+
+        char *url;           /* current request, never with userinfo */
+        GHashTable *visited; /* every URL requested, to tell a loop */
+        guint redirects;
+        SoupMessage *message;
+        GInputStream *body;
+        gboolean body_complete;
+        GByteArray *received;
+
+        GCancellable *cancellable; /* ours; cancelled by the caller's and by the timer */
+        GCancellable *caller_cancellable;
+        gulong caller_cancelled_id;
+        GSource *timer;
+        gboolean timed_out;
+
+        GTlsCertificateFlags certificate_errors;
+        char *auth_refusal; /* why a challenge was not answered */
+} FetchJob;
+
+static void send_request(GTask *task);
+
+static void credentials_clear(Credentials *credentials) {
+        g_clear_pointer(&credentials->username, g_free);
+        g_clear_pointer(&credentials->password, g_free);
+}
+
+static void credentials_copy(Credentials *to, const Credentials *from) {
+        to->username = g_strdup(from->username);
+        to->password = g_strdup(from->password);
+}
+
+/* ---- The fetcher ------------------------------------------------------- */
+
+static gboolean use_ca_file(SoupSession *session, const char *ca_file, GError **error) {
+        g_autoptr(GError) local_error = NULL;
+        g_autoptr(GTlsDatabase) database = g_tls_file_database_new(ca_file, &local_error);
+
+        if (database == NULL) {
+                g_set_error(error, PROV_ERROR, PROV_ERROR_CERTIFICATE, "cannot load the CA file %s: %s",
+                            ca_file, local_error->message);
+                return FALSE;
+        }
+        soup_session_set_tls_database(session, database);
+        return TRUE;
+}
+
+Fetcher *fetcher_new(const FetchOptions *options, GError **error) {
+        g_autoptr(Fetcher) fetcher = g_new0(Fetcher, 1);
+        const char *user_agent = options->user_agent != NULL ? options->user_agent :
+                                                               "provisiond/" PROVISIOND_VERSION;
+
+        /* libsoup's "timeout" covers connecting and every wait for the server,
+         * so a silent server is noticed long before the total per-file limit. */
+        fetcher->session = soup_session_new_with_options("timeout", options->connect_timeout_seconds,
+                                                         "user-agent", user_agent, NULL);
+        /* Direct connections: the default resolver would consult desktop proxy
+         * settings (libproxy, dconf), which a system service has no business with. */
+        soup_session_set_proxy_resolver(fetcher->session, NULL);
+        if (options->ca_file != NULL && !use_ca_file(fetcher->session, options->ca_file, error))
+                return NULL;
+        fetcher->file_timeout_seconds = options->file_timeout_seconds;
+        fetcher->max_file_size = options->max_file_size;
+        fetcher->max_redirects = options->max_redirects;
+        fetcher->configured.username = g_strdup(options->username);
+        fetcher->configured.password = g_strdup(options->password);
+        return g_steal_pointer(&fetcher);
+}
+
+void fetcher_free(Fetcher *fetcher) {
+        if (fetcher == NULL)
+                return;
+        /* Fetches still running end with an error; they hold their own session reference. */
+        soup_session_abort(fetcher->session);
+        g_clear_object(&fetcher->session);
+        credentials_clear(&fetcher->configured);
+        g_free(fetcher);
+}
+
+/* ---- One fetch: state, timer, cancellation ------------------------------ */
+
+static FetchJob *fetch_job_new(const Fetcher *fetcher) {
+        FetchJob *job = g_new0(FetchJob, 1);
+
+        job->session = g_object_ref(fetcher->session);
+        job->file_timeout_seconds = fetcher->file_timeout_seconds;
+        job->max_file_size = fetcher->max_file_size;
+        job->max_redirects = fetcher->max_redirects;
+        credentials_copy(&job->configured, &fetcher->configured);
+        job->visited = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        job->received = g_byte_array_new();
+        job->cancellable = g_cancellable_new();
+        return job;
+}
+
+/* Lets go of the current response: its body, and the handlers that point at us. */
+static void fetch_job_end_response(FetchJob *job) {
+        if (job->body != NULL) {
+                /* Closing runs libsoup's I/O to the end of the message, blocking. A
+                 * cancelled close cannot block: an unfinished body costs the
+                 * connection instead, which is what we want from an aborted transfer. */
+                g_autoptr(GCancellable) abandon = g_cancellable_new();
+                g_cancellable_cancel(abandon);
+                g_input_stream_close(job->body, job->body_complete ? NULL : abandon, NULL);
+                g_clear_object(&job->body);
+                job->body_complete = FALSE;
+        }
+        if (job->message != NULL) {
+                g_signal_handlers_disconnect_by_data(job->message, job);
+                g_clear_object(&job->message);
+        }
+}
+
+/* Nothing may call back into the job once its task has a result. */
+static void fetch_job_stop(FetchJob *job) {
+        fetch_job_end_response(job);
+        if (job->timer != NULL) {
+                g_source_destroy(job->timer);
+                g_clear_pointer(&job->timer, g_source_unref);
+        }
+        if (job->caller_cancelled_id != 0) {
+                g_cancellable_disconnect(job->caller_cancellable, job->caller_cancelled_id);
+                job->caller_cancelled_id = 0;
+        }
+}
+
+static void fetch_job_free(FetchJob *job) {
+        fetch_job_stop(job);
+        g_clear_object(&job->session);
+        credentials_clear(&job->configured);
+        credentials_clear(&job->from_url);
+        g_free(job->credentials_origin);
+        g_free(job->url);
+        g_hash_table_unref(job->visited);
+        g_clear_pointer(&job->received, g_byte_array_unref);
+        g_clear_object(&job->cancellable);
+        g_clear_object(&job->caller_cancellable);
+        g_free(job->auth_refusal);
+        g_free(job);
+}
+
+static gboolean on_file_timeout(gpointer user_data) {
+        FetchJob *job = user_data;
+
+        job->timed_out = TRUE;
+        g_cancellable_cancel(job->cancellable);
+        return G_SOURCE_REMOVE;
+}
+
+static void on_caller_cancelled(GCancellable *caller_cancellable, gpointer user_data) {
+        FetchJob *job = user_data;
+
+        g_cancellable_cancel(job->cancellable);
+}
+
+static void fetch_job_start_limits(FetchJob *job, GCancellable *caller_cancellable) {
+        if (job->file_timeout_seconds > 0) {
+                job->timer = g_timeout_source_new(MIN(job->file_timeout_seconds, G_MAXUINT / 1000) * 1000);
+                g_source_set_callback(job->timer, on_file_timeout, job, NULL);
+                g_source_attach(job->timer, g_main_context_get_thread_default());
+        }
+        if (caller_cancellable != NULL) {
+                job->caller_cancellable = g_object_ref(caller_cancellable);
+                /* Runs at once if it is already cancelled. */
+                job->caller_cancelled_id = g_cancellable_connect(caller_cancellable,
+                                                                 G_CALLBACK(on_caller_cancelled), job, NULL);
+        }
+}
+
+/* ---- Results ------------------------------------------------------------ */
+
+static void fetch_fail_with(GTask *task, ProvError code, const char *format, ...) G_GNUC_PRINTF(3, 4);
+
+static void fetch_fail_with(GTask *task, ProvError code, const char *format, ...) {
+        va_list arguments;
+        GError *error;
+
+        va_start(arguments, format);
+        error = g_error_new_valist(PROV_ERROR, code, format, arguments);
+        va_end(arguments);
+        fetch_job_stop(g_task_get_task_data(task));
+        g_task_return_error(task, error);
+}
+
+static void fetch_succeed(GTask *task) {
+        FetchJob *job = g_task_get_task_data(task);
+        GByteArray *received = g_steal_pointer(&job->received);
+
+        fetch_job_stop(job);
+        g_task_return_pointer(task, g_byte_array_free_to_bytes(received), (GDestroyNotify)g_bytes_unref);
+}
+
+static char *describe_certificate_errors(GTlsCertificateFlags flags) {
+        g_autoptr(GString) reasons = g_string_new(NULL);
+
+        for (gsize i = 0; i < G_N_ELEMENTS(certificate_problems); i++) {
+                if ((flags & certificate_problems[i].flag) == 0)
+                        continue;
+                if (reasons->len > 0)
+                        g_string_append(reasons, ", ");
+                g_string_append(reasons, certificate_problems[i].reason);
+        }
+        return reasons->len > 0 ? g_string_free(g_steal_pointer(&reasons), FALSE) : NULL;
+}
+
+static ProvError transport_error_code(const GError *error) {
+        for (gsize i = 0; i < G_N_ELEMENTS(transport_errors); i++)
+                if (g_error_matches(error, transport_errors[i].domain(), transport_errors[i].code))
+                        return transport_errors[i].prov_code;
+        return PROV_ERROR_DOWNLOAD;
+}
+
+/* A failed send or read. The URL in libsoup's messages never has userinfo:
+ * it was removed before the request was made. */
+static void fetch_fail_transport(GTask *task, const GError *error) {
+        FetchJob *job = g_task_get_task_data(task);
+        ProvError code;
+
+        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+                if (job->timed_out)
+                        fetch_fail_with(task, PROV_ERROR_TIMEOUT, "%s did not arrive within %u s", job->url,
+                                        job->file_timeout_seconds);
+                else
+                        fetch_fail_with(task, PROV_ERROR_CANCELLED, "download of %s cancelled", job->url);
+                return;
+        }
+        code = transport_error_code(error);
+        if (code == PROV_ERROR_CERTIFICATE) {
+                g_autofree char *reasons = describe_certificate_errors(job->certificate_errors);
+                fetch_fail_with(task, code, "TLS certificate of %s refused: %s", job->url,
+                                reasons != NULL ? reasons : error->message);
+                return;
+        }
+        fetch_fail_with(task, code, "cannot fetch %s: %s", job->url, error->message);
+}
+
+/* ---- Authentication and certificates ------------------------------------ */
+
+static const AuthScheme *find_auth_scheme(const char *name) {
+        for (gsize i = 0; i < G_N_ELEMENTS(auth_schemes); i++)
+                if (g_ascii_strcasecmp(auth_schemes[i].name, name) == 0)
+                        return &auth_schemes[i];
+        return NULL;
+}
+
+static char *origin_of(GUri *uri) {
+        g_autofree char *host = g_ascii_strdown(g_uri_get_host(uri), -1);
+
+        return g_strdup_printf("%s://%s:%d", g_uri_get_scheme(uri), host, g_uri_get_port(uri));
+}
+
+/* The URL's userinfo wins, but only at the origin it was written for. */
+static const Credentials *credentials_for(const FetchJob *job, GUri *uri) {
+        g_autofree char *origin = origin_of(uri);
+
+        if (job->from_url.username != NULL && g_strcmp0(origin, job->credentials_origin) == 0)
+                return &job->from_url;
+        if (job->configured.username != NULL)
+                return &job->configured;
+        return NULL;
+}
+
+static const char *refusal_reason(const FetchJob *job, SoupAuth *auth, GUri *uri, gboolean retrying) {
+        const AuthScheme *scheme = find_auth_scheme(soup_auth_get_scheme_name(auth));
+
+        if (retrying)
+                return "the credentials were refused";
+        if (soup_auth_is_for_proxy(auth))
+                return "proxy authentication is not supported";
+        if (scheme == NULL)
+                return "the server asks for an unsupported authentication scheme";
+        if (scheme->needs_https && g_strcmp0(g_uri_get_scheme(uri), "https") != 0)
+                return "Basic authentication over plain http refused";
+        if (credentials_for(job, uri) == NULL)
+                return "no credentials configured";
+        return NULL;
+}
+
+static gboolean on_authenticate(SoupMessage *message, SoupAuth *auth, gboolean retrying, gpointer user_data) {
+        FetchJob *job = user_data;
+        GUri *uri = soup_message_get_uri(message);
+        const char *refusal = refusal_reason(job, auth, uri, retrying);
+        const Credentials *credentials;
+
+        if (refusal != NULL) {
+                g_free(job->auth_refusal);
+                job->auth_refusal = g_strdup(refusal);
+                soup_auth_cancel(auth);
+                return TRUE;
+        }
+        credentials = credentials_for(job, uri);
+        soup_auth_authenticate(auth, credentials->username,
+                               credentials->password != NULL ? credentials->password : "");
+        return TRUE;
+}
+
+/* Only records why: refusing is libsoup's default and ends the send with a TLS error. */
+static gboolean on_accept_certificate(SoupMessage *message, GTlsCertificate *certificate,
+                                      GTlsCertificateFlags errors, gpointer user_data) {
+        FetchJob *job = user_data;
+
+        job->certificate_errors |= errors;
+        return FALSE;
+}
+
+/* ---- Reading the body --------------------------------------------------- */
+
+static void read_next_chunk(GTask *task);
+
+/* The Content-Length of the response, or 0 when it has none. */
+static guint64 announced_length(const FetchJob *job) {
+        SoupMessageHeaders *headers = soup_message_get_response_headers(job->message);
+
+        if (soup_message_headers_get_encoding(headers) != SOUP_ENCODING_CONTENT_LENGTH)
+                return 0;
+        return (guint64)soup_message_headers_get_content_length(headers);
+}
+
+/* libsoup 3.2 reports a connection closed before Content-Length bytes as a plain end of stream. */
+static gboolean is_truncated(const FetchJob *job) {
+        return announced_length(job) > job->received->len;
+}
+
+static void on_chunk_read(GObject *source, GAsyncResult *result, gpointer user_data) {
+        g_autoptr(GTask) task = user_data;
+        FetchJob *job = g_task_get_task_data(task);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GBytes) chunk = g_input_stream_read_bytes_finish(G_INPUT_STREAM(source), result, &error);
+        gsize length;
+
+        if (chunk == NULL) {
+                fetch_fail_transport(task, error);
+                return;
+        }
+        length = g_bytes_get_size(chunk);
+        if (length == 0 && is_truncated(job)) {
+                fetch_fail_with(task, PROV_ERROR_DOWNLOAD, "%s was truncated: %u of %" G_GUINT64_FORMAT " bytes arrived",
+                                job->url, job->received->len, announced_length(job));
+                return;
+        }
+        if (length == 0) {
+                job->body_complete = TRUE;
+                fetch_succeed(task);
+                return;
+        }
+        if ((guint64)job->received->len + length > job->max_file_size) {
+                fetch_fail_with(task, PROV_ERROR_TOO_LARGE, "%s is larger than %" G_GUINT64_FORMAT " bytes",
+                                job->url, job->max_file_size);
+                return;
+        }
+        g_byte_array_append(job->received, g_bytes_get_data(chunk, NULL), length);
+        read_next_chunk(g_steal_pointer(&task));
+}
+
+/* Takes over @task, as every step that starts another asynchronous call does. */
+static void read_next_chunk(GTask *task) {
+        FetchJob *job = g_task_get_task_data(task);
+
+        g_input_stream_read_bytes_async(job->body, FETCH_CHUNK_SIZE, G_PRIORITY_DEFAULT, job->cancellable,
+                                        on_chunk_read, task);
+}
+
+/* ---- Responses ---------------------------------------------------------- */
+
+static gboolean is_followed_redirect(guint status) {
+        for (gsize i = 0; i < G_N_ELEMENTS(redirect_statuses); i++)
+                if (redirect_statuses[i] == status)
+                        return TRUE;
+        return FALSE;
+}
+
+/* The Location, resolved and without any userinfo it may carry; NULL after failing the task. */
+static char *redirect_target(GTask *task) {
+        FetchJob *job = g_task_get_task_data(task);
+        const char *location = soup_message_headers_get_one(soup_message_get_response_headers(job->message),
+                                                            "Location");
+        g_autoptr(GError) error = NULL;
+        g_autofree char *resolved = NULL;
+
+        if (location == NULL) {
+                fetch_fail_with(task, PROV_ERROR_REDIRECT, "HTTP %u redirect without a Location from %s",
+                                soup_message_get_status(job->message), job->url);
+                return NULL;
+        }
+        resolved = url_resolve(job->url, location, &error);
+        if (resolved == NULL || !url_check_fetchable(resolved, &error)) {
+                fetch_fail_with(task, PROV_ERROR_REDIRECT, "bad redirect from %s: %s", job->url,
+                                error->message);
+                return NULL;
+        }
+        return url_redact(resolved);
+}
+
+static void follow_redirect(GTask *consumed_task) {
+        g_autoptr(GTask) task = consumed_task;
+        FetchJob *job = g_task_get_task_data(task);
+        g_autofree char *target = redirect_target(task);
+
+        if (target == NULL)
+                return;
+        if (g_hash_table_contains(job->visited, target)) {
+                fetch_fail_with(task, PROV_ERROR_REDIRECT, "redirect loop: %s leads back to %s", job->url,
+                                target);
+                return;
+        }
+        if (job->redirects >= job->max_redirects) {
+                fetch_fail_with(task, PROV_ERROR_REDIRECT, "more than %u redirects, the last from %s to %s",
+                                job->max_redirects, job->url, target);
+                return;
+        }
+        job->redirects++;
+        fetch_job_end_response(job);
+        g_free(job->url);
+        job->url = g_steal_pointer(&target);
+        send_request(g_steal_pointer(&task));
+}
+
+static const char *reason_phrase(SoupMessage *message) {
+        const char *phrase = soup_message_get_reason_phrase(message);
+
+        return phrase != NULL && *phrase != '\0' ? phrase :
+                                                   soup_status_get_phrase(soup_message_get_status(message));
+}
+
+static void fail_http_status(GTask *task) {
+        FetchJob *job = g_task_get_task_data(task);
+        guint status = soup_message_get_status(job->message);
+
+        if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_PROXY_AUTHENTICATION_REQUIRED)
+                fetch_fail_with(task, PROV_ERROR_AUTHENTICATION, "HTTP %u %s from %s%s%s", status,
+                                reason_phrase(job->message), job->url, job->auth_refusal != NULL ? ": " : "",
+                                job->auth_refusal != NULL ? job->auth_refusal : "");
+        else
+                fetch_fail_with(task, PROV_ERROR_DOWNLOAD, "HTTP %u %s from %s", status,
+                                reason_phrase(job->message), job->url);
+}
+
+static gboolean announces_too_much(const FetchJob *job) {
+        return announced_length(job) > job->max_file_size;
+}
+
+static void on_response(GObject *source, GAsyncResult *result, gpointer user_data) {
+        g_autoptr(GTask) task = user_data;
+        FetchJob *job = g_task_get_task_data(task);
+        g_autoptr(GError) error = NULL;
+        guint status;
+
+        job->body = soup_session_send_finish(SOUP_SESSION(source), result, &error);
+        if (job->body == NULL) {
+                fetch_fail_transport(task, error);
+                return;
+        }
+        status = soup_message_get_status(job->message);
+        if (is_followed_redirect(status))
+                follow_redirect(g_steal_pointer(&task));
+        else if (status >= 400)
+                fail_http_status(task);
+        else if (!SOUP_STATUS_IS_SUCCESSFUL(status))
+                fetch_fail_with(task, PROV_ERROR_DOWNLOAD, "unexpected HTTP %u %s from %s", status,
+                                reason_phrase(job->message), job->url);
+        else if (announces_too_much(job))
+                fetch_fail_with(task, PROV_ERROR_TOO_LARGE,
+                                "%s announces more than %" G_GUINT64_FORMAT " bytes", job->url,
+                                job->max_file_size);
+        else
+                read_next_chunk(g_steal_pointer(&task));
+}
+
+static void send_request(GTask *consumed_task) {
+        g_autoptr(GTask) task = consumed_task;
+        FetchJob *job = g_task_get_task_data(task);
+
+        job->message = soup_message_new(SOUP_METHOD_GET, job->url);
+        if (job->message == NULL) {
+                fetch_fail_with(task, PROV_ERROR_UNSUPPORTED_URL, "libsoup cannot request %s", job->url);
+                return;
+        }
+        soup_message_add_flags(job->message, SOUP_MESSAGE_NO_REDIRECT);
+        g_signal_connect(job->message, "authenticate", G_CALLBACK(on_authenticate), job);
+        g_signal_connect(job->message, "accept-certificate", G_CALLBACK(on_accept_certificate), job);
+        g_hash_table_add(job->visited, g_strdup(job->url));
+        soup_session_send_async(job->session, job->message, G_PRIORITY_DEFAULT, job->cancellable,
+                                on_response, g_steal_pointer(&task));
+}
+
+/* ---- Entry points ------------------------------------------------------- */
+
+static void take_url_credentials(FetchJob *job, const char *url) {
+        g_autoptr(GUri) uri = g_uri_parse(job->url, SOUP_HTTP_URI_FLAGS, NULL);
+
+        if (uri == NULL)
+                return;
+        /* Decoded, as the server will compare them. */
+        g_uri_split_with_user(url, G_URI_FLAGS_HAS_PASSWORD, NULL, &job->from_url.username,
+                              &job->from_url.password, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+        job->credentials_origin = origin_of(uri);
+}
+
+void fetcher_fetch_async(Fetcher *fetcher, const char *url, GCancellable *cancellable,
+                         GAsyncReadyCallback callback, gpointer user_data) {
+        g_autoptr(GTask) task = g_task_new(NULL, cancellable, callback, user_data);
+        g_autoptr(GError) error = NULL;
+        FetchJob *job;
+
+        g_task_set_source_tag(task, fetcher_fetch_async);
+        /* We report cancellation ourselves, as PROV_ERROR_CANCELLED. */
+        g_task_set_check_cancellable(task, FALSE);
+        if (!url_check_fetchable(url, &error)) {
+                g_task_return_error(task, g_steal_pointer(&error));
+                return;
+        }
+        job = fetch_job_new(fetcher);
+        g_task_set_task_data(task, job, (GDestroyNotify)fetch_job_free);
+        /* libsoup would answer challenges with the userinfo itself, Basic over http included. */
+        job->url = url_redact(url);
+        take_url_credentials(job, url);
+        fetch_job_start_limits(job, cancellable);
+        send_request(g_steal_pointer(&task));
+}
+
+GBytes *fetcher_fetch_finish(Fetcher *fetcher, GAsyncResult *result, GError **error) {
+        g_return_val_if_fail(g_task_is_valid(result, NULL), NULL);
+
+        return g_task_propagate_pointer(G_TASK(result), error);
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Downloading one provisioning file over http(s) with libsoup-3.0, within the configured limits. */
+#pragma once
+
+#include <gio/gio.h>
+
+typedef struct {
+        guint connect_timeout_seconds;
+        guint file_timeout_seconds;  /* total, per file, including a slow body */
+        guint64 max_file_size;       /* the transfer is aborted as soon as it passes this */
+        guint max_redirects;
+        const char *ca_file;         /* NULL: the system trust store; else the only trust anchor */
+        const char *user_agent;
+        const char *username;        /* NULL: none; userinfo in the URL wins */
+        const char *password;
+} FetchOptions;
+
+typedef struct Fetcher Fetcher;
+
+/** fetcher_new: a downloader (one SoupSession) with @options copied. */
+Fetcher *fetcher_new(const FetchOptions *options, GError **error);
+
+void fetcher_free(Fetcher *fetcher);
+
+/**
+ * fetcher_fetch_async:
+ * Downloads @url (http or https). Basic authentication is only answered over
+ * https, Digest anywhere. Errors (PROV_ERROR): UnsupportedUrl, Download (HTTP
+ * status >= 400, connection failure, truncated body), Timeout, TooLarge,
+ * Certificate (message names the TLS reason), Authentication, Redirect,
+ * Cancelled (through @cancellable). Messages never contain credentials.
+ */
+void fetcher_fetch_async(Fetcher *fetcher, const char *url, GCancellable *cancellable,
+                         GAsyncReadyCallback callback, gpointer user_data);
+
+/** fetcher_fetch_finish: the body, or NULL with an error. */
+GBytes *fetcher_fetch_finish(Fetcher *fetcher, GAsyncResult *result, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Fetcher, fetcher_free)

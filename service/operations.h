@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Operations documents: <operations> with <delete>, <replace> and <add>
+ * children, each with an XPath `path` rooted at a section. Applied in document
+ * order to a working copy; a section whose operations fail, or whose result
+ * is invalid, is restored to what it was before the document and reported.
+ */
+#pragma once
+
+#include <glib.h>
+#include <libxml/tree.h>
+
+#include "apply.h"
+#include "schema.h"
+
+/**
+ * operations_apply:
+ * Applies the operations document @operations to @working. Sections changed
+ * and valid are recorded in @result->touched with how "operations";
+ * discarded ones are appended to @result->discarded ("section: reason") and
+ * to @result->warnings. Fails only for a malformed document (unknown
+ * operation element, missing path): PROV_ERROR_INVALID_FILE.
+ */
+gboolean operations_apply(xmlDoc *working, xmlDoc *operations, const SchemaSet *schemas, ApplyResult *result,
+                          GError **error);

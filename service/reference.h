@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Reference documents (<referencedSettings> with <URL> children): the URLs they point to. */
+#pragma once
+
+#include <glib.h>
+#include <libxml/tree.h>
+
+#include "device.h"
+
+/**
+ * reference_urls:
+ * The URLs of the reference document @doc in document order, each with its
+ * markers replaced and resolved against @base_url (the URL @doc came from).
+ * Returns a NULL-terminated array, or NULL with PROV_ERROR_INVALID_FILE (no
+ * URL children, empty URL) or PROV_ERROR_UNSUPPORTED_URL.
+ */
+GStrv reference_urls(xmlDoc *doc, const char *base_url, const DeviceIdentity *device, GError **error);

@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "run.h"
+
+#include "markers.h"
+#include "provision.h"
+#include "reference.h"
+#include "url.h"
+#include "xml-cleanup.h"
+#include "xml-parse.h"
+
+/* One URL to fetch; parents form the chain of reference files that led to it. */
+typedef struct Pending {
+        char *url;
+        guint depth;
+        struct Pending *parent;
+} Pending;
+
+struct Run {
+        const SchemaSet *schemas;
+        const DeviceIdentity *device;
+        guint max_files;
+        guint max_reference_depth;
+
+        Fetcher *fetcher;
+        GCancellable *cancellable;
+        GPtrArray *pending_nodes; /* owns every Pending */
+        GQueue queue;             /* Pending* still to fetch, head first */
+        Pending *current;
+        guint files_fetched;
+        GPtrArray *documents;     /* RunDocument* */
+        guint start_source;
+        GError *start_error; /* a problem found by run_new, reported once started */
+
+        RunCallbacks callbacks;
+        gpointer user_data;
+};
+
+static void pending_free(Pending *pending) {
+        g_free(pending->url);
+        g_free(pending);
+}
+
+void run_document_free(RunDocument *document) {
+        g_free(document->url);
+        xmlFreeDoc(document->doc);
+        g_free(document);
+}
+
+static Pending *add_pending(Run *run, char *url, guint depth, Pending *parent) {
+        Pending *pending = g_new0(Pending, 1);
+
+        pending->url = url;
+        pending->depth = depth;
+        pending->parent = parent;
+        g_ptr_array_add(run->pending_nodes, pending);
+        return pending;
+}
+
+static void fail(Run *run, GError *error) {
+        g_autoptr(GError) owned = error;
+
+        run->callbacks.failed(run, owned, run->user_data);
+}
+
+static void fetch_next(Run *run);
+
+static gboolean in_chain(const Pending *parent, const char *url) {
+        for (const Pending *ancestor = parent; ancestor != NULL; ancestor = ancestor->parent)
+                if (g_str_equal(ancestor->url, url))
+                        return TRUE;
+        return FALSE;
+}
+
+/* Queues the URLs of a reference document right after it, in document order. */
+static gboolean expand_reference(Run *run, Pending *reference, xmlDoc *doc, GError **error) {
+        g_autofree char *redacted = url_redact(reference->url);
+        g_auto(GStrv) urls = NULL;
+
+        if (reference->depth + 1 > run->max_reference_depth) {
+                g_set_error(error, PROV_ERROR, PROV_ERROR_REFERENCE_DEPTH,
+                            "reference files nested deeper than %u at %s", run->max_reference_depth, redacted);
+                return FALSE;
+        }
+        urls = reference_urls(doc, reference->url, run->device, error);
+        if (urls == NULL)
+                return FALSE;
+        for (gsize i = g_strv_length(urls); i > 0; i--) {
+                const char *url = urls[i - 1];
+                if (in_chain(reference, url)) {
+                        g_autofree char *redacted_url = url_redact(url);
+                        g_set_error(error, PROV_ERROR, PROV_ERROR_REFERENCE_CYCLE,
+                                    "%s refers to %s, which is already in its reference chain", redacted,
+                                    redacted_url);
+                        return FALSE;
+                }
+                g_queue_push_head(&run->queue, add_pending(run, g_strdup(url), reference->depth + 1, reference));
+        }
+        return TRUE;
+}
+
+static gboolean take_document(Run *run, Pending *source, GBytes *body, GError **error) {
+        g_autofree char *redacted = url_redact(source->url);
+        g_autofree char *what = g_strdup_printf("the file from %s", redacted);
+        g_autoptr(GBytes) escaped = markers_escape_in_url_elements(body);
+        g_autoptr(xmlDoc) doc = NULL;
+        DocumentType type;
+        gsize size = 0;
+        const char *data = g_bytes_get_data(escaped, &size);
+        RunDocument *document;
+
+        doc = xml_parse_untrusted(data, size, what, error);
+        if (doc == NULL || !document_classify(doc, run->schemas, &type, error))
+                return FALSE;
+        if (type == DOCUMENT_REFERENCE)
+                return expand_reference(run, source, doc, error);
+
+        document = g_new0(RunDocument, 1);
+        document->url = g_steal_pointer(&redacted);
+        document->type = type;
+        document->doc = g_steal_pointer(&doc);
+        g_ptr_array_add(run->documents, document);
+        return TRUE;
+}
+
+static void on_fetched(GObject *source_object, GAsyncResult *result, gpointer user_data) {
+        Run *run = user_data;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GBytes) body = fetcher_fetch_finish(run->fetcher, result, &error);
+
+        if (body == NULL) {
+                fail(run, g_steal_pointer(&error));
+                return;
+        }
+        run->callbacks.fetched(run, g_bytes_get_size(body), run->user_data);
+        if (!take_document(run, run->current, body, &error)) {
+                fail(run, g_steal_pointer(&error));
+                return;
+        }
+        fetch_next(run);
+}
+
+static void report_downloading(Run *run) {
+        guint total = run->files_fetched + g_queue_get_length(&run->queue);
+        g_autofree char *redacted = url_redact(run->current->url);
+        g_autofree char *detail = g_strdup_printf("file %u of %u %s", run->files_fetched, total, redacted);
+
+        run->callbacks.downloading(run, 100 * (run->files_fetched - 1) / total, detail, run->user_data);
+}
+
+static void fetch_next(Run *run) {
+        Pending *next = g_queue_pop_head(&run->queue);
+
+        if (next == NULL) {
+                run->callbacks.downloaded(run, run->documents, run->user_data);
+                return;
+        }
+        if (run->files_fetched + 1 > run->max_files) {
+                fail(run, g_error_new(PROV_ERROR, PROV_ERROR_TOO_MANY_FILES,
+                                      "the run needs more than %u files", run->max_files));
+                return;
+        }
+        run->files_fetched++;
+        run->current = next;
+        report_downloading(run);
+        fetcher_fetch_async(run->fetcher, next->url, run->cancellable, on_fetched, run);
+}
+
+static gboolean on_start(gpointer user_data) {
+        Run *run = user_data;
+
+        run->start_source = 0;
+        if (run->start_error != NULL)
+                fail(run, g_steal_pointer(&run->start_error));
+        else if (g_cancellable_is_cancelled(run->cancellable))
+                fail(run, g_error_new_literal(PROV_ERROR, PROV_ERROR_CANCELLED, "the run was cancelled"));
+        else
+                fetch_next(run);
+        return G_SOURCE_REMOVE;
+}
+
+static gboolean prepare_start(Run *run, const RunSettings *settings, GError **error) {
+        g_autofree char *url = NULL;
+
+        if (settings->url == NULL || *settings->url == '\0') {
+                g_set_error_literal(error, PROV_ERROR, PROV_ERROR_NO_SOURCE,
+                                    "no provisioning URL: none given and /provisioning/url is empty");
+                return FALSE;
+        }
+        url = markers_replace(settings->url, settings->device);
+        if (!url_check_fetchable(url, error))
+                return FALSE;
+        run->fetcher = fetcher_new(&settings->fetch, error);
+        if (run->fetcher == NULL)
+                return FALSE;
+        g_queue_push_tail(&run->queue, add_pending(run, g_steal_pointer(&url), 0, NULL));
+        return TRUE;
+}
+
+Run *run_new(const RunSettings *settings, const RunCallbacks *callbacks, gpointer user_data) {
+        Run *run = g_new0(Run, 1);
+
+        run->schemas = settings->schemas;
+        run->device = settings->device;
+        run->max_files = settings->max_files;
+        run->max_reference_depth = settings->max_reference_depth;
+        run->callbacks = *callbacks;
+        run->user_data = user_data;
+        run->cancellable = g_cancellable_new();
+        run->pending_nodes = g_ptr_array_new_with_free_func((GDestroyNotify)pending_free);
+        run->documents = g_ptr_array_new_with_free_func((GDestroyNotify)run_document_free);
+        g_queue_init(&run->queue);
+
+        prepare_start(run, settings, &run->start_error);
+        run->start_source = g_idle_add(on_start, run);
+        return run;
+}
+
+void run_cancel(Run *run) {
+        g_cancellable_cancel(run->cancellable);
+}
+
+void run_free(Run *run) {
+        if (run == NULL)
+                return;
+        if (run->start_source != 0)
+                g_source_remove(run->start_source);
+        if (run->cancellable != NULL)
+                g_cancellable_cancel(run->cancellable);
+        g_clear_object(&run->cancellable);
+        g_clear_pointer(&run->fetcher, fetcher_free);
+        g_queue_clear(&run->queue);
+        g_clear_pointer(&run->pending_nodes, g_ptr_array_unref);
+        g_clear_pointer(&run->documents, g_ptr_array_unref);
+        g_clear_error(&run->start_error);
+        g_free(run);
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "status.h"
+
+void status_init(Status *status) {
+        *status = (Status){
+                .state = "idle",
+                .last_result = "none",
+                .last_error_name = g_strdup(""),
+                .last_error_message = g_strdup(""),
+                .last_warnings = g_new0(char *, 1),
+                .trigger = g_strdup(""),
+                .url = g_strdup(""),
+                .changed = g_ptr_array_new(),
+        };
+}
+
+void status_clear(Status *status) {
+        g_free(status->last_error_name);
+        g_free(status->last_error_message);
+        g_strfreev(status->last_warnings);
+        g_free(status->trigger);
+        g_free(status->url);
+        g_clear_pointer(&status->changed, g_ptr_array_unref);
+}
+
+void status_changed(Status *status, const char *property) {
+        for (guint i = 0; i < status->changed->len; i++)
+                if (g_str_equal(g_ptr_array_index(status->changed, i), property))
+                        return;
+        g_ptr_array_add(status->changed, (gpointer)property);
+}
+
+void status_set_string(Status *status, char **field, const char *value, const char *property) {
+        if (g_strcmp0(*field, value) == 0)
+                return;
+        g_free(*field);
+        *field = g_strdup(value);
+        status_changed(status, property);
+}
+
+void status_set_number(Status *status, guint64 *field, guint64 value, const char *property) {
+        if (*field == value)
+                return;
+        *field = value;
+        status_changed(status, property);
+}
+
+void status_set_result(Status *status, const char *error_name, const char *message, GPtrArray *warnings) {
+        const char *result = error_name == NULL ? "success" : "failed";
+
+        if (!g_str_equal(status->last_result, result)) {
+                status->last_result = result;
+                status_changed(status, STATUS_LAST_RESULT);
+        }
+        status_set_string(status, &status->last_error_name, error_name != NULL ? error_name : "", STATUS_LAST_ERROR);
+        status_set_string(status, &status->last_error_message, error_name != NULL ? message : "", STATUS_LAST_ERROR);
+
+        g_strfreev(status->last_warnings);
+        status->last_warnings = g_new0(char *, warnings->len + 1);
+        for (guint i = 0; i < warnings->len; i++)
+                status->last_warnings[i] = g_strdup(g_ptr_array_index(warnings, i));
+        status_changed(status, STATUS_LAST_WARNINGS);
+}
+
+GStrv status_take_changed(Status *status) {
+        GStrv names;
+
+        if (status->changed->len == 0)
+                return NULL;
+        names = g_new0(char *, status->changed->len + 1);
+        for (guint i = 0; i < status->changed->len; i++)
+                names[i] = g_strdup(g_ptr_array_index(status->changed, i));
+        g_ptr_array_set_size(status->changed, 0);
+        return names;
+}

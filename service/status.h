@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The daemon's status as the bus shows it (GetStatus and the properties),
+ * and which properties changed since they were last announced.
+ */
+#pragma once
+
+#include <glib.h>
+
+/* Property names, as on the bus. */
+#define STATUS_STATE "State"
+#define STATUS_LAST_RESULT "LastResult"
+#define STATUS_LAST_ERROR "LastError"
+#define STATUS_LAST_WARNINGS "LastWarnings"
+#define STATUS_LAST_CHANGE "LastChange"
+#define STATUS_SETTINGS_GENERATION "SettingsGeneration"
+#define STATUS_RUN_ID "RunId"
+#define STATUS_TRIGGER "Trigger"
+#define STATUS_URL "Url"
+#define STATUS_PROGRESS "Progress"
+#define STATUS_LAST_RUN_STARTED "LastRunStarted"
+#define STATUS_LAST_RUN_FINISHED "LastRunFinished"
+#define STATUS_LAST_SUCCESS "LastSuccess"
+#define STATUS_FILES_FETCHED "FilesFetched"
+#define STATUS_BYTES_FETCHED "BytesFetched"
+
+typedef struct {
+        const char *state;       /* "idle", "running", "applying" */
+        const char *last_result; /* "none", "success", "failed" */
+        char *last_error_name;    /* D-Bus error name, "" if none */
+        char *last_error_message; /* "" if none */
+        GStrv last_warnings;
+        guint64 last_change;      /* µs since the epoch */
+        guint64 settings_generation;
+        guint64 run_id;
+        char *trigger;
+        char *url;                /* redacted */
+        guint64 progress;         /* bus type u */
+        guint64 last_run_started;
+        guint64 last_run_finished;
+        guint64 last_success;
+        guint64 files_fetched;    /* bus type u */
+        guint64 bytes_fetched;
+
+        GPtrArray *changed;       /* property names not yet announced */
+} Status;
+
+void status_init(Status *status);
+void status_clear(Status *status);
+
+/** status_changed: remember that @property changed (once). */
+void status_changed(Status *status, const char *property);
+
+/** status_set_string: replace an owned string field and mark @property if it differs. */
+void status_set_string(Status *status, char **field, const char *value, const char *property);
+
+/** status_set_number: set a guint64 field and mark @property if it differs. */
+void status_set_number(Status *status, guint64 *field, guint64 value, const char *property);
+
+/** status_set_result: LastResult, LastError and LastWarnings of an apply or a run (@error_name NULL: success). */
+void status_set_result(Status *status, const char *error_name, const char *message, GPtrArray *warnings);
+
+/** status_take_changed: the changed property names, NULL-terminated (free with g_strfreev), or NULL if none. */
+GStrv status_take_changed(Status *status);

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "url.h"
+
+#include <string.h>
+
+#include "provision.h"
+
+/* Keep every component as written (no decoding and re-encoding), and split a
+ * password off the user so that redaction can drop both. */
+#define URL_PARSE_FLAGS (G_URI_FLAGS_ENCODED | G_URI_FLAGS_HAS_PASSWORD)
+
+static const char *const fetchable_schemes[] = { "http", "https" };
+
+static gboolean is_fetchable_scheme(const char *scheme) {
+        for (gsize i = 0; i < G_N_ELEMENTS(fetchable_schemes); i++)
+                if (g_ascii_strcasecmp(scheme, fetchable_schemes[i]) == 0)
+                        return TRUE;
+        return FALSE;
+}
+
+static gboolean set_unsupported(GError **error, const char *url, const char *reason) {
+        g_autofree char *redacted = url_redact(url);
+
+        g_set_error(error, PROV_ERROR, PROV_ERROR_UNSUPPORTED_URL, "unsupported URL %s: %s", redacted, reason);
+        return FALSE;
+}
+
+gboolean url_check_fetchable(const char *url, GError **error) {
+        g_autoptr(GUri) uri = g_uri_parse(url, URL_PARSE_FLAGS, NULL);
+        const char *host;
+
+        if (uri == NULL)
+                return set_unsupported(error, url, "not a valid absolute URL");
+        if (!is_fetchable_scheme(g_uri_get_scheme(uri)))
+                return set_unsupported(error, url, "only http and https URLs can be fetched");
+        host = g_uri_get_host(uri);
+        if (host == NULL || *host == '\0')
+                return set_unsupported(error, url, "no host");
+        return TRUE;
+}
+
+char *url_resolve(const char *base, const char *reference, GError **error) {
+        g_autoptr(GError) local_error = NULL;
+        char *resolved;
+
+        /* An absolute reference stands for itself; resolving would only normalise it. */
+        if (g_uri_peek_scheme(reference) != NULL) {
+                if (!g_uri_is_valid(reference, URL_PARSE_FLAGS, NULL)) {
+                        set_unsupported(error, reference, "not a valid URL");
+                        return NULL;
+                }
+                return g_strdup(reference);
+        }
+        resolved = g_uri_resolve_relative(base, reference, URL_PARSE_FLAGS, &local_error);
+        if (resolved == NULL) {
+                g_autofree char *redacted_base = url_redact(base);
+                g_autofree char *redacted_reference = url_redact(reference);
+                g_set_error(error, PROV_ERROR, PROV_ERROR_UNSUPPORTED_URL, "cannot resolve %s against %s: %s",
+                            redacted_reference, redacted_base, local_error->message);
+        }
+        return resolved;
+}
+
+/* Only "//" before any path, query or fragment starts an authority: from there to the first '/', '?' or '#'. */
+static char *redact_unparsable(const char *url) {
+        const char *slashes = strstr(url, "//");
+        const char *authority;
+        const char *authority_end;
+        const char *at;
+        g_autofree char *before_authority = NULL;
+
+        if (slashes == NULL || strcspn(url, "/?#") != (gsize)(slashes - url))
+                return g_strdup(url);
+        authority = slashes + 2;
+        authority_end = authority + strcspn(authority, "/?#");
+        at = g_strrstr_len(authority, authority_end - authority, "@");
+        if (at == NULL)
+                return g_strdup(url);
+        before_authority = g_strndup(url, authority - url);
+        return g_strconcat(before_authority, at + 1, NULL);
+}
+
+char *url_redact(const char *url) {
+        g_autoptr(GUri) uri = NULL;
+
+        if (url == NULL)
+                return NULL;
+        uri = g_uri_parse(url, URL_PARSE_FLAGS, NULL);
+        if (uri == NULL)
+                return redact_unparsable(url);
+        return g_uri_to_string_partial(uri, G_URI_HIDE_USERINFO);
+}

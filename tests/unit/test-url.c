@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Provisioning URLs: the seed's resolution example, fetchable schemes, credentials never shown. */
+#include <glib.h>
+
+#include "provision.h"
+#include "url.h"
+
+#define SEED_BASE "http://prov.server.com/prov/references.xml"
+
+static void assert_resolves(const char *base, const char *reference, const char *expected) {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *resolved = url_resolve(base, reference, &error);
+
+        g_assert_no_error(error);
+        g_assert_cmpstr(resolved, ==, expected);
+}
+
+static void test_resolve_seed_example(void) {
+        assert_resolves(SEED_BASE, "first_file.xml", "http://prov.server.com/prov/first_file.xml");
+        assert_resolves(SEED_BASE, "/second_file.xml", "http://prov.server.com/second_file.xml");
+        assert_resolves(SEED_BASE, "http://another.server.com/third_file.xml",
+                        "http://another.server.com/third_file.xml");
+        assert_resolves(SEED_BASE, "prov.py?mac=00095200000E",
+                        "http://prov.server.com/prov/prov.py?mac=00095200000E");
+}
+
+static void test_resolve_keeps_encoding_and_dot_segments(void) {
+        assert_resolves(SEED_BASE, "../a%2Fb.xml?x=%26", "http://prov.server.com/a%2Fb.xml?x=%26");
+        assert_resolves(SEED_BASE, "//other.example:8080/x.xml", "http://other.example:8080/x.xml");
+        assert_resolves("https://h/a/b/c.xml", "./d/../e.xml", "https://h/a/b/e.xml");
+}
+
+static void test_resolve_absolute_reference_unchanged(void) {
+        assert_resolves(SEED_BASE, "HTTPS://Another.Server.com:443/x.xml",
+                        "HTTPS://Another.Server.com:443/x.xml");
+}
+
+static void test_resolve_relative_base_fails(void) {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *resolved = url_resolve("prov/references.xml", "first_file.xml", &error);
+
+        g_assert_null(resolved);
+        g_assert_error(error, PROV_ERROR, PROV_ERROR_UNSUPPORTED_URL);
+}
+
+static void test_resolve_error_hides_credentials(void) {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *resolved = url_resolve("http://user:secret@h/%zz", "x.xml", &error);
+
+        g_assert_null(resolved);
+        g_assert_error(error, PROV_ERROR, PROV_ERROR_UNSUPPORTED_URL);
+        g_assert_null(strstr(error->message, "secret"));
+        g_assert_null(strstr(error->message, "user"));
+}
+
+static void test_fetchable_http_and_https(void) {
+        const char *const fetchable[] = { "http://h/x.xml", "https://h:8443/x.xml", "HTTP://h/",
+                                          "http://u:p@h/x" };
+
+        for (gsize i = 0; i < G_N_ELEMENTS(fetchable); i++) {
+                g_autoptr(GError) error = NULL;
+                g_assert_true(url_check_fetchable(fetchable[i], &error));
+                g_assert_no_error(error);
+        }
+}
+
+static void test_unfetchable_urls_refused(void) {
+        const char *const unfetchable[] = {
+                "ftp://h/x.xml", /* other schemes */
+                "file:///etc/passwd",
+                "tftp://h/x",
+                "x.xml", /* relative */
+                "/x.xml",
+                "",
+                "http:///x.xml", /* no host */
+                "http:x",
+                "http://h/%zz", /* not a valid URL */
+        };
+
+        for (gsize i = 0; i < G_N_ELEMENTS(unfetchable); i++) {
+                g_autoptr(GError) error = NULL;
+                g_assert_false(url_check_fetchable(unfetchable[i], &error));
+                g_assert_error(error, PROV_ERROR, PROV_ERROR_UNSUPPORTED_URL);
+        }
+}
+
+static void test_unfetchable_error_hides_credentials(void) {
+        g_autoptr(GError) error = NULL;
+
+        g_assert_false(url_check_fetchable("ftp://admin:secret@h/x.xml", &error));
+        g_assert_nonnull(strstr(error->message, "ftp://h/x.xml"));
+        g_assert_null(strstr(error->message, "secret"));
+        g_assert_null(strstr(error->message, "admin"));
+}
+
+static void assert_redacts(const char *url, const char *expected) {
+        g_autofree char *redacted = url_redact(url);
+
+        g_assert_cmpstr(redacted, ==, expected);
+}
+
+static void test_redact_removes_user_and_password(void) {
+        assert_redacts("https://u:p@h/x", "https://h/x");
+        assert_redacts("http://user@h:8080/x?mac=1#f", "http://h:8080/x?mac=1#f");
+        assert_redacts("http://h/x", "http://h/x");
+}
+
+static void test_redact_unparsable(void) {
+        assert_redacts("http://u:p@h/%zz", "http://h/%zz");
+        assert_redacts("http://u:p@[::1/x", "http://[::1/x");
+        assert_redacts("//u:p@h/x", "//h/x");
+        /* No authority: nothing looks like userinfo. */
+        assert_redacts("files/a@b.xml", "files/a@b.xml");
+        assert_redacts("not a url", "not a url");
+}
+
+int main(int argc, char *argv[]) {
+        g_test_init(&argc, &argv, NULL);
+        g_test_add_func("/url/resolve-seed-example", test_resolve_seed_example);
+        g_test_add_func("/url/resolve-keeps-encoding-and-dot-segments",
+                        test_resolve_keeps_encoding_and_dot_segments);
+        g_test_add_func("/url/resolve-absolute-reference-unchanged",
+                        test_resolve_absolute_reference_unchanged);
+        g_test_add_func("/url/resolve-relative-base-fails", test_resolve_relative_base_fails);
+        g_test_add_func("/url/resolve-error-hides-credentials", test_resolve_error_hides_credentials);
+        g_test_add_func("/url/fetchable-http-and-https", test_fetchable_http_and_https);
+        g_test_add_func("/url/unfetchable-urls-refused", test_unfetchable_urls_refused);
+        g_test_add_func("/url/unfetchable-error-hides-credentials", test_unfetchable_error_hides_credentials);
+        g_test_add_func("/url/redact-removes-user-and-password", test_redact_removes_user_and_password);
+        g_test_add_func("/url/redact-unparsable", test_redact_unparsable);
+        return g_test_run();
+}
