@@ -280,6 +280,22 @@ class OnlyPrivilegedMayChange(unittest.TestCase):
                 GLib.Variant.parse(None, APPLY_FILE_PARAMS, None, None), None,
                 Gio.DBusCallFlags.NONE, CALL_TIMEOUT_MS, fd_list, None)
 
+    # The run fails at once (ftp is not fetched): what counts is that the call got through.
+    START_PARAMS = '({"url": <"ftp://127.0.0.1/never.xml">},)'
+
+    def test_nobody_may_not_start_provisioning(self):
+        self.assertEqual(call('StartProvisioning', self.START_PARAMS), ACCESS_DENIED)
+
+    def test_provisioning_group_may_start_provisioning(self):
+        self.assertEqual(call_as_provisioning_member('StartProvisioning', self.START_PARAMS), 'ok')
+
+    def test_nobody_may_not_cancel(self):
+        self.assertEqual(call('Cancel'), ACCESS_DENIED)
+
+    def test_provisioning_group_may_cancel(self):
+        # Reaching the daemon without a run gives its own error, not AccessDenied.
+        self.assertEqual(call_as_provisioning_member('Cancel'), 'org.provisiond.Provisioning1.Error.NotRunning')
+
     def test_nobody_may_not_set_property(self):
         self.assertEqual(call('Set', f'("{INTERFACE}", "State", <"applying">)', interface=PROPERTIES),
                          ACCESS_DENIED)
