@@ -298,6 +298,26 @@ class ApplyTest(DaemonTestCase):
         self.assertEqual(generation, self.daemon.get_property('SettingsGeneration'))
         self.assertEqual('success', self.daemon.get_property('LastResult'))
 
+    # ---- operations documents ------------------------------------------------
+
+    def test_operations_document_applies_as_operations(self):
+        self.daemon.apply(BACKUP_EXAMPLE)
+        reply = self.daemon.apply(
+            b'<operations><replace path="/keys/phoneXtensions/key[@keyNumber=\'5\']/parameters/'
+            b'parameter[@name=\'identity\']"><parameter name="identity" value="2"/></replace></operations>')
+        self.assertReply([self.change('keys', 'operations')], reply)
+        key = self.daemon.settings_sections()['keys'].find("phoneXtensions/key[@keyNumber='5']")
+        identity = key.find("parameters/parameter[@name='identity']")
+        self.assertEqual('2', identity.get('value'))
+
+    def test_operations_document_selecting_nothing_changes_nothing(self):
+        before = self.daemon.settings_bytes()
+        reply = self.daemon.apply(b'<operations><delete path="/templates/template[@name=\'NoSuch\']"/>'
+                                  b'</operations>')
+        self.assertEqual([], reply)
+        self.assertEqual(before, self.daemon.settings_bytes())
+        self.assertTrue(any('templates' in warning for warning in self.daemon.status()['LastWarnings']))
+
     # ---- persistence ---------------------------------------------------------
 
     def test_settings_persist_across_restart(self):
