@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* provisionctl's own header: what its command files share with the command line in provisionctl.c. */
+#pragma once
+
+#include <glib.h>
+
+#include "provision.h"
+
+/* provisionctl's exit status; EXIT_CODES_HELP in provisionctl.c explains them to the user. */
+enum {
+        EXIT_OK = 0,
+        EXIT_REFUSED = 1,     /* the daemon refused or failed the request */
+        EXIT_USAGE = 2,       /* bad command line */
+        EXIT_UNREACHABLE = 3, /* cannot connect to the bus or reach the daemon */
+};
+
+/* ---- shared by the commands (provisionctl.c) ---- */
+
+/* Prints "provisionctl: NAME: message" and returns the exit code for @error. */
+int report_error(const GError *error);
+
+/* The line apply and start print for each changed section. */
+void print_section_change(const char *section, const char *version, const char *how);
+
+/* Prints the warnings of the apply or run that just finished on stderr. */
+void print_last_warnings(ProvClient *client);
+
+/* Runs @loop until it is quit; SIGINT and SIGTERM call @on_interrupt(@user_data) meanwhile. */
+void run_loop_until_quit(GMainLoop *loop, GSourceFunc on_interrupt, gpointer user_data);
+
+/* ---- the commands: each takes the arguments after its name, returns the exit status ---- */
+
+/* provisionctl-status.c */
+extern const GOptionEntry status_options[];
+int command_status(ProvClient *client, char **args);
+
+/* provisionctl-run.c */
+extern const GOptionEntry start_options[];
+int command_start(ProvClient *client, char **args);
+int command_cancel(ProvClient *client, char **args);
+
+/* provisionctl-settings.c */
+extern const GOptionEntry backup_options[];
+int command_apply(ProvClient *client, char **args);
+int command_backup(ProvClient *client, char **args);
+
+/* provisionctl-monitor.c */
+int command_monitor(ProvClient *client, char **args);
