@@ -2,74 +2,58 @@
 /*
  * Merge cost against list size. Merges a patch that replaces every element of
  * a keyed list (and of a keyless list) of N and 8N elements, and prints the
- * cost per element of the large run relative to the small one: about 1.0 for
- * linear, about 8 for quadratic. Run by `meson benchmark`; never a pass/fail
- * timing, except that a ratio above 4 (clearly not linear) fails the benchmark.
+ * cost per element of the large run relative to the small one (bench-util.h).
+ * Run by `meson benchmark`.
  */
 #include <glib.h>
 
+#include "bench-util.h"
 #include "merge.h"
-#include "xml-cleanup.h"
-#include "xml-parse.h"
+#include "test-util.h"
 
 #define SMALL 2000
-#define FACTOR 8
-#define ROUNDS 5
 
 static xmlDoc *build_template(guint count, const char *value) {
         g_autoptr(GString) text = g_string_new("<templates><template name=\"t\"><parameters>");
-        xmlDoc *doc;
 
         for (guint i = 0; i < count; i++)
                 g_string_append_printf(text, "<parameter name=\"p%u\" value=\"%s\"/>", i, value);
         g_string_append(text, "</parameters></template></templates>");
-        doc = xml_parse_untrusted(text->str, text->len, "bench", NULL);
-        g_assert_nonnull(doc);
-        return doc;
+        return parse_text(text->str);
 }
 
 static xmlDoc *build_allowlist(guint count, const char *host) {
         g_autoptr(GString) text = g_string_new("<provisioning><sip><allowlist>");
-        xmlDoc *doc;
 
         for (guint i = 0; i < count; i++)
                 g_string_append_printf(text, "<allowlistEntry>%s%u</allowlistEntry>", host, i);
         g_string_append(text, "</allowlist></sip></provisioning>");
-        doc = xml_parse_untrusted(text->str, text->len, "bench", NULL);
-        g_assert_nonnull(doc);
-        return doc;
+        return parse_text(text->str);
 }
 
 typedef xmlDoc *(*BuildFunc)(guint count, const char *value);
 
-/* Best of ROUNDS, in seconds per list element. */
-static double seconds_per_element(BuildFunc build, guint count) {
-        double best = G_MAXDOUBLE;
+/* Seconds to merge a patch of @count new elements into @count old ones. */
+static double time_merge(BuildFunc build, guint count) {
+        g_autoptr(xmlDoc) current = build(count, "old");
+        g_autoptr(xmlDoc) patch = build(count, "new");
+        g_autoptr(GTimer) timer = g_timer_new();
 
-        for (int round = 0; round < ROUNDS; round++) {
-                g_autoptr(xmlDoc) current = build(count, "old");
-                g_autoptr(xmlDoc) patch = build(count, "new");
-                g_autoptr(GTimer) timer = g_timer_new();
-
-                merge_section(xmlDocGetRootElement(current), xmlDocGetRootElement(patch));
-                best = MIN(best, g_timer_elapsed(timer, NULL) / count);
-        }
-        return best;
+        merge_section(xmlDocGetRootElement(current), xmlDocGetRootElement(patch));
+        return g_timer_elapsed(timer, NULL);
 }
 
-static gboolean report(const char *name, BuildFunc build) {
-        double small = seconds_per_element(build, SMALL);
-        double large = seconds_per_element(build, SMALL * FACTOR);
-        double ratio = large / small;
+static double merge_keyed_list(guint count) {
+        return time_merge(build_template, count);
+}
 
-        g_print("%-16s %6u elements: %.3f µs/element; %6u elements: %.3f µs/element; ratio %.2f (1 = linear, %d = quadratic)\n",
-                name, SMALL, small * 1e6, SMALL * FACTOR, large * 1e6, ratio, FACTOR);
-        return ratio < FACTOR / 2.0;
+static double merge_keyless_list(guint count) {
+        return time_merge(build_allowlist, count);
 }
 
 int main(void) {
-        gboolean linear = report("keyed list", build_template);
+        gboolean linear = bench_report_linearity("keyed list", "element", SMALL, merge_keyed_list);
 
-        linear = report("keyless list", build_allowlist) && linear;
+        linear = bench_report_linearity("keyless list", "element", SMALL, merge_keyless_list) && linear;
         return linear ? 0 : 1;
 }

@@ -22,6 +22,8 @@ LIMITS = {'ConnectTimeout': 2, 'FileTimeout': 2, 'MaxRedirects': 3, 'MaxFiles': 
           'MaxReferenceDepth': 3}
 
 RUN_TIMEOUT = 15.0
+# How long the daemon may take to close a download it gave up (cancelled, too large).
+ABORT_TIMEOUT = 3.0
 STAGES = ('downloading', 'applying', 'committing', 'done')
 FILE_K_OF_N = re.compile(r'file (\d+) of (\d+)')
 
@@ -200,6 +202,15 @@ class RunTestCase(DaemonTestCase):
         outcome = self.provision(url, **options)
         self.assertFailedRun(outcome, short_name, stored_before)
         return outcome
+
+    def assertDownloadDropped(self, request, timeout=ABORT_TIMEOUT):
+        """The daemon closed the connection of request (an httpd.RecordedRequest)
+        while its body was being sent, instead of reading on."""
+        deadline = time.monotonic() + timeout
+        while not request.aborted:
+            if time.monotonic() > deadline:
+                self.fail(f'the daemon did not drop the download of {request.path} within {timeout} s')
+            time.sleep(0.02)
 
     def assertProgressWellFormed(self, outcome):
         """Stages in order, percent never down, 100 only in the last (done)."""

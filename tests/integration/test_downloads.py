@@ -6,7 +6,6 @@ the User-Agent; markers in the url option."""
 
 import shutil
 import tempfile
-import time
 
 import harness
 import httpd
@@ -16,7 +15,6 @@ from run_case import (DEVICE_TYPE, MAC, MAC_IN_URLS, SERIAL, RunTestCase, settin
                       telephony_patch)
 
 MAX_FILE_SIZE = 65536
-ABORT_TIMEOUT = 3.0
 
 # Distinctive, so that a leak is found wherever it is.
 USERNAME = 'prov-user-q7w3'
@@ -37,14 +35,6 @@ def setUpModule():
 
 def tearDownModule():
     shutil.rmtree(_certificate_dir, ignore_errors=True)
-
-
-def wait_until(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f'timed out after {timeout} s waiting for {what}')
-        time.sleep(0.02)
 
 
 class DownloadFaultTest(RunTestCase):
@@ -93,7 +83,7 @@ class DownloadFaultTest(RunTestCase):
         self.assertRunFails(self.server.url('/stream.xml'), 'TooLarge')
 
         request = self.server.requests_for('/stream.xml')[0]
-        wait_until(lambda: request.aborted, ABORT_TIMEOUT, 'the daemon to drop the transfer')
+        self.assertDownloadDropped(request)
 
     def test_redirect_loop(self):
         self.server.add('/loop/a.xml', redirect=self.server.url('/loop/b.xml'))

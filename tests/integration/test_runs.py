@@ -3,8 +3,6 @@
 options, run ids, one run at a time, Cancel, the configured URL and NoSource,
 GetStatus and the properties after a run, Progress throttling."""
 
-import time
-
 from gi.repository import GLib
 
 import harness
@@ -12,7 +10,6 @@ from harness import INVALID_ARGS
 from run_case import (MAC_IN_URLS, STAGES, RunTestCase, error_name, now_us, provisioning_document,
                       reference_document, settings_leaves, telephony_patch)
 
-ABORT_TIMEOUT = 3.0
 RUN_FIELDS = ('RunId', 'Trigger', 'Url', 'Progress', 'LastRunStarted', 'LastRunFinished', 'LastSuccess',
               'FilesFetched', 'BytesFetched', 'State', 'LastResult', 'LastError')
 
@@ -20,14 +17,6 @@ RUN_FIELDS = ('RunId', 'Trigger', 'Url', 'Progress', 'LastRunStarted', 'LastRunF
 def slow_body():
     """A valid patch that takes far longer than FileTimeout to drip out."""
     return telephony_patch(active=False) + b'<!--' + b'.' * 4096 + b'-->'
-
-
-def wait_until(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f'timed out after {timeout} s waiting for {what}')
-        time.sleep(0.02)
 
 
 class StartProvisioningTest(RunTestCase):
@@ -141,7 +130,7 @@ class CancelTest(RunTestCase):
 
         outcome = self.wait_run(run_id)
         self.assertFailedRun(outcome, 'Cancelled', stored_before)
-        wait_until(lambda: request.aborted, ABORT_TIMEOUT, 'the daemon to drop the download')
+        self.assertDownloadDropped(request)
 
     def test_cancel_commits_nothing_of_the_files_already_fetched(self):
         self.server.add_document('/chain/references.xml', reference_document('fast.xml', 'slow.xml'))

@@ -6,66 +6,21 @@
 #include "document.h"
 #include "provision.h"
 #include "schema.h"
+#include "test-util.h"
 #include "xml-cleanup.h"
 #include "xml-parse.h"
 
 static SchemaSet *schemas;
 
-static xmlDoc *parse(const char *text) {
-        g_autoptr(GError) error = NULL;
-        xmlDoc *doc = xml_parse_untrusted(text, strlen(text), "test document", &error);
-
-        g_assert_no_error(error);
-        return doc;
-}
-
-static xmlDoc *load_source_file(const char *relative_path) {
-        g_autofree char *path = g_build_filename(TEST_SOURCE_ROOT, relative_path, NULL);
-        g_autofree char *contents = NULL;
-        g_autoptr(GError) error = NULL;
-        gsize length = 0;
-        xmlDoc *doc;
-
-        g_file_get_contents(path, &contents, &length, &error);
-        g_assert_no_error(error);
-        doc = xml_parse_untrusted(contents, length, path, &error);
-        g_assert_no_error(error);
-        return doc;
-}
-
 /* Applies @patch_text to the factory defaults; returns the working copy and the result. */
 static xmlDoc *apply_to_defaults(const char *patch_text, ApplyResult *result, GError **error) {
         g_autoptr(xmlDoc) working = load_source_file("data/defaults.xml");
-        g_autoptr(xmlDoc) patch = parse(patch_text);
+        g_autoptr(xmlDoc) patch = parse_text(patch_text);
 
         if (!apply_patch_document(working, patch, schemas, result, error) ||
             !apply_validate_touched(working, schemas, result, error))
                 return NULL;
         return g_steal_pointer(&working);
-}
-
-static char *leaf_text(xmlDoc *doc, const char *xpath) {
-        g_autoptr(xmlXPathContext) context = xmlXPathNewContext(doc);
-        g_autoptr(xmlXPathObject) found = xmlXPathEvalExpression((const xmlChar *)xpath, context);
-        g_autoptr(XmlString) text = NULL;
-
-        if (found == NULL || found->nodesetval == NULL || found->nodesetval->nodeNr == 0)
-                return NULL;
-        text = xmlNodeGetContent(found->nodesetval->nodeTab[0]);
-        return g_strdup((const char *)text);
-}
-
-static guint count_nodes(xmlDoc *doc, const char *xpath) {
-        g_autoptr(xmlXPathContext) context = xmlXPathNewContext(doc);
-        g_autoptr(xmlXPathObject) found = xmlXPathEvalExpression((const xmlChar *)xpath, context);
-
-        return found != NULL && found->nodesetval != NULL ? (guint)found->nodesetval->nodeNr : 0;
-}
-
-static void assert_leaf(xmlDoc *doc, const char *xpath, const char *expected) {
-        g_autofree char *text = leaf_text(doc, xpath);
-
-        g_assert_cmpstr(text, ==, expected);
 }
 
 static void test_factory_defaults_are_valid(void) {
@@ -239,12 +194,12 @@ static void test_classify_roots(void) {
                 { "<referencedSettings><URL>http://127.0.0.1/a.xml</URL></referencedSettings>", DOCUMENT_REFERENCE },
                 { "<operations/>", DOCUMENT_OPERATIONS },
         };
-        g_autoptr(xmlDoc) html = parse("<html/>");
+        g_autoptr(xmlDoc) html = parse_text("<html/>");
         g_autoptr(GError) error = NULL;
         DocumentType type;
 
         for (gsize i = 0; i < G_N_ELEMENTS(roots); i++) {
-                g_autoptr(xmlDoc) doc = parse(roots[i].text);
+                g_autoptr(xmlDoc) doc = parse_text(roots[i].text);
                 g_assert_true(document_classify(doc, schemas, &type, NULL));
                 g_assert_cmpint(type, ==, roots[i].type);
         }
@@ -253,13 +208,10 @@ static void test_classify_roots(void) {
 }
 
 int main(int argc, char *argv[]) {
-        g_autoptr(GError) error = NULL;
-        g_autofree char *schemas_dir = g_build_filename(TEST_SOURCE_ROOT, "schemas", NULL);
         int result;
 
         g_test_init(&argc, &argv, NULL);
-        schemas = schema_set_load(schemas_dir, &error);
-        g_assert_no_error(error);
+        schemas = load_source_schemas();
 
         g_test_add_func("/apply/factory-defaults-are-valid", test_factory_defaults_are_valid);
         g_test_add_func("/apply/patch-default-merges", test_patch_default_merges);

@@ -3,6 +3,7 @@
 #include <glib.h>
 
 #include "merge.h"
+#include "test-util.h"
 #include "xml-cleanup.h"
 #include "xml-parse.h"
 
@@ -147,19 +148,11 @@ static char *serialize_root(xmlDoc *doc) {
         return g_strdup((const char *)xmlBufferContent(buffer));
 }
 
-static xmlDoc *parse(const char *text) {
-        g_autoptr(GError) error = NULL;
-        xmlDoc *doc = xml_parse_untrusted(text, strlen(text), "test document", &error);
-
-        g_assert_no_error(error);
-        return doc;
-}
-
 static void test_merge_case(gconstpointer data) {
         const MergeCase *merge_case = data;
-        g_autoptr(xmlDoc) current = parse(merge_case->current);
-        g_autoptr(xmlDoc) patch = parse(merge_case->patch);
-        g_autoptr(xmlDoc) expected = parse(merge_case->expected);
+        g_autoptr(xmlDoc) current = parse_text(merge_case->current);
+        g_autoptr(xmlDoc) patch = parse_text(merge_case->patch);
+        g_autoptr(xmlDoc) expected = parse_text(merge_case->expected);
         g_autofree char *patch_before = serialize_root(patch);
         g_autofree char *patch_after = NULL;
         g_autofree char *merged = NULL;
@@ -177,8 +170,8 @@ static void test_merge_case(gconstpointer data) {
 /* Merging the same patch twice gives what merging it once gave. */
 static void test_merge_idempotent(void) {
         for (gsize i = 0; i < G_N_ELEMENTS(merge_cases); i++) {
-                g_autoptr(xmlDoc) current = parse(merge_cases[i].current);
-                g_autoptr(xmlDoc) patch = parse(merge_cases[i].patch);
+                g_autoptr(xmlDoc) current = parse_text(merge_cases[i].current);
+                g_autoptr(xmlDoc) patch = parse_text(merge_cases[i].patch);
                 g_autofree char *once = NULL;
                 g_autofree char *twice = NULL;
 

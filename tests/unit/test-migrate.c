@@ -5,7 +5,6 @@
  * idempotent and harmless on current settings.
  */
 #include <glib.h>
-#include <unistd.h>
 
 #include "migrate.h"
 #include "migration-steps.h"
@@ -14,28 +13,12 @@
 
 static SchemaSet *schemas;
 
-/* Writes @text to a temporary step file and loads it for section "s". */
-static MigrationSteps *load_steps_text(const char *text, GError **error) {
-        g_autoptr(GError) local_error = NULL;
-        g_autofree char *path = NULL;
-        int fd = g_file_open_tmp("test-migrate-XXXXXX.xml", &path, &local_error);
-        MigrationSteps *steps;
-
-        g_assert_no_error(local_error);
-        close(fd);
-        g_file_set_contents(path, text, -1, &local_error);
-        g_assert_no_error(local_error);
-        steps = migration_steps_load(path, "s", error);
-        g_unlink(path);
-        return steps;
-}
-
 /* Applies the steps in @steps_xml (the children of <migration>) to @section_xml; returns the result. */
 static char *migrate_text(const char *steps_xml, const char *section_xml) {
         g_autofree char *file = g_strdup_printf("<migration section=\"s\" from=\"1.0.0\" to=\"1.1.0\">%s</migration>",
                                                 steps_xml);
         g_autoptr(GError) error = NULL;
-        g_autoptr(MigrationSteps) steps = load_steps_text(file, &error);
+        g_autoptr(MigrationSteps) steps = load_steps_text(file, "s", &error);
         g_autoptr(xmlDoc) doc = parse_text(section_xml);
 
         g_assert_no_error(error);
@@ -191,7 +174,7 @@ static const RefusedCase refused_cases[] = {
 static void test_refused_case(gconstpointer data) {
         const RefusedCase *refused = data;
         g_autoptr(GError) error = NULL;
-        g_autoptr(MigrationSteps) steps = load_steps_text(refused->file, &error);
+        g_autoptr(MigrationSteps) steps = load_steps_text(refused->file, "s", &error);
 
         g_assert_null(steps);
         g_assert_error(error, PROV_ERROR, PROV_ERROR_FAILED);
@@ -211,33 +194,31 @@ static char *migrated_section(const char *section_xml, GError **error) {
         return xml_node_to_string(xmlDocGetRootElement(doc));
 }
 
-static void test_declared_version_is_migrated(void) {
+/* Migrating @section_xml from its declared version succeeds and gives @expected_xml. */
+static void assert_migrates_to(const char *section_xml, const char *expected_xml) {
         g_autoptr(GError) error = NULL;
-        g_autofree char *actual = migrated_section(
-                "<provisioning version=\"1.22.0\"><sip><whitelist><whitelistEntry>pbx</whitelistEntry></whitelist>"
-                "</sip><useRandomDelay>true</useRandomDelay><tftpFallback>true</tftpFallback></provisioning>",
-                &error);
-        g_autofree char *expected = normalized(
-                "<provisioning version=\"1.34.0\"><sip><allowlist><allowlistEntry>pbx</allowlistEntry></allowlist>"
-                "</sip><execution><useRandomDelay>true</useRandomDelay></execution></provisioning>");
+        g_autofree char *actual = migrated_section(section_xml, &error);
+        g_autofree char *expected = normalized(expected_xml);
 
         g_assert_no_error(error);
         g_assert_cmpstr(actual, ==, expected);
 }
 
+static void test_declared_version_is_migrated(void) {
+        assert_migrates_to(
+                "<provisioning version=\"1.22.0\"><sip><whitelist><whitelistEntry>pbx</whitelistEntry></whitelist>"
+                "</sip><useRandomDelay>true</useRandomDelay><tftpFallback>true</tftpFallback></provisioning>",
+                "<provisioning version=\"1.34.0\"><sip><allowlist><allowlistEntry>pbx</allowlistEntry></allowlist>"
+                "</sip><execution><useRandomDelay>true</useRandomDelay></execution></provisioning>");
+}
+
 static void test_only_newer_steps_apply(void) {
-        g_autoptr(GError) error = NULL;
         /* 1.26.11 already has the range: the 1.22.0 -> 1.26.11 defaults must not be added again. */
-        g_autofree char *actual = migrated_section(
+        assert_migrates_to(
                 "<provisioning version=\"1.26.11\"><execution><time>1:00</time></execution>"
                 "<sip><whitelist/></sip></provisioning>",
-                &error);
-        g_autofree char *expected = normalized(
                 "<provisioning version=\"1.34.0\"><execution><time>1:00</time></execution>"
                 "<sip><allowlist/></sip></provisioning>");
-
-        g_assert_no_error(error);
-        g_assert_cmpstr(actual, ==, expected);
 }
 
 /* Older than every known version (0.0.0, or a firmware before 1.10A): every step applies. */

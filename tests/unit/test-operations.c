@@ -6,51 +6,19 @@
 #include "operations.h"
 #include "provision.h"
 #include "schema.h"
+#include "test-util.h"
 #include "xml-cleanup.h"
 #include "xml-parse.h"
 
 static SchemaSet *schemas;
 
-static xmlDoc *parse(const char *text) {
-        g_autoptr(GError) error = NULL;
-        xmlDoc *doc = xml_parse_untrusted(text, strlen(text), "test document", &error);
-
-        g_assert_no_error(error);
-        return doc;
-}
-
-static xmlDoc *load_source_file(const char *relative_path) {
-        g_autofree char *path = g_build_filename(TEST_SOURCE_ROOT, relative_path, NULL);
-        g_autofree char *contents = NULL;
-        g_autoptr(GError) error = NULL;
-        gsize length = 0;
-        xmlDoc *doc;
-
-        g_file_get_contents(path, &contents, &length, &error);
-        g_assert_no_error(error);
-        doc = xml_parse_untrusted(contents, length, path, &error);
-        g_assert_no_error(error);
-        return doc;
-}
-
 static xmlDoc *load_defaults(void) {
         return load_source_file("data/defaults.xml");
 }
 
-static guint count_nodes(xmlDoc *doc, const char *xpath) {
-        g_autoptr(xmlXPathContext) context = xmlXPathNewContext(doc);
-        g_autoptr(xmlXPathObject) found = xmlXPathEvalExpression((const xmlChar *)xpath, context);
-
-        return found != NULL && found->nodesetval != NULL ? (guint)found->nodesetval->nodeNr : 0;
-}
-
-static char *section_text(xmlDoc *doc, const char *name) {
-        return xml_node_to_string(apply_find_section(doc, name));
-}
-
 /* Applies the operations @text to @working and expects it to be well-formed. */
 static void apply_operations(xmlDoc *working, const char *text, ApplyResult *result) {
-        g_autoptr(xmlDoc) operations = parse(text);
+        g_autoptr(xmlDoc) operations = parse_text(text);
         g_autoptr(GError) error = NULL;
 
         operations_apply(working, operations, schemas, result, &error);
@@ -89,7 +57,7 @@ static void assert_fails_for_section(const char *text, const char *section, cons
 
 static void assert_invalid_file(const char *text) {
         g_autoptr(xmlDoc) working = load_defaults();
-        g_autoptr(xmlDoc) operations = parse(text);
+        g_autoptr(xmlDoc) operations = parse_text(text);
         g_autoptr(ApplyResult) result = apply_result_new();
         g_autoptr(GError) error = NULL;
 
@@ -103,7 +71,7 @@ static void assert_invalid_file(const char *text) {
 
 static void test_seed_example_as_written(void) {
         g_autoptr(xmlDoc) working = load_defaults();
-        g_autoptr(xmlDoc) patch = parse("<templates><template name=\"Test\"><prio>99</prio><label>Test</label>"
+        g_autoptr(xmlDoc) patch = parse_text("<templates><template name=\"Test\"><prio>99</prio><label>Test</label>"
                                         "</template></templates>");
         g_autoptr(xmlDoc) operations = load_source_file("tests/data/operations/seed-example.xml");
         g_autoptr(ApplyResult) result = apply_result_new();
@@ -317,7 +285,7 @@ static void test_unchanged_section_not_reported(void) {
 
 static void test_unchanged_section_keeps_earlier_how(void) {
         g_autoptr(xmlDoc) working = load_defaults();
-        g_autoptr(xmlDoc) patch = parse("<keys><phoneXtensions><key keyNumber=\"9\"/></phoneXtensions></keys>");
+        g_autoptr(xmlDoc) patch = parse_text("<keys><phoneXtensions><key keyNumber=\"9\"/></phoneXtensions></keys>");
         g_autoptr(ApplyResult) result = apply_result_new();
         g_autoptr(GError) error = NULL;
 
@@ -331,13 +299,10 @@ static void test_unchanged_section_keeps_earlier_how(void) {
 }
 
 int main(int argc, char *argv[]) {
-        g_autoptr(GError) error = NULL;
-        g_autofree char *schemas_dir = g_build_filename(TEST_SOURCE_ROOT, "schemas", NULL);
         int result;
 
         g_test_init(&argc, &argv, NULL);
-        schemas = schema_set_load(schemas_dir, &error);
-        g_assert_no_error(error);
+        schemas = load_source_schemas();
 
         g_test_add_func("/operations/seed-example-as-written", test_seed_example_as_written);
         g_test_add_func("/operations/delete-removes-selected", test_delete_removes_selected);

@@ -7,6 +7,7 @@
 
 #include "provision.h"
 #include "store.h"
+#include "test-util.h"
 #include "xml-cleanup.h"
 #include "xml-parse.h"
 
@@ -29,20 +30,6 @@ static void fixture_set_up(Fixture *fixture, gconstpointer data) {
         g_assert_no_error(error);
 }
 
-static void remove_tree(const char *path) {
-        g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-        const char *name;
-
-        while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-                g_autofree char *child = g_build_filename(path, name, NULL);
-                if (g_file_test(child, G_FILE_TEST_IS_DIR))
-                        remove_tree(child);
-                else
-                        g_unlink(child);
-        }
-        g_rmdir(path);
-}
-
 static void fixture_tear_down(Fixture *fixture, gconstpointer data) {
         remove_tree(fixture->state_dir);
         g_free(fixture->state_dir);
@@ -57,10 +44,6 @@ static char *read_file(const char *path) {
         g_file_get_contents(path, &contents, NULL, &error);
         g_assert_no_error(error);
         return contents;
-}
-
-static xmlDoc *parse(const char *text) {
-        return xml_parse_untrusted(text, strlen(text), "test", NULL);
 }
 
 static void test_first_open_commits_defaults(Fixture *fixture, gconstpointer data) {
@@ -92,7 +75,7 @@ static void test_commit_persists_across_open(Fixture *fixture, gconstpointer dat
         g_autoptr(Store) reopened = NULL;
         g_autofree char *stored = NULL;
 
-        g_assert_true(store_commit(store, parse("<configuration><telephony version=\"1.8.9\"><a>2</a></telephony></configuration>"),
+        g_assert_true(store_commit(store, parse_text("<configuration><telephony version=\"1.8.9\"><a>2</a></telephony></configuration>"),
                                    &error));
         g_assert_no_error(error);
         g_assert_cmpuint(store_get_generation(store), ==, 2);
@@ -125,7 +108,7 @@ static void test_failing_write_keeps_old_file(Fixture *fixture, gconstpointer da
         small_limit.rlim_max = old_limit.rlim_max;
         signal(SIGXFSZ, SIG_IGN);
         g_assert_cmpint(setrlimit(RLIMIT_FSIZE, &small_limit), ==, 0);
-        committed = store_commit(store, parse(large->str), &error);
+        committed = store_commit(store, parse_text(large->str), &error);
         g_assert_cmpint(setrlimit(RLIMIT_FSIZE, &old_limit), ==, 0);
 
         g_assert_false(committed);
@@ -146,7 +129,7 @@ static void test_unwritable_temp_path_keeps_old_file(Fixture *fixture, gconstpoi
         g_autofree char *temp_path = g_strconcat(fixture->settings_path, ".tmp", NULL);
 
         g_assert_cmpint(g_mkdir(temp_path, 0700), ==, 0);
-        g_assert_false(store_commit(store, parse("<configuration/>"), &error));
+        g_assert_false(store_commit(store, parse_text("<configuration/>"), &error));
         g_assert_error(error, PROV_ERROR, PROV_ERROR_STORAGE);
         after = read_file(fixture->settings_path);
         g_assert_cmpstr(after, ==, before);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Helpers shared by the version and migration tests: documents from text and
- * from the source tree, schema directories assembled from the real schemas
- * plus a fixture overlay, and comparing sections.
+ * Helpers shared by the version and migration tests: schema directories
+ * assembled from the real schemas plus a fixture overlay, and comparing
+ * sections. The general ones (documents, schemas, remove_tree) are in test-util.h.
  */
 #pragma once
 
@@ -10,49 +10,8 @@
 #include <glib/gstdio.h>
 
 #include "apply.h"
-#include "schema.h"
-#include "xml-cleanup.h"
+#include "test-util.h"
 #include "xml-parse.h"
-
-static inline xmlDoc *parse_text(const char *text) {
-        g_autoptr(GError) error = NULL;
-        xmlDoc *doc = xml_parse_untrusted(text, strlen(text), "test document", &error);
-
-        g_assert_no_error(error);
-        return doc;
-}
-
-static inline char *source_path(const char *relative_path) {
-        return g_build_filename(TEST_SOURCE_ROOT, relative_path, NULL);
-}
-
-static inline xmlDoc *load_source_file(const char *relative_path) {
-        g_autofree char *path = source_path(relative_path);
-        g_autofree char *contents = NULL;
-        g_autoptr(GError) error = NULL;
-        gsize length = 0;
-        xmlDoc *doc;
-
-        g_file_get_contents(path, &contents, &length, &error);
-        g_assert_no_error(error);
-        doc = xml_parse_untrusted(contents, length, path, &error);
-        g_assert_no_error(error);
-        return doc;
-}
-
-static inline SchemaSet *load_schemas(const char *schemas_dir) {
-        g_autoptr(GError) error = NULL;
-        SchemaSet *schemas = schema_set_load(schemas_dir, &error);
-
-        g_assert_no_error(error);
-        return schemas;
-}
-
-static inline SchemaSet *load_source_schemas(void) {
-        g_autofree char *schemas_dir = source_path("schemas");
-
-        return load_schemas(schemas_dir);
-}
 
 /* Copies the files below @source into @target (created), overwriting; appends
  * instead for files named @append_name, so a fixture can add groups to a key file. */
@@ -85,20 +44,6 @@ static inline void copy_tree(const char *source, const char *target, const char 
         }
 }
 
-static inline void remove_tree(const char *path) {
-        g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-        const char *name;
-
-        while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-                g_autofree char *child = g_build_filename(path, name, NULL);
-                if (g_file_test(child, G_FILE_TEST_IS_DIR))
-                        remove_tree(child);
-                else
-                        g_unlink(child);
-        }
-        g_rmdir(path);
-}
-
 /* A temporary schemas directory: the real schemas/ with the source-tree
  * directory @overlay (relative to the source root) laid over it, the way an
  * engineer adds a release: new files are added, releases.conf gets the
@@ -113,12 +58,6 @@ static inline char *make_schemas_dir(const char *overlay) {
         copy_tree(real, directory, NULL);
         copy_tree(overlay_path, directory, "releases.conf");
         return directory;
-}
-
-static inline char *section_text(xmlDoc *doc, const char *name) {
-        xmlNode *section = apply_find_section(doc, name);
-
-        return section != NULL ? xml_node_to_string(section) : NULL;
 }
 
 /* Asserts that every section of @expected is in @actual with the same serialization. */
