@@ -392,6 +392,7 @@ static void on_run_downloaded(Run *run, GPtrArray *documents, gpointer user_data
 
         log_warnings(run_id, result);
         status_set_result(&engine->status, NULL, NULL, result->warnings);
+        notify_status(engine);
         emit_section_applied(engine, run_id, changes);
         report_progress(engine, PROGRESS_STAGE_DONE, 100, "");
         g_message("run %" G_GUINT64_FORMAT ": finished, %u section(s) changed", run_id, changes->len);
@@ -431,14 +432,16 @@ static char *read_setting(const Engine *engine, const char *section_name, const 
 }
 
 guint64 engine_start_run(Engine *engine, const char *url, const char *trigger) {
-        g_autofree char *configured_url = url == NULL ? read_setting(engine, "provisioning", "url") : NULL;
+        /* An empty URL is what a phone menu sends when the field is left blank: use the configured one. */
+        gboolean use_configured_url = url == NULL || *url == '\0';
+        g_autofree char *configured_url = use_configured_url ? read_setting(engine, "provisioning", "url") : NULL;
         g_autofree char *username = read_setting(engine, "provisioning", "username");
         g_autofree char *password = read_setting(engine, "provisioning", "password");
         g_autofree char *redacted = NULL;
         const DaemonConfig *config = engine->config;
         Status *status = &engine->status;
         RunSettings settings = {
-                .url = url != NULL ? url : configured_url,
+                .url = use_configured_url ? configured_url : url,
                 .device = engine->device,
                 .schemas = engine->schemas,
                 .fetch = {
@@ -473,6 +476,18 @@ guint64 engine_start_run(Engine *engine, const char *url, const char *trigger) {
                   *redacted != '\0' ? redacted : "no URL");
         notify_status(engine);
         return status->run_id;
+}
+
+void engine_stop(Engine *engine) {
+        g_autoptr(GError) stopping = NULL;
+        g_autoptr(GPtrArray) no_warnings = NULL;
+
+        if (engine->run == NULL)
+                return;
+        stopping = g_error_new_literal(PROV_ERROR, PROV_ERROR_CANCELLED, "provisiond is stopping");
+        no_warnings = g_ptr_array_new();
+        run_cancel(engine->run);
+        fail_run(engine, stopping, no_warnings);
 }
 
 gboolean engine_cancel_run(Engine *engine, GError **error) {

@@ -54,12 +54,19 @@ void engine_record_failure(Engine *engine, const GError *failure);
 
 /**
  * engine_start_run:
- * Starts a provisioning run from @url (NULL: the configured
+ * Starts a provisioning run from @url (NULL or "": the configured
  * /provisioning/url) and returns its id; while a run is active, returns the
  * active run's id instead. Everything after this is reported through the
  * callbacks (progress, section_applied, finished or failed).
  */
 guint64 engine_start_run(Engine *engine, const char *url, const char *trigger);
+
+/**
+ * engine_stop:
+ * Ends an active run at once, reported as Failed with PROV_ERROR_CANCELLED
+ * ("provisiond is stopping"); nothing of it is committed. For shutdown.
+ */
+void engine_stop(Engine *engine);
 
 /** engine_cancel_run: cancels the active run; PROV_ERROR_NOT_RUNNING without one. */
 gboolean engine_cancel_run(Engine *engine, GError **error);

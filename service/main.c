@@ -128,6 +128,7 @@ static int run(Arguments *arguments) {
         g_message("serving %s (provisiond %s)", BUS_NAME, PROVISIOND_VERSION);
         g_main_loop_run(loop);
         g_message("stopping");
+        engine_stop(engine);
 
         g_source_destroy(bus_source);
         bus_service_free(service);

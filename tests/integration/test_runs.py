@@ -105,6 +105,15 @@ class SourceTest(RunTestCase):
         self.assertFinished(outcome, sections_changed=1)
         self.assertEqual([path], self.server.targets())
 
+    def test_empty_url_option_uses_the_configured_url(self):
+        self.server.add_document('/configured.xml', telephony_patch(active=False))
+        self.apply(provisioning_document(url=self.server.url('/configured.xml')))
+
+        outcome = self.provision('')
+
+        self.assertFinished(outcome, sections_changed=1)
+        self.assertEqual(['/configured.xml'], self.server.targets())
+
     def test_url_option_wins_over_the_configured_url(self):
         self.apply(provisioning_document(url=self.server.url('/configured.xml')))
         self.other_server.add_document('/option.xml', telephony_patch(active=False))
@@ -143,6 +152,19 @@ class CancelTest(RunTestCase):
         self.daemon.cancel()
 
         self.assertFailedRun(self.wait_run(run_id), 'Cancelled', stored_before)
+
+    def test_stopping_the_daemon_fails_the_active_run(self):
+        self.server.add('/slow.xml', body=slow_body(), drip=(16, 0.1))
+        stored_before = self.daemon.state_snapshot()
+        run_id = self.start_run(self.server.url('/slow.xml'))
+        self.server.wait_for_request('/slow.xml')
+
+        self.daemon.stop()
+
+        member, args = self.recorder.wait_for_run_end(run_id)
+        self.assertEqual(('Failed', error_name('Cancelled')), (member, args[1]))
+        self.assertIn('stopping', args[2])
+        self.assertEqual(stored_before, self.daemon.state_snapshot())
 
     def test_daemon_runs_again_after_a_cancel(self):
         self.server.add('/silent.xml', hang=True)
