@@ -105,6 +105,16 @@ class DownloadFaultTest(RunTestCase):
         self.server.add('/text.xml', body=b'this is not XML at all\n', content_type='text/plain')
         self.assertRunFails(self.server.url('/text.xml'), 'InvalidFile')
 
+    def test_invalid_section_fails_the_whole_run(self):
+        self.server.add_document('/invalid.xml', harness.read_fixture('invalid-value.xml'))
+        message = self.assertRunFails(self.server.url('/invalid.xml'), 'Validation').error_message
+        self.assertIn('identities', message)
+
+    def test_section_newer_than_the_firmware_fails_the_run(self):
+        self.server.add_document('/newer.xml', b'<telephony version="9.0.0"><callWaiting><active>false</active>'
+                                               b'</callWaiting></telephony>')
+        self.assertRunFails(self.server.url('/newer.xml'), 'UnsupportedVersion')
+
     def test_ftp_url_is_unsupported(self):
         self.assertRunFails('ftp://127.0.0.1/settings.xml', 'UnsupportedUrl')
 
