@@ -32,7 +32,7 @@ static inline gboolean bench_report_linearity(const char *name, const char *unit
         double large_cost = bench_seconds_per_element(time_round, small * BENCH_FACTOR);
         double ratio = large_cost / small_cost;
 
-        g_print("%-20s %6u %ss: %.3f µs/%s; %6u %ss: %.3f µs/%s; ratio %.2f (1 = linear, %d = quadratic)\n",
+        g_print("%-20s %6u %ss: %.3f us/%s; %6u %ss: %.3f us/%s; ratio %.2f (1 = linear, %d = quadratic)\n",
                 name, small, unit, small_cost * 1e6, unit, small * BENCH_FACTOR, unit, large_cost * 1e6,
                 unit, ratio, BENCH_FACTOR);
         return ratio < BENCH_FACTOR / 2.0;
