@@ -3,6 +3,8 @@
 
 #include <poll.h>
 
+#define MAX_MESSAGES_PER_DISPATCH 64
+
 typedef struct {
         GSource source;
         sd_bus *bus;
@@ -53,9 +55,13 @@ static gboolean bus_source_dispatch(GSource *source, GSourceFunc callback, gpoin
         BusSource *bus_source = (BusSource *)source;
         int r;
 
-        do
+        /* A bounded batch: a flood of calls must not starve the other sources (downloads,
+         * timers); what is left is still queued, so the next prepare makes us ready at once. */
+        for (guint processed = 0; processed < MAX_MESSAGES_PER_DISPATCH; processed++) {
                 r = sd_bus_process(bus_source->bus, NULL);
-        while (r > 0);
+                if (r <= 0)
+                        break;
+        }
 
         if (r < 0) {
                 g_debug("bus processing stopped: %s", g_strerror(-r));

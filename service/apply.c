@@ -7,9 +7,6 @@
 #include "xml-cleanup.h"
 #include "xml-parse.h"
 
-#define HOW_REPLACE "replace"
-#define HOW_MERGE "merge"
-
 void section_change_free(SectionChange *change) {
         if (change == NULL)
                 return;
@@ -64,7 +61,7 @@ static void apply_one_section(xmlDoc *working, const PatchSection *patch, const 
                 g_hash_table_insert(result->touched, g_strdup(name), HOW_REPLACE);
         }
         /* The stored section is at the current schema version by now. */
-        xmlSetProp(existing, (const xmlChar *)"version", (const xmlChar *)version);
+        xmlSetProp(existing, (const xmlChar *)SECTION_VERSION_ATTRIBUTE, (const xmlChar *)version);
 }
 
 gboolean apply_patch_document(xmlDoc *working, xmlDoc *patch, const SchemaSet *schemas, ApplyResult *result,
@@ -74,9 +71,12 @@ gboolean apply_patch_document(xmlDoc *working, xmlDoc *patch, const SchemaSet *s
         if (sections == NULL)
                 return FALSE;
         /* All sections first: a version this firmware cannot migrate refuses the whole document. */
-        for (guint i = 0; i < sections->len; i++)
-                if (!migrate_section(schemas, g_array_index(sections, PatchSection, i).section, error))
+        for (guint i = 0; i < sections->len; i++) {
+                const PatchSection *section = &g_array_index(sections, PatchSection, i);
+                if (!migrate_section(schemas, section->section, section->replace ? MIGRATION_WHOLE : MIGRATION_PARTIAL,
+                                     error))
                         return FALSE;
+        }
         for (guint i = 0; i < sections->len; i++) {
                 const PatchSection *section = &g_array_index(sections, PatchSection, i);
                 const char *version = schema_set_section_version(schemas, xml_node_name(section->section));
@@ -121,7 +121,7 @@ GPtrArray *apply_changed_sections(xmlDoc *before, xmlDoc *working, const ApplyRe
 
                 if (how == NULL || !section_differs(before, section))
                         continue;
-                version = xmlGetProp(section, (const xmlChar *)"version");
+                version = xmlGetProp(section, (const xmlChar *)SECTION_VERSION_ATTRIBUTE);
                 change = g_new0(SectionChange, 1);
                 change->section = g_strdup(xml_node_name(section));
                 change->version = g_strdup(version != NULL ? (const char *)version : "");

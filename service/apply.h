@@ -10,6 +10,11 @@
 
 #include "schema.h"
 
+/* How a section was changed, as SectionApplied and ApplyFile report it. */
+#define HOW_REPLACE "replace"
+#define HOW_MERGE "merge"
+#define HOW_OPERATIONS "operations"
+
 typedef struct {
         char *section;
         char *version;

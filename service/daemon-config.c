@@ -100,6 +100,16 @@ gboolean daemon_config_load_file(DaemonConfig *config, const char *path, gboolea
         return TRUE;
 }
 
+DaemonConfig *daemon_config_copy(const DaemonConfig *config) {
+        DaemonConfig *copy = g_memdup2(config, sizeof(*config));
+
+        /* Every string of the configuration is in the table. */
+        for (gsize i = 0; i < G_N_ELEMENTS(string_keys); i++)
+                G_STRUCT_MEMBER(char *, copy, string_keys[i].offset) =
+                        g_strdup(G_STRUCT_MEMBER(char *, config, string_keys[i].offset));
+        return copy;
+}
+
 void daemon_config_free(DaemonConfig *config) {
         if (config == NULL)
                 return;

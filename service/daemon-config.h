@@ -44,6 +44,9 @@ DaemonConfig *daemon_config_new_default(void);
  */
 gboolean daemon_config_load_file(DaemonConfig *config, const char *path, gboolean required, GError **error);
 
+/** daemon_config_copy: a deep copy of @config. */
+DaemonConfig *daemon_config_copy(const DaemonConfig *config);
+
 void daemon_config_free(DaemonConfig *config);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DaemonConfig, daemon_config_free)

@@ -45,6 +45,15 @@ gboolean document_classify(xmlDoc *doc, const SchemaSet *schemas, DocumentType *
         return FALSE;
 }
 
+xmlDoc *document_parse(const char *data, gsize size, const char *what, const SchemaSet *schemas, DocumentType *type,
+                       GError **error) {
+        g_autoptr(xmlDoc) doc = xml_parse_untrusted(data, size, what, error);
+
+        if (doc == NULL || !document_classify(doc, schemas, type, error))
+                return NULL;
+        return g_steal_pointer(&doc);
+}
+
 /* Reads the boolean attribute @name of @node into @value, keeping @value when absent. */
 static gboolean read_boolean_attribute(xmlNode *node, const char *name, gboolean *value, GError **error) {
         g_autoptr(XmlString) text = xmlGetProp(node, (const xmlChar *)name);

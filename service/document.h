@@ -20,6 +20,15 @@ typedef enum {
  */
 gboolean document_classify(xmlDoc *doc, const SchemaSet *schemas, DocumentType *type, GError **error);
 
+/**
+ * document_parse:
+ * Parses @size bytes at @data as an untrusted document (xml_parse_untrusted(),
+ * @what names it in messages) and classifies it. Returns the document, or NULL
+ * with PROV_ERROR_INVALID_FILE.
+ */
+xmlDoc *document_parse(const char *data, gsize size, const char *what, const SchemaSet *schemas, DocumentType *type,
+                       GError **error);
+
 /** document_type_name: "patch", "reference" or "operations". */
 const char *document_type_name(DocumentType type);
 

@@ -97,20 +97,6 @@ static DeviceIdentity *load_device(const DaemonConfig *config) {
         return device;
 }
 
-static DaemonConfig *copy_config(const DaemonConfig *config) {
-        DaemonConfig *copy = g_memdup2(config, sizeof(*config));
-
-        copy->state_dir = g_strdup(config->state_dir);
-        copy->defaults_file = g_strdup(config->defaults_file);
-        copy->schemas_dir = g_strdup(config->schemas_dir);
-        copy->device_mac = g_strdup(config->device_mac);
-        copy->device_serial = g_strdup(config->device_serial);
-        copy->device_type = g_strdup(config->device_type);
-        copy->device_interface = g_strdup(config->device_interface);
-        copy->ca_file = g_strdup(config->ca_file);
-        return copy;
-}
-
 /* A store written by an older release is migrated once and committed atomically; one
  * from a newer release (a downgrade) is kept as it is rather than refusing to start. */
 static gboolean migrate_stored_settings(Engine *engine, GError **error) {
@@ -136,7 +122,7 @@ Engine *engine_new(const DaemonConfig *config, GError **error) {
 
         status_init(&engine->status);
         engine->finished_runs = g_ptr_array_new_with_free_func((GDestroyNotify)run_free);
-        engine->config = copy_config(config);
+        engine->config = daemon_config_copy(config);
         engine->schemas = schema_set_load(config->schemas_dir, error);
         if (engine->schemas == NULL)
                 return NULL;
@@ -228,8 +214,12 @@ static void emit_section_applied(Engine *engine, guint64 run_id, GPtrArray *chan
 }
 
 static void log_warnings(guint64 run_id, const ApplyResult *result) {
-        for (guint i = 0; i < result->warnings->len; i++)
+        guint logged = MIN(result->warnings->len, STATUS_MAX_WARNINGS);
+
+        for (guint i = 0; i < logged; i++)
                 g_message("run %" G_GUINT64_FORMAT ": %s", run_id, (const char *)g_ptr_array_index(result->warnings, i));
+        if (result->warnings->len > logged)
+                g_message("run %" G_GUINT64_FORMAT ": … and %u more warnings", run_id, result->warnings->len - logged);
 }
 
 static void record_failure(Engine *engine, const GError *failure, GPtrArray *warnings) {
@@ -238,11 +228,11 @@ static void record_failure(Engine *engine, const GError *failure, GPtrArray *war
 }
 
 static RunDocument *parse_local_document(Engine *engine, const char *data, gsize size, GError **error) {
-        g_autoptr(xmlDoc) doc = xml_parse_untrusted(data, size, "the document", error);
         DocumentType type;
+        g_autoptr(xmlDoc) doc = document_parse(data, size, "the document", engine->schemas, &type, error);
         RunDocument *document;
 
-        if (doc == NULL || !document_classify(doc, engine->schemas, &type, error))
+        if (doc == NULL)
                 return NULL;
         document = g_new0(RunDocument, 1);
         document->url = g_strdup("the document");

@@ -30,6 +30,7 @@ struct Fetcher {
         guint64 max_file_size;
         guint max_redirects;
         Credentials configured;
+        char *configured_origin; /* scheme://host:port the configured credentials belong to */
 };
 
 /* The authentication schemes we answer, and where. */
@@ -86,6 +87,7 @@ typedef struct {
         guint64 max_file_size;
         guint max_redirects;
         Credentials configured;
+        char *configured_origin;  /* scheme://host:port the configured credentials belong to */
         Credentials from_url;     /* userinfo of the requested URL: only for its origin */
         char *credentials_origin; /* scheme://host:port the userinfo belongs to */
 
@@ -134,6 +136,19 @@ static gboolean use_ca_file(SoupSession *session, const char *ca_file, GError **
         return TRUE;
 }
 
+static char *origin_of(GUri *uri) {
+        g_autofree char *host = g_ascii_strdown(g_uri_get_host(uri), -1);
+
+        return g_strdup_printf("%s://%s:%d", g_uri_get_scheme(uri), host, g_uri_get_port(uri));
+}
+
+/* The origin of @url, or NULL when there is no URL or it cannot be parsed. */
+static char *origin_of_url(const char *url) {
+        g_autoptr(GUri) uri = url != NULL ? g_uri_parse(url, G_URI_FLAGS_HAS_PASSWORD, NULL) : NULL;
+
+        return uri != NULL && g_uri_get_host(uri) != NULL ? origin_of(uri) : NULL;
+}
+
 Fetcher *fetcher_new(const FetchOptions *options, GError **error) {
         g_autoptr(Fetcher) fetcher = g_new0(Fetcher, 1);
         const char *user_agent = options->user_agent != NULL ? options->user_agent :
@@ -153,6 +168,7 @@ Fetcher *fetcher_new(const FetchOptions *options, GError **error) {
         fetcher->max_redirects = options->max_redirects;
         fetcher->configured.username = g_strdup(options->username);
         fetcher->configured.password = g_strdup(options->password);
+        fetcher->configured_origin = origin_of_url(options->credentials_url);
         return g_steal_pointer(&fetcher);
 }
 
@@ -163,6 +179,7 @@ void fetcher_free(Fetcher *fetcher) {
         soup_session_abort(fetcher->session);
         g_clear_object(&fetcher->session);
         credentials_clear(&fetcher->configured);
+        g_free(fetcher->configured_origin);
         g_free(fetcher);
 }
 
@@ -176,6 +193,7 @@ static FetchJob *fetch_job_new(const Fetcher *fetcher) {
         job->max_file_size = fetcher->max_file_size;
         job->max_redirects = fetcher->max_redirects;
         credentials_copy(&job->configured, &fetcher->configured);
+        job->configured_origin = g_strdup(fetcher->configured_origin);
         job->visited = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         job->received = g_byte_array_new();
         job->cancellable = g_cancellable_new();
@@ -219,6 +237,7 @@ static void fetch_job_free(FetchJob *job) {
         credentials_clear(&job->configured);
         credentials_clear(&job->from_url);
         g_free(job->credentials_origin);
+        g_free(job->configured_origin);
         g_free(job->url);
         g_hash_table_unref(job->visited);
         g_clear_pointer(&job->received, g_byte_array_unref);
@@ -332,19 +351,14 @@ static const AuthScheme *find_auth_scheme(const char *name) {
         return NULL;
 }
 
-static char *origin_of(GUri *uri) {
-        g_autofree char *host = g_ascii_strdown(g_uri_get_host(uri), -1);
-
-        return g_strdup_printf("%s://%s:%d", g_uri_get_scheme(uri), host, g_uri_get_port(uri));
-}
-
-/* The URL's userinfo wins, but only at the origin it was written for. */
+/* The URL's userinfo wins; each set of credentials is only answered at the
+ * origin it was given for, so that another host cannot ask for them. */
 static const Credentials *credentials_for(const FetchJob *job, GUri *uri) {
         g_autofree char *origin = origin_of(uri);
 
         if (job->from_url.username != NULL && g_strcmp0(origin, job->credentials_origin) == 0)
                 return &job->from_url;
-        if (job->configured.username != NULL)
+        if (job->configured.username != NULL && g_strcmp0(origin, job->configured_origin) == 0)
                 return &job->configured;
         return NULL;
 }
@@ -396,11 +410,14 @@ static gboolean on_accept_certificate(SoupMessage *message, GTlsCertificate *cer
 
 static void read_next_chunk(GTask *task);
 
-/* The Content-Length of the response, or 0 when it has none. */
+/* The Content-Length of the response, or 0 when it has none. A compressed body's
+ * length counts the compressed bytes, not what libsoup hands us, so it is not used. */
 static guint64 announced_length(const FetchJob *job) {
         SoupMessageHeaders *headers = soup_message_get_response_headers(job->message);
+        const char *content_encoding = soup_message_headers_get_one(headers, "Content-Encoding");
 
-        if (soup_message_headers_get_encoding(headers) != SOUP_ENCODING_CONTENT_LENGTH)
+        if (soup_message_headers_get_encoding(headers) != SOUP_ENCODING_CONTENT_LENGTH ||
+            (content_encoding != NULL && g_ascii_strcasecmp(content_encoding, "identity") != 0))
                 return 0;
         return (guint64)soup_message_headers_get_content_length(headers);
 }

@@ -13,6 +13,7 @@ typedef struct {
         const char *user_agent;
         const char *username;        /* NULL: none; userinfo in the URL wins */
         const char *password;
+        const char *credentials_url; /* username/password are only answered at this URL's origin */
 } FetchOptions;
 
 typedef struct Fetcher Fetcher;

@@ -43,10 +43,6 @@ static xmlNode *child_index_get(const ChildIndex *index, const xmlChar *name, gu
         return same_name != NULL && position < same_name->len ? g_ptr_array_index(same_name, position) : NULL;
 }
 
-static xmlNode *copy_into(xmlNode *target, const xmlNode *patch) {
-        return xmlDocCopyNode((xmlNode *)patch, target->doc, 1);
-}
-
 static void copy_attributes(xmlNode *target, const xmlNode *patch) {
         for (xmlAttr *attribute = patch->properties; attribute != NULL; attribute = attribute->next) {
                 g_autoptr(XmlString) value = xmlNodeListGetString(patch->doc, attribute->children, 1);
@@ -60,7 +56,7 @@ static void replace_content(xmlNode *target, const xmlNode *patch) {
         target->children = target->last = NULL;
         xmlFreeNodeList(children);
         for (const xmlNode *child = patch->children; child != NULL; child = child->next)
-                xmlAddChild(target, copy_into(target, child));
+                xmlAddChild(target, xml_copy_for(child, target));
 }
 
 /* Whether @node has text other than white space (comments do not count). */
@@ -92,12 +88,12 @@ static void merge_by_key(xmlNode *target, GHashTable *key_index, const ListRule 
         xmlNode *existing = key != NULL ? g_hash_table_lookup(key_index, key) : NULL;
 
         if (existing != NULL) {
-                xmlNode *replacement = copy_into(target, patch);
+                xmlNode *replacement = xml_copy_for(patch, target);
                 xmlReplaceNode(existing, replacement);
                 xmlFreeNode(existing);
                 g_hash_table_insert(key_index, g_steal_pointer(&key), replacement);
         } else {
-                xmlNode *added = xmlAddChild(target, copy_into(target, patch));
+                xmlNode *added = xmlAddChild(target, xml_copy_for(patch, target));
                 if (key != NULL)
                         g_hash_table_insert(key_index, g_steal_pointer(&key), added);
         }
@@ -129,7 +125,7 @@ static void replace_keyless_list(xmlNode *target, const ChildIndex *target_index
                 xmlFreeNode(element);
         }
         for (guint i = 0; replacements != NULL && i < replacements->len; i++)
-                xmlAddChild(target, copy_into(target, g_ptr_array_index(replacements, i)));
+                xmlAddChild(target, xml_copy_for(g_ptr_array_index(replacements, i), target));
 }
 
 typedef struct {
@@ -171,7 +167,7 @@ static void merge_child(xmlNode *target, MergeState *state, const xmlNode *patch
         counterpart = child_index_get(&state->target_children, patch->name,
                                       rule != NULL && rule->match == LIST_MATCH_BY_POSITION ? position : 0);
         if (counterpart == NULL)
-                xmlAddChild(target, copy_into(target, patch));
+                xmlAddChild(target, xml_copy_for(patch, target));
         else
                 merge_element(counterpart, patch, child_path);
 }

@@ -6,8 +6,6 @@
 #include "xml-cleanup.h"
 #include "xml-parse.h"
 
-#define VERSION_ATTRIBUTE "version"
-
 /* A version the steps can start from: one of the history, or older than all of it (every
  * step applies). Between two versions of the history it is unclear which steps it needs. */
 static gboolean is_migratable(const SchemaSet *schemas, const char *name, const Version *version) {
@@ -64,23 +62,23 @@ static Version detect_version(const SchemaSet *schemas, xmlNode *section) {
         return version;
 }
 
-gboolean migrate_section(const SchemaSet *schemas, xmlNode *section, GError **error) {
+gboolean migrate_section(const SchemaSet *schemas, xmlNode *section, MigrationMode mode, GError **error) {
         const char *name = xml_node_name(section);
-        g_autoptr(XmlString) declared = xmlGetProp(section, (const xmlChar *)VERSION_ATTRIBUTE);
+        g_autoptr(XmlString) declared = xmlGetProp(section, (const xmlChar *)SECTION_VERSION_ATTRIBUTE);
         Version from;
 
         if (declared == NULL)
                 from = detect_version(schemas, section);
         else if (!parse_declared_version(schemas, name, (const char *)declared, &from, error))
                 return FALSE;
-        schema_set_migrate_section(schemas, section, &from);
-        xmlSetProp(section, (const xmlChar *)VERSION_ATTRIBUTE,
+        schema_set_migrate_section(schemas, section, &from, mode);
+        xmlSetProp(section, (const xmlChar *)SECTION_VERSION_ATTRIBUTE,
                    (const xmlChar *)schema_set_section_version(schemas, name));
         return TRUE;
 }
 
 static gboolean is_current(const SchemaSet *schemas, xmlNode *section) {
-        g_autoptr(XmlString) declared = xmlGetProp(section, (const xmlChar *)VERSION_ATTRIBUTE);
+        g_autoptr(XmlString) declared = xmlGetProp(section, (const xmlChar *)SECTION_VERSION_ATTRIBUTE);
 
         return declared != NULL &&
                g_str_equal((const char *)declared, schema_set_section_version(schemas, xml_node_name(section)));
@@ -94,7 +92,7 @@ gboolean migrate_store_document(xmlDoc *doc, const SchemaSet *schemas, GPtrArray
                 if (schema_set_section_version(schemas, xml_node_name(section)) == NULL ||
                     is_current(schemas, section))
                         continue;
-                if (!migrate_section(schemas, section, error))
+                if (!migrate_section(schemas, section, MIGRATION_WHOLE, error))
                         return FALSE;
                 schema_set_strip_unknown(schemas, section, warnings);
                 *changed = TRUE;

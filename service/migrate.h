@@ -26,7 +26,7 @@
  * PROV_ERROR_UNSUPPORTED_VERSION, naming the section and the version;
  * @section is then unchanged.
  */
-gboolean migrate_section(const SchemaSet *schemas, xmlNode *section, GError **error);
+gboolean migrate_section(const SchemaSet *schemas, xmlNode *section, MigrationMode mode, GError **error);
 
 /**
  * migrate_store_document:

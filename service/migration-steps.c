@@ -30,6 +30,7 @@ typedef struct MigrationStep MigrationStep;
 typedef struct {
         const char *name;         /* the step's element name in the file */
         gboolean matches_parent;  /* path names an element that may not exist: the step acts on its parents */
+        gboolean fills_in;        /* adds settings a patch left out: only for whole sections */
         ArgumentSpec arguments[MAX_ARGUMENTS]; /* besides path; unused entries have no name */
         void (*apply)(const MigrationStep *step, GPtrArray *matched);
 } StepKind;
@@ -56,21 +57,22 @@ static void apply_rename_attribute(const MigrationStep *step, GPtrArray *matched
 /* The step kinds; docs/settings-versions.md describes each for the authors of step files. */
 static const StepKind step_kinds[] = {
         /* <rename path="sip/whitelist" to="allowlist"/>: the matched elements get the new name. */
-        { "rename", FALSE, { { "to", ARGUMENT_NAME } }, apply_rename },
+        { "rename", FALSE, FALSE, { { "to", ARGUMENT_NAME } }, apply_rename },
         /* <move path="useRandomDelay" to="execution"/>: into the element at `to` below the matched
          * element's parent, created if missing, as its last child. */
-        { "move", FALSE, { { "to", ARGUMENT_PATH } }, apply_move },
+        { "move", FALSE, FALSE, { { "to", ARGUMENT_PATH } }, apply_move },
         /* <setDefault path="execution/minimalRandomDelay" value="60"/>: adds the element with the
          * value to every parent (here: each execution) that lacks it; never creates the parents. */
-        { "setDefault", TRUE, { { "value", ARGUMENT_TEXT } }, apply_set_default },
+        { "setDefault", TRUE, TRUE, { { "value", ARGUMENT_TEXT } }, apply_set_default },
         /* <remove path="tftpFallback"/>: the matched elements and all they contain. */
-        { "remove", FALSE, { { NULL } }, apply_remove },
+        { "remove", FALSE, FALSE, { { NULL } }, apply_remove },
         /* <mapValue path="identity/dtmfMethod" from="rfc2833" to="rtpPayload"/>: a leaf whose text
          * (without surrounding blanks) is `from` gets the text `to`. */
-        { "mapValue", FALSE, { { "from", ARGUMENT_TEXT }, { "to", ARGUMENT_TEXT } }, apply_map_value },
+        { "mapValue", FALSE, FALSE, { { "from", ARGUMENT_TEXT }, { "to", ARGUMENT_TEXT } }, apply_map_value },
         /* <renameAttribute path="phoneXtensions/key" from="number" to="keyNumber"/>: if the
          * element has both, the attribute already under the new name is kept. */
-        { "renameAttribute", FALSE, { { "from", ARGUMENT_NAME }, { "to", ARGUMENT_NAME } }, apply_rename_attribute },
+        { "renameAttribute", FALSE, FALSE, { { "from", ARGUMENT_NAME }, { "to", ARGUMENT_NAME } },
+          apply_rename_attribute },
 };
 
 /* ---- applying -------------------------------------------------------------- */
@@ -117,13 +119,6 @@ static xmlNode *ensure_path(xmlNode *parent, char *const *path) {
         return parent;
 }
 
-static gboolean is_inside(const xmlNode *node, const xmlNode *ancestor) {
-        for (; node != NULL; node = node->parent)
-                if (node == ancestor)
-                        return TRUE;
-        return FALSE;
-}
-
 static void apply_rename(const MigrationStep *step, GPtrArray *matched) {
         const char *new_name = step->arguments[0];
 
@@ -143,7 +138,7 @@ static void apply_move(const MigrationStep *step, GPtrArray *matched) {
                         parent = element->parent;
                         destination = ensure_path(parent, destination_path);
                 }
-                if (is_inside(destination, element))
+                if (xml_is_within(destination, element))
                         continue; /* a move into itself: nothing sensible to do */
                 xmlUnlinkNode(element);
                 xmlAddChild(destination, element);
@@ -214,9 +209,13 @@ static void migration_step_apply(const MigrationStep *step, xmlNode *section) {
         step->kind->apply(step, matched);
 }
 
-void migration_steps_apply(const MigrationSteps *steps, xmlNode *section) {
-        for (guint i = 0; i < steps->steps->len; i++)
-                migration_step_apply(g_ptr_array_index(steps->steps, i), section);
+void migration_steps_apply(const MigrationSteps *steps, xmlNode *section, MigrationMode mode) {
+        for (guint i = 0; i < steps->steps->len; i++) {
+                const MigrationStep *step = g_ptr_array_index(steps->steps, i);
+                if (mode == MIGRATION_PARTIAL && step->kind->fills_in)
+                        continue;
+                migration_step_apply(step, section);
+        }
 }
 
 /* ---- loading --------------------------------------------------------------- */

@@ -33,7 +33,17 @@ const char *migration_steps_get_from(const MigrationSteps *steps);
 /** migration_steps_get_to: the version the steps lead to. */
 const char *migration_steps_get_to(const MigrationSteps *steps);
 
-/** migration_steps_apply: applies every step, in file order, to @section (the section element). */
-void migration_steps_apply(const MigrationSteps *steps, xmlNode *section);
+/** What is being migrated, which decides whether new settings get their defaults. */
+typedef enum {
+        MIGRATION_WHOLE,   /* a complete section (stored settings, a replacing patch): defaults are added */
+        MIGRATION_PARTIAL, /* a patch to merge: what it leaves out stays as stored, so no defaults */
+} MigrationMode;
+
+/**
+ * migration_steps_apply:
+ * Applies every step, in file order, to @section (the section element);
+ * with MIGRATION_PARTIAL, steps that fill in defaults (setDefault) are skipped.
+ */
+void migration_steps_apply(const MigrationSteps *steps, xmlNode *section, MigrationMode mode);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MigrationSteps, migration_steps_free)

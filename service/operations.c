@@ -7,8 +7,6 @@
 #include "xml-cleanup.h"
 #include "xml-parse.h"
 
-#define HOW_OPERATIONS "operations"
-
 /* Bounds the work one path may cost: settings are a few hundred nodes, so
  * an honest path needs a tiny fraction of this. */
 #define XPATH_OPERATION_LIMIT 1000000
@@ -39,10 +37,6 @@ typedef struct {
         char *failure;     /* why the section's operations are discarded, NULL while all is well */
 } SectionState;
 
-static xmlNode *copy_into(xmlNode *target, const xmlNode *node) {
-        return xmlDocCopyNode((xmlNode *)node, target->doc, 1);
-}
-
 /* All targets are unlinked before any is freed: a target may lie inside another. */
 static void delete_targets(xmlNodeSet *targets, xmlNode *operation) {
         for (int i = 0; i < targets->nodeNr; i++)
@@ -56,7 +50,7 @@ static void replace_with_child(xmlNodeSet *targets, xmlNode *operation) {
         const xmlNode *replacement = xml_first_element_child(operation);
 
         for (int i = 0; i < targets->nodeNr; i++)
-                xmlReplaceNode(targets->nodeTab[i], copy_into(targets->nodeTab[i], replacement));
+                xmlReplaceNode(targets->nodeTab[i], xml_copy_for(replacement, targets->nodeTab[i]));
         for (int i = 0; i < targets->nodeNr; i++)
                 xmlFreeNode(targets->nodeTab[i]);
 }
@@ -65,7 +59,7 @@ static void add_children(xmlNodeSet *targets, xmlNode *operation) {
         for (int i = 0; i < targets->nodeNr; i++)
                 for (xmlNode *child = xml_first_element_child(operation); child != NULL;
                      child = xml_next_element(child))
-                        xmlAddChild(targets->nodeTab[i], copy_into(targets->nodeTab[i], child));
+                        xmlAddChild(targets->nodeTab[i], xml_copy_for(child, targets->nodeTab[i]));
 }
 
 static const OperationKind operation_kinds[] = {
@@ -185,7 +179,14 @@ static GPtrArray *operations_parse(xmlDoc *doc, GError **error) {
                 return NULL;
         }
         for (xmlNode *child = xml_first_element_child(root); child != NULL; child = xml_next_element(child)) {
-                Operation *operation = operation_parse(child, position++, error);
+                Operation *operation;
+
+                if (position > OPERATIONS_MAX) {
+                        g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_FILE,
+                                    "more than %u operations in one document", OPERATIONS_MAX);
+                        return NULL;
+                }
+                operation = operation_parse(child, position++, error);
                 if (operation == NULL)
                         return NULL;
                 g_ptr_array_add(operations, operation);
@@ -210,18 +211,22 @@ static SectionState *section_state_new(xmlDoc *working, const SchemaSet *schemas
         return state;
 }
 
-/* The state of section @name, taking its snapshot when it is touched first. */
-static SectionState *section_state_get(GPtrArray *states, xmlDoc *working, const SchemaSet *schemas,
-                                       const char *name) {
-        SectionState *state;
+/* The sections one document touches, in the order it first touched them. */
+typedef struct {
+        GPtrArray *in_order; /* SectionState*, owned */
+        GHashTable *by_name; /* name -> SectionState* */
+} SectionStates;
 
-        for (guint i = 0; i < states->len; i++) {
-                state = g_ptr_array_index(states, i);
-                if (g_str_equal(state->name, name))
-                        return state;
-        }
+/* The state of section @name, taking its snapshot when it is touched first. */
+static SectionState *section_state_get(SectionStates *states, xmlDoc *working, const SchemaSet *schemas,
+                                       const char *name) {
+        SectionState *state = g_hash_table_lookup(states->by_name, name);
+
+        if (state != NULL)
+                return state;
         state = section_state_new(working, schemas, name);
-        g_ptr_array_add(states, state);
+        g_ptr_array_add(states->in_order, state);
+        g_hash_table_insert(states->by_name, state->name, state);
         return state;
 }
 
@@ -275,13 +280,6 @@ static xmlXPathObject *evaluate_path(xmlDoc *working, const char *path, char **r
         return found;
 }
 
-static gboolean is_inside(const xmlNode *node, const xmlNode *ancestor) {
-        for (const xmlNode *parent = node->parent; parent != NULL; parent = parent->parent)
-                if (parent == ancestor)
-                        return TRUE;
-        return FALSE;
-}
-
 static const char *describe_node_type(xmlElementType type) {
         static const struct {
                 xmlElementType type;
@@ -308,7 +306,7 @@ static char *check_target(const xmlNode *node, const Operation *operation, const
                 return operation->kind->may_target_section
                                ? NULL
                                : g_strdup_printf("path \"%s\" selects the section itself", operation->path);
-        if (!is_inside(node, section))
+        if (!xml_is_within(node, section))
                 return g_strdup_printf("path \"%s\" selects elements outside the section", operation->path);
         return NULL;
 }
@@ -380,19 +378,23 @@ static void section_state_finish(SectionState *state, const SchemaSet *schemas, 
 gboolean operations_apply(xmlDoc *working, xmlDoc *operations, const SchemaSet *schemas, ApplyResult *result,
                           GError **error) {
         g_autoptr(GPtrArray) parsed = operations_parse(operations, error);
-        g_autoptr(GPtrArray) states = NULL;
+        g_autoptr(GPtrArray) in_order = NULL;
+        g_autoptr(GHashTable) by_name = NULL;
+        SectionStates states;
 
         if (parsed == NULL)
                 return FALSE;
-        states = g_ptr_array_new_with_free_func((GDestroyNotify)section_state_free);
+        in_order = g_ptr_array_new_with_free_func((GDestroyNotify)section_state_free);
+        by_name = g_hash_table_new(g_str_hash, g_str_equal);
+        states = (SectionStates){ .in_order = in_order, .by_name = by_name };
         for (guint i = 0; i < parsed->len; i++) {
                 const Operation *operation = g_ptr_array_index(parsed, i);
-                SectionState *state = section_state_get(states, working, schemas, operation->section);
+                SectionState *state = section_state_get(&states, working, schemas, operation->section);
 
                 if (state->failure == NULL)
                         operation_run(working, operation, state);
         }
-        for (guint i = 0; i < states->len; i++)
-                section_state_finish(g_ptr_array_index(states, i), schemas, result);
+        for (guint i = 0; i < in_order->len; i++)
+                section_state_finish(g_ptr_array_index(in_order, i), schemas, result);
         return TRUE;
 }

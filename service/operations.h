@@ -13,13 +13,18 @@
 #include "apply.h"
 #include "schema.h"
 
+/* More operations than this in one document are refused: nobody writes them by
+ * hand, and each is an XPath evaluation on the main loop. */
+#define OPERATIONS_MAX 4096
+
 /**
  * operations_apply:
  * Applies the operations document @operations to @working. Sections changed
  * and valid are recorded in @result->touched with how "operations";
  * discarded ones are appended to @result->discarded ("section: reason") and
  * to @result->warnings. Fails only for a malformed document (unknown
- * operation element, missing path): PROV_ERROR_INVALID_FILE.
+ * operation element, missing path, more than OPERATIONS_MAX operations):
+ * PROV_ERROR_INVALID_FILE.
  */
 gboolean operations_apply(xmlDoc *working, xmlDoc *operations, const SchemaSet *schemas, ApplyResult *result,
                           GError **error);

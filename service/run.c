@@ -108,8 +108,8 @@ static gboolean take_document(Run *run, Pending *source, GBytes *body, GError **
         const char *data = g_bytes_get_data(escaped, &size);
         RunDocument *document;
 
-        doc = xml_parse_untrusted(data, size, what, error);
-        if (doc == NULL || !document_classify(doc, run->schemas, &type, error))
+        doc = document_parse(data, size, what, run->schemas, &type, error);
+        if (doc == NULL)
                 return FALSE;
         if (type == DOCUMENT_REFERENCE)
                 return expand_reference(run, source, doc, error);
@@ -186,10 +186,14 @@ static gboolean prepare_start(Run *run, const RunSettings *settings, GError **er
                                     "no provisioning URL: none given and /provisioning/url is empty");
                 return FALSE;
         }
+        FetchOptions fetch = settings->fetch;
+
         url = markers_replace(settings->url, settings->device);
         if (!url_check_fetchable(url, error))
                 return FALSE;
-        run->fetcher = fetcher_new(&settings->fetch, error);
+        /* The configured credentials are for the provisioning server, not for whatever it refers to. */
+        fetch.credentials_url = url;
+        run->fetcher = fetcher_new(&fetch, error);
         if (run->fetcher == NULL)
                 return FALSE;
         g_queue_push_tail(&run->queue, add_pending(run, g_steal_pointer(&url), 0, NULL));

@@ -9,8 +9,6 @@
 
 #define MANIFEST_FILE "releases.conf"
 #define MANIFEST_GROUP "Releases"
-#define VERSION_ATTRIBUTE "version"
-
 /* One version of a section: its XSD and how to get there from the version before. */
 typedef struct {
         char *version;
@@ -54,6 +52,27 @@ static const VersionSchema *current_version(const SectionSchema *section) {
 }
 
 /* Collects the first schema parser or validation error as "node: message". */
+/* Validation messages quote the offending value; for a password that would put the
+ * secret into LastError, the Failed signal and the journal. */
+static gboolean is_secret(const xmlNode *node) {
+        g_autofree char *name = node != NULL ? g_ascii_strdown((const char *)node->name, -1) : NULL;
+
+        return name != NULL && strstr(name, "password") != NULL;
+}
+
+static char *hide_quoted_values(const char *message) {
+        g_auto(GStrv) parts = g_strsplit(message, "'", -1);
+
+        /* Odd parts are inside quotes; element names are quoted too, which is a fair price. */
+        for (gsize i = 1; parts[i] != NULL; i += 2) {
+                g_free(parts[i]);
+                parts[i] = g_strdup("(hidden)");
+                if (parts[i + 1] == NULL)
+                        break;
+        }
+        return g_strjoinv("'", parts);
+}
+
 static void remember_first_error(void *user_data, const xmlError *xml_error) {
         char **first = user_data;
         g_autofree char *message = NULL;
@@ -62,8 +81,14 @@ static void remember_first_error(void *user_data, const xmlError *xml_error) {
         if (*first != NULL || xml_error == NULL)
                 return;
         message = g_strchomp(g_strdup(xml_error->message != NULL ? xml_error->message : "invalid"));
-        if (xml_error->node != NULL && ((xmlNode *)xml_error->node)->type == XML_ELEMENT_NODE)
+        if (xml_error->node != NULL && ((xmlNode *)xml_error->node)->type == XML_ELEMENT_NODE) {
                 node_path = xmlGetNodePath(xml_error->node);
+                if (is_secret(xml_error->node)) {
+                        char *hidden = hide_quoted_values(message);
+                        g_free(message);
+                        message = hidden;
+                }
+        }
         if (node_path != NULL)
                 *first = g_strdup_printf("%s: %s", (const char *)node_path, message);
         else if (xml_error->line > 0)
@@ -311,15 +336,15 @@ static gboolean validate_element(const xmlSchema *schema, xmlNode *section, char
 
 /* Validates @section against @version's XSD with its version attribute set to it, then restores the attribute. */
 static gboolean validate_as(const VersionSchema *version, xmlNode *section, char **reason) {
-        g_autoptr(XmlString) declared = xmlGetProp(section, (const xmlChar *)VERSION_ATTRIBUTE);
+        g_autoptr(XmlString) declared = xmlGetProp(section, (const xmlChar *)SECTION_VERSION_ATTRIBUTE);
         gboolean valid;
 
-        xmlSetProp(section, (const xmlChar *)VERSION_ATTRIBUTE, (const xmlChar *)version->version);
+        xmlSetProp(section, (const xmlChar *)SECTION_VERSION_ATTRIBUTE, (const xmlChar *)version->version);
         valid = validate_element(version->schema, section, reason);
         if (declared != NULL)
-                xmlSetProp(section, (const xmlChar *)VERSION_ATTRIBUTE, declared);
+                xmlSetProp(section, (const xmlChar *)SECTION_VERSION_ATTRIBUTE, declared);
         else
-                xmlUnsetProp(section, (const xmlChar *)VERSION_ATTRIBUTE);
+                xmlUnsetProp(section, (const xmlChar *)SECTION_VERSION_ATTRIBUTE);
         return valid;
 }
 
@@ -383,13 +408,13 @@ const char *schema_set_detect_version(const SchemaSet *set, xmlNode *section) {
         return NULL;
 }
 
-void schema_set_migrate_section(const SchemaSet *set, xmlNode *section, const Version *from) {
+void schema_set_migrate_section(const SchemaSet *set, xmlNode *section, const Version *from, MigrationMode mode) {
         const SectionSchema *section_schema = g_hash_table_lookup(set->by_name, section->name);
 
         g_return_if_fail(section_schema != NULL);
         for (guint i = 0; i < section_schema->history->len; i++) {
                 const VersionSchema *version = g_ptr_array_index(section_schema->history, i);
                 if (version->steps != NULL && version_compare(&version->parsed, from) > 0)
-                        migration_steps_apply(version->steps, section);
+                        migration_steps_apply(version->steps, section, mode);
         }
 }

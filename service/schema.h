@@ -11,7 +11,11 @@
 #include <glib.h>
 #include <libxml/tree.h>
 
+#include "migration-steps.h"
 #include "version.h"
+
+/* The attribute of every section that names its schema version. */
+#define SECTION_VERSION_ATTRIBUTE "version"
 
 typedef struct SchemaSet SchemaSet;
 
@@ -81,6 +85,6 @@ const char *schema_set_detect_version(const SchemaSet *set, xmlNode *section);
  * its history newer than @from. Afterwards @section has the shape of the
  * current version (its version attribute is not touched).
  */
-void schema_set_migrate_section(const SchemaSet *set, xmlNode *section, const Version *from);
+void schema_set_migrate_section(const SchemaSet *set, xmlNode *section, const Version *from, MigrationMode mode);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SchemaSet, schema_set_free)

@@ -45,6 +45,17 @@ void status_set_number(Status *status, guint64 *field, guint64 value, const char
         status_changed(status, property);
 }
 
+static GStrv warnings_capped(GPtrArray *warnings) {
+        guint kept = MIN(warnings->len, STATUS_MAX_WARNINGS);
+        GStrv result = g_new0(char *, kept + 2);
+
+        for (guint i = 0; i < kept; i++)
+                result[i] = g_strdup(g_ptr_array_index(warnings, i));
+        if (warnings->len > kept)
+                result[kept] = g_strdup_printf("… and %u more warnings", warnings->len - kept);
+        return result;
+}
+
 void status_set_result(Status *status, const char *error_name, const char *message, GPtrArray *warnings) {
         const char *result = error_name == NULL ? "success" : "failed";
 
@@ -55,10 +66,12 @@ void status_set_result(Status *status, const char *error_name, const char *messa
         status_set_string(status, &status->last_error_name, error_name != NULL ? error_name : "", STATUS_LAST_ERROR);
         status_set_string(status, &status->last_error_message, error_name != NULL ? message : "", STATUS_LAST_ERROR);
 
+        g_auto(GStrv) kept = warnings_capped(warnings);
+
+        if (g_strv_equal((const char *const *)kept, (const char *const *)status->last_warnings))
+                return;
         g_strfreev(status->last_warnings);
-        status->last_warnings = g_new0(char *, warnings->len + 1);
-        for (guint i = 0; i < warnings->len; i++)
-                status->last_warnings[i] = g_strdup(g_ptr_array_index(warnings, i));
+        status->last_warnings = g_steal_pointer(&kept);
         status_changed(status, STATUS_LAST_WARNINGS);
 }
 

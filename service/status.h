@@ -57,7 +57,15 @@ void status_set_string(Status *status, char **field, const char *value, const ch
 /** status_set_number: set a guint64 field and mark @property if it differs. */
 void status_set_number(Status *status, guint64 *field, guint64 value, const char *property);
 
-/** status_set_result: LastResult, LastError and LastWarnings of an apply or a run (@error_name NULL: success). */
+/* LastWarnings keeps this many; a document can produce millions (one per stripped
+ * element), which would outgrow a D-Bus message. */
+#define STATUS_MAX_WARNINGS 100
+
+/**
+ * status_set_result:
+ * LastResult, LastError and LastWarnings of an apply or a run (@error_name
+ * NULL: success). Past STATUS_MAX_WARNINGS, the last entry says how many more there were.
+ */
 void status_set_result(Status *status, const char *error_name, const char *message, GPtrArray *warnings);
 
 /** status_take_changed: the changed property names, NULL-terminated (free with g_strfreev), or NULL if none. */

@@ -36,6 +36,8 @@ gboolean url_check_fetchable(const char *url, GError **error) {
         host = g_uri_get_host(uri);
         if (host == NULL || *host == '\0')
                 return set_unsupported(error, url, "no host");
+        if (strchr(host, '@') != NULL)
+                return set_unsupported(error, url, "'@' in the user information must be written %40");
         return TRUE;
 }
 
@@ -61,22 +63,16 @@ char *url_resolve(const char *base, const char *reference, GError **error) {
         return resolved;
 }
 
-/* Only "//" before any path, query or fragment starts an authority: from there to the first '/', '?' or '#'. */
+/* A URL GLib cannot parse may hide a password containing '/', '?', '#' or '@':
+ * everything between "//" and the last '@' goes, even if some of it was a path. */
 static char *redact_unparsable(const char *url) {
         const char *slashes = strstr(url, "//");
-        const char *authority;
-        const char *authority_end;
-        const char *at;
+        const char *at = strrchr(url, '@');
         g_autofree char *before_authority = NULL;
 
-        if (slashes == NULL || strcspn(url, "/?#") != (gsize)(slashes - url))
+        if (slashes == NULL || at == NULL || at < slashes)
                 return g_strdup(url);
-        authority = slashes + 2;
-        authority_end = authority + strcspn(authority, "/?#");
-        at = g_strrstr_len(authority, authority_end - authority, "@");
-        if (at == NULL)
-                return g_strdup(url);
-        before_authority = g_strndup(url, authority - url);
+        before_authority = g_strndup(url, slashes + 2 - url);
         return g_strconcat(before_authority, at + 1, NULL);
 }
 
@@ -86,7 +82,8 @@ char *url_redact(const char *url) {
         if (url == NULL)
                 return NULL;
         uri = g_uri_parse(url, URL_PARSE_FLAGS, NULL);
-        if (uri == NULL)
+        /* GLib takes "user:p@ss@host" as user "user:p" at host "ss@host". */
+        if (uri == NULL || (g_uri_get_host(uri) != NULL && strchr(g_uri_get_host(uri), '@') != NULL))
                 return redact_unparsable(url);
         return g_uri_to_string_partial(uri, G_URI_HIDE_USERINFO);
 }

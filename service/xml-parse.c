@@ -106,6 +106,17 @@ gboolean xml_has_element_children(const xmlNode *node) {
         return xml_first_element_child(node) != NULL;
 }
 
+xmlNode *xml_copy_for(const xmlNode *node, const xmlNode *target) {
+        return xmlDocCopyNode((xmlNode *)node, target->doc, 1);
+}
+
+gboolean xml_is_within(const xmlNode *node, const xmlNode *ancestor) {
+        for (; node != NULL; node = node->parent)
+                if (node == ancestor)
+                        return TRUE;
+        return FALSE;
+}
+
 char *xml_node_to_string(xmlNode *node) {
         g_autoptr(xmlBuffer) buffer = xmlBufferCreate();
 

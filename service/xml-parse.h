@@ -31,6 +31,12 @@ static inline const char *xml_node_name(const xmlNode *node) {
         return (const char *)node->name;
 }
 
+/** xml_copy_for: a deep copy of @node that belongs to @target's document, ready to link below @target. */
+xmlNode *xml_copy_for(const xmlNode *node, const xmlNode *target);
+
+/** xml_is_within: whether @node is @ancestor or lies below it. */
+gboolean xml_is_within(const xmlNode *node, const xmlNode *ancestor);
+
 /** xml_node_to_string: @node serialized (indented), newly allocated. */
 char *xml_node_to_string(xmlNode *node);
 

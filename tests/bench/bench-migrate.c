@@ -47,7 +47,7 @@ static double time_every_step_kind(guint count) {
         g_autoptr(xmlDoc) doc = build_keys(count);
         g_autoptr(GTimer) timer = g_timer_new();
 
-        migration_steps_apply(every_kind, xmlDocGetRootElement(doc));
+        migration_steps_apply(every_kind, xmlDocGetRootElement(doc), MIGRATION_WHOLE);
         return g_timer_elapsed(timer, NULL);
 }
 
@@ -55,7 +55,7 @@ static double time_detect_and_migrate(guint count) {
         g_autoptr(xmlDoc) doc = build_keys(count);
         g_autoptr(GTimer) timer = g_timer_new();
 
-        g_assert_true(migrate_section(schemas, xmlDocGetRootElement(doc), NULL));
+        g_assert_true(migrate_section(schemas, xmlDocGetRootElement(doc), MIGRATION_WHOLE, NULL));
         return g_timer_elapsed(timer, NULL);
 }
 

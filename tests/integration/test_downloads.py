@@ -4,6 +4,7 @@ fault is a named error in Failed and GetStatus and leaves the state dir
 byte-identical; TLS against a private CA; Basic and Digest authentication;
 the User-Agent; markers in the url option."""
 
+import gzip
 import shutil
 import tempfile
 
@@ -50,7 +51,7 @@ class DownloadFaultTest(RunTestCase):
         self.assertIn('500', outcome.error_message)
 
     def test_connection_refused(self):
-        self.assertRunFails(f'http://127.0.0.1:{httpd.unused_port()}/settings.xml', 'Download')
+        self.assertRunFails(f'http://127.0.0.1:{httpd.refusing_port(self)}/settings.xml', 'Download')
 
     def test_server_that_never_answers(self):
         self.server.add('/silent.xml', hang=True)
@@ -104,6 +105,14 @@ class DownloadFaultTest(RunTestCase):
     def test_non_xml_body(self):
         self.server.add('/text.xml', body=b'this is not XML at all\n', content_type='text/plain')
         self.assertRunFails(self.server.url('/text.xml'), 'InvalidFile')
+
+    def test_compressed_body_is_not_taken_for_truncated(self):
+        # Content-Length counts the gzip bytes, not the decoded body the daemon reads:
+        # for a short document the compressed form is the longer one.
+        body = b'<operations/>'
+        self.assertGreater(len(gzip.compress(body)), len(body))
+        self.server.add('/compressed.xml', body=gzip.compress(body), headers={'Content-Encoding': 'gzip'})
+        self.assertFinished(self.provision(self.server.url('/compressed.xml')), sections_changed=0)
 
     def test_invalid_section_fails_the_whole_run(self):
         self.server.add_document('/invalid.xml', harness.read_fixture('invalid-value.xml'))

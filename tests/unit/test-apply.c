@@ -146,6 +146,26 @@ static void test_strip_unknown_attribute(void) {
         g_assert_cmpuint(result->warnings->len, ==, 1);
 }
 
+/* A versionless partial patch that no former schema accepts (here: a vendor extension) is
+ * migrated from 0.0.0; defaults of the migration must not overwrite what it leaves out. */
+static void test_partial_patch_keeps_settings_it_leaves_out(void) {
+        g_autoptr(ApplyResult) result = apply_result_new();
+        g_autoptr(GError) error = NULL;
+        g_autoptr(xmlDoc) working = load_source_file("data/defaults.xml");
+        g_autoptr(xmlDoc) tuned = parse_text("<provisioning version=\"1.34.0\"><execution>"
+                                             "<useRandomDelay>false</useRandomDelay>"
+                                             "<minimalRandomDelay>120</minimalRandomDelay></execution></provisioning>");
+        g_autoptr(xmlDoc) partial = parse_text("<provisioning><execution><time>4:00</time></execution>"
+                                               "<vendorExtension>1</vendorExtension></provisioning>");
+
+        g_assert_true(apply_patch_document(working, tuned, schemas, result, &error));
+        g_assert_true(apply_patch_document(working, partial, schemas, result, &error));
+        g_assert_no_error(error);
+        assert_leaf(working, "/configuration/provisioning/execution/time", "4:00");
+        assert_leaf(working, "/configuration/provisioning/execution/useRandomDelay", "false");
+        assert_leaf(working, "/configuration/provisioning/execution/minimalRandomDelay", "120");
+}
+
 static void test_invalid_section_refused(void) {
         g_autoptr(ApplyResult) result = apply_result_new();
         g_autoptr(GError) error = NULL;
@@ -156,6 +176,18 @@ static void test_invalid_section_refused(void) {
         g_assert_error(error, PROV_ERROR, PROV_ERROR_VALIDATION);
         g_assert_nonnull(strstr(error->message, "'identities'"));
         g_assert_nonnull(strstr(error->message, "registrarPort"));
+}
+
+static void test_invalid_password_not_repeated(void) {
+        g_autoptr(ApplyResult) result = apply_result_new();
+        g_autoptr(GError) error = NULL;
+        g_autoptr(xmlDoc) working = apply_to_defaults(
+                "<users><user name=\"admin\"><password>plain-Secret1</password></user></users>", result, &error);
+
+        g_assert_null(working);
+        g_assert_error(error, PROV_ERROR, PROV_ERROR_VALIDATION);
+        g_assert_nonnull(strstr(error->message, "password"));
+        g_assert_null(strstr(error->message, "plain-Secret1"));
 }
 
 static void test_patch_attribute_must_be_boolean(void) {
@@ -222,7 +254,9 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/apply/version-set-to-current", test_version_set_to_current);
         g_test_add_func("/apply/strip-unknown-reported", test_strip_unknown_reported);
         g_test_add_func("/apply/strip-unknown-attribute", test_strip_unknown_attribute);
+        g_test_add_func("/apply/partial-patch-keeps-settings-it-leaves-out", test_partial_patch_keeps_settings_it_leaves_out);
         g_test_add_func("/apply/invalid-section-refused", test_invalid_section_refused);
+        g_test_add_func("/apply/invalid-password-not-repeated", test_invalid_password_not_repeated);
         g_test_add_func("/apply/patch-attribute-must-be-boolean", test_patch_attribute_must_be_boolean);
         g_test_add_func("/apply/unchanged-section-not-reported", test_unchanged_section_not_reported);
         g_test_add_func("/apply/classify-roots", test_classify_roots);

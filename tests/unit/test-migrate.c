@@ -22,7 +22,7 @@ static char *migrate_text(const char *steps_xml, const char *section_xml) {
         g_autoptr(xmlDoc) doc = parse_text(section_xml);
 
         g_assert_no_error(error);
-        migration_steps_apply(steps, xmlDocGetRootElement(doc));
+        migration_steps_apply(steps, xmlDocGetRootElement(doc), MIGRATION_WHOLE);
         return xml_node_to_string(xmlDocGetRootElement(doc));
 }
 
@@ -184,12 +184,30 @@ static void test_refused_case(gconstpointer data) {
         g_assert_nonnull(strstr(error->message, ":1: <"));
 }
 
+/* A patch to merge gets no defaults: what it leaves out stays as stored. */
+static void test_set_default_skipped_for_a_partial_patch(void) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(MigrationSteps) steps = load_steps_text(
+                "<migration section=\"s\" from=\"1.0.0\" to=\"1.1.0\">"
+                "<setDefault path=\"execution/minimalRandomDelay\" value=\"60\"/>"
+                "<rename path=\"old\" to=\"new\"/></migration>",
+                "s", &error);
+        g_autoptr(xmlDoc) doc = parse_text("<s><execution/><old>1</old></s>");
+        g_autofree char *migrated = NULL;
+
+        g_assert_no_error(error);
+        migration_steps_apply(steps, xmlDocGetRootElement(doc), MIGRATION_PARTIAL);
+        migrated = xml_node_to_string(xmlDocGetRootElement(doc));
+        g_assert_null(strstr(migrated, "minimalRandomDelay"));
+        g_assert_nonnull(strstr(migrated, "<new>1</new>"));
+}
+
 /* ---- migrating a section from its declared version -------------------------------- */
 
 static char *migrated_section(const char *section_xml, GError **error) {
         g_autoptr(xmlDoc) doc = parse_text(section_xml);
 
-        if (!migrate_section(schemas, xmlDocGetRootElement(doc), error))
+        if (!migrate_section(schemas, xmlDocGetRootElement(doc), MIGRATION_WHOLE, error))
                 return NULL;
         return xml_node_to_string(xmlDocGetRootElement(doc));
 }
@@ -260,7 +278,7 @@ static void test_unsupported_case(gconstpointer data) {
         g_autofree char *before = xml_node_to_string(xmlDocGetRootElement(doc));
         g_autofree char *after = NULL;
 
-        g_assert_false(migrate_section(schemas, xmlDocGetRootElement(doc), &error));
+        g_assert_false(migrate_section(schemas, xmlDocGetRootElement(doc), MIGRATION_WHOLE, &error));
         g_assert_error(error, PROV_ERROR, PROV_ERROR_UNSUPPORTED_VERSION);
         if (!g_str_has_prefix(error->message, unsupported->message))
                 g_error("message \"%s\" does not start with \"%s\"", error->message, unsupported->message);
@@ -297,7 +315,7 @@ static void test_steps_leave_current_settings_alone(void) {
                      section = xml_next_element(section)) {
                         g_autofree char *before = xml_node_to_string(section);
                         g_autofree char *after = NULL;
-                        schema_set_migrate_section(schemas, section, &VERSION_OLDEST);
+                        schema_set_migrate_section(schemas, section, &VERSION_OLDEST, MIGRATION_WHOLE);
                         after = xml_node_to_string(section);
                         g_assert_cmpstr(after, ==, before);
                 }
@@ -317,13 +335,13 @@ static void test_migrating_is_idempotent(void) {
                         g_autofree char *twice = NULL;
                         g_autofree char *without_version = NULL;
 
-                        g_assert_true(migrate_section(schemas, section, &error));
+                        g_assert_true(migrate_section(schemas, section, MIGRATION_WHOLE, &error));
                         once = xml_node_to_string(section);
-                        g_assert_true(migrate_section(schemas, section, &error));
+                        g_assert_true(migrate_section(schemas, section, MIGRATION_WHOLE, &error));
                         twice = xml_node_to_string(section);
                         g_assert_cmpstr(twice, ==, once);
                         xmlUnsetProp(section, (const xmlChar *)"version");
-                        g_assert_true(migrate_section(schemas, section, &error));
+                        g_assert_true(migrate_section(schemas, section, MIGRATION_WHOLE, &error));
                         g_assert_no_error(error);
                         without_version = xml_node_to_string(section);
                         g_assert_cmpstr(without_version, ==, once);
@@ -350,6 +368,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/migrate/version/newer-section-refuses-the-document", test_newer_section_refuses_the_document);
         g_test_add_func("/migrate/steps-leave-current-settings-alone", test_steps_leave_current_settings_alone);
         g_test_add_func("/migrate/migrating-is-idempotent", test_migrating_is_idempotent);
+        g_test_add_func("/migrate/set-default/skipped-for-a-partial-patch", test_set_default_skipped_for_a_partial_patch);
         result = g_test_run();
         schema_set_free(schemas);
         return result;

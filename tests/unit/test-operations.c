@@ -257,6 +257,15 @@ static void test_path_without_section_is_invalid_file(void) {
         assert_invalid_file("<operations><delete path=\"//key\"/></operations>");
 }
 
+static void test_too_many_operations_is_invalid_file(void) {
+        g_autoptr(GString) text = g_string_new("<operations>");
+
+        for (guint i = 0; i <= OPERATIONS_MAX; i++)
+                g_string_append_printf(text, "<delete path=\"/section%u/x\"/>", i);
+        g_string_append(text, "</operations>");
+        assert_invalid_file(text->str);
+}
+
 static void test_replace_needs_one_child(void) {
         assert_invalid_file("<operations><replace path=\"/keys/phoneXtensions/key[@keyNumber='4']\"/></operations>");
         assert_invalid_file("<operations><replace path=\"/keys/phoneXtensions/key[@keyNumber='4']\">"
@@ -323,6 +332,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/operations/unknown-operation-is-invalid-file", test_unknown_operation_is_invalid_file);
         g_test_add_func("/operations/missing-path-is-invalid-file", test_missing_path_is_invalid_file);
         g_test_add_func("/operations/path-without-section-is-invalid-file", test_path_without_section_is_invalid_file);
+        g_test_add_func("/operations/too-many-operations-is-invalid-file", test_too_many_operations_is_invalid_file);
         g_test_add_func("/operations/replace-needs-one-child", test_replace_needs_one_child);
         g_test_add_func("/operations/add-needs-children", test_add_needs_children);
         g_test_add_func("/operations/unchanged-section-not-reported", test_unchanged_section_not_reported);

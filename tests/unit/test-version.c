@@ -163,18 +163,30 @@ static char *minimal_random_delay(xmlDoc *doc) {
         return g_strdup((const char *)text);
 }
 
-/* Why newest first: taken as 1.22.0, the same patch would get 1.26.11's default
- * range and reset the phone's tuned delay. */
+/* Why newest first: a replacing section that every XSD accepts, taken as 1.22.0,
+ * would get the random delay range that 1.26.11 introduced with its defaults;
+ * taken as the current version (newest first), it stays as written. */
 static void test_order_of_detection_matters(void) {
         g_autoptr(xmlDoc) detected = apply_to_tuned_defaults(
-                "<provisioning><execution><time>2:00</time></execution></provisioning>");
+                "<provisioning patch=\"false\"><execution><time>2:00</time></execution></provisioning>");
         g_autoptr(xmlDoc) oldest = apply_to_tuned_defaults(
-                "<provisioning version=\"1.22.0\"><execution><time>2:00</time></execution></provisioning>");
+                "<provisioning patch=\"false\" version=\"1.22.0\"><execution><time>2:00</time></execution>"
+                "</provisioning>");
         g_autofree char *detected_delay = minimal_random_delay(detected);
         g_autofree char *oldest_delay = minimal_random_delay(oldest);
 
-        g_assert_cmpstr(detected_delay, ==, "120");
+        g_assert_null(detected_delay);
         g_assert_cmpstr(oldest_delay, ==, "60");
+}
+
+/* A merged patch gets no defaults from its migration, whatever version it is taken for:
+ * what it leaves out keeps the phone's value. */
+static void test_merged_patch_keeps_tuned_settings(void) {
+        g_autoptr(xmlDoc) merged = apply_to_tuned_defaults(
+                "<provisioning version=\"1.22.0\"><execution><time>2:00</time></execution></provisioning>");
+        g_autofree char *delay = minimal_random_delay(merged);
+
+        g_assert_cmpstr(delay, ==, "120");
 }
 
 /* No former XSD accepts a partial identities patch: every step applies (0.0.0). */
@@ -184,7 +196,7 @@ static void test_matching_none_applies_every_step(void) {
         g_autoptr(GError) error = NULL;
         g_autofree char *migrated = NULL;
 
-        g_assert_true(migrate_section(schemas, xmlDocGetRootElement(doc), &error));
+        g_assert_true(migrate_section(schemas, xmlDocGetRootElement(doc), MIGRATION_WHOLE, &error));
         g_assert_no_error(error);
         migrated = xml_node_to_string(xmlDocGetRootElement(doc));
         g_assert_nonnull(strstr(migrated, "<dtmfMethod>rtpPayload</dtmfMethod>"));
@@ -205,6 +217,7 @@ int main(int argc, char *argv[]) {
                 g_test_add_data_func(detect_cases[i].name, &detect_cases[i], test_detect_case);
         g_test_add_func("/version/detect/ignores-a-version-attribute", test_detect_ignores_a_version_attribute);
         g_test_add_func("/version/detect/order-matters", test_order_of_detection_matters);
+        g_test_add_func("/version/merged-patch-keeps-tuned-settings", test_merged_patch_keeps_tuned_settings);
         g_test_add_func("/version/detect/matching-none-applies-every-step", test_matching_none_applies_every_step);
         result = g_test_run();
         schema_set_free(schemas);
