@@ -270,7 +270,7 @@ static void apply_document(const char *xml) {
 static void test_run_without_any_url_fails_with_no_source(void) {
         g_autoptr(RunRecord) record = NULL;
 
-        /* The example backup configures a URL (of a host that does not exist). */
+        /* The example backup configures no URL either; clear it whatever ran before. */
         apply_document("<provisioning><url/></provisioning>");
         record = run_to_end(NULL, NULL);
 

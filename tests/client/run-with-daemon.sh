@@ -1,9 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Runs "$@" against a fresh provisiond on the system bus (the one dbus-test-runner
-# started): starts the daemon with an empty state dir and the source tree's
-# defaults and schemas, waits for its bus name, runs the command, then stops the
-# daemon with SIGTERM. Fails if the command fails or the daemon does not exit 0.
+# started): starts the daemon with an empty state dir, an empty configuration
+# file (an installed provisiond.conf must not change the results) and the source
+# tree's defaults and schemas, waits for its bus name, runs the command, then
+# stops the daemon with SIGTERM. Fails if the command fails or the daemon does
+# not exit 0. SIGTERM or SIGINT stop the command and the daemon and fail.
 set -u
 
 : "${PROVISIOND:?PROVISIOND must name the provisiond binary}"
@@ -12,23 +14,38 @@ set -u
 BUS_NAME=org.provisiond.Provisioning1
 STARTUP_TIMEOUT_TENTHS=100
 
-state_dir=$(mktemp -d)
+work_dir=$(mktemp -d)
+state_dir="$work_dir/state"
+config_file="$work_dir/provisiond.conf"
 daemon_pid=
+command_pid=
 
 cleanup() {
+        if [ -n "$command_pid" ]; then
+                # TERM, not KILL: the command (e.g. with-http-server.sh) cleans up after itself.
+                kill -TERM "$command_pid" 2>/dev/null
+                wait "$command_pid"
+        fi
         if [ -n "$daemon_pid" ]; then
                 kill -KILL "$daemon_pid" 2>/dev/null
+                wait "$daemon_pid"
         fi
-        rm -rf "$state_dir"
+        rm -rf "$work_dir"
 }
 trap cleanup EXIT
+# A signal fails the test; exit runs the EXIT trap.
+trap 'exit 143' TERM
+trap 'exit 130' INT
+
+mkdir "$state_dir"
+: >"$config_file"
 
 name_has_owner() {
         busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
                 NameHasOwner s "$BUS_NAME" 2>/dev/null | grep -q '^b true$'
 }
 
-"$PROVISIOND" --system --state-dir "$state_dir" \
+"$PROVISIOND" --system --state-dir "$state_dir" --config "$config_file" \
         --defaults "$PROVISIOND_SOURCE_ROOT/data/defaults.xml" \
         --schemas-dir "$PROVISIOND_SOURCE_ROOT/schemas" &
 daemon_pid=$!
@@ -49,8 +66,13 @@ until name_has_owner; do
         sleep 0.1
 done
 
-"$@"
+# In the background (stdin is /dev/null then): a shell runs its traps only
+# once the foreground command has ended.
+"$@" &
+command_pid=$!
+wait "$command_pid"
 command_status=$?
+command_pid=
 
 kill -TERM "$daemon_pid"
 wait "$daemon_pid"

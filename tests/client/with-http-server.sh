@@ -4,7 +4,8 @@
 # 127.0.0.1, and exports
 #   PROVISION_TEST_HTTP_URL    http://127.0.0.1:PORT (e.g. .../backup.xml, .../slow/backup.xml)
 #   PROVISION_TEST_CLOSED_URL  http://127.0.0.1:PORT of a port that refuses connections
-# Stops the server afterwards and exits with the command's status.
+# Stops the server afterwards and exits with the command's status. SIGTERM or
+# SIGINT stop the command and the server and fail.
 set -u
 
 : "${PROVISIOND_SOURCE_ROOT:?PROVISIOND_SOURCE_ROOT must name the source tree}"
@@ -14,7 +15,12 @@ STARTUP_TIMEOUT_TENTHS=100
 
 work_dir=$(mktemp -d)
 server_pid=
+command_pid=
 cleanup() {
+        if [ -n "$command_pid" ]; then
+                kill -TERM "$command_pid" 2>/dev/null
+                wait "$command_pid"
+        fi
         if [ -n "$server_pid" ]; then
                 kill -TERM "$server_pid" 2>/dev/null
                 wait "$server_pid" 2>/dev/null
@@ -22,6 +28,9 @@ cleanup() {
         rm -rf "$work_dir"
 }
 trap cleanup EXIT
+# A signal fails the test; exit runs the EXIT trap.
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 "$PYTHON" "$(dirname "$0")/http-server.py" "$PROVISIOND_SOURCE_ROOT/data/examples" >"$work_dir/ports" &
 server_pid=$!
@@ -44,4 +53,10 @@ read -r port closed_port <"$work_dir/ports"
 export PROVISION_TEST_HTTP_URL="http://127.0.0.1:$port"
 export PROVISION_TEST_CLOSED_URL="http://127.0.0.1:$closed_port"
 
-"$@"
+# In the background so that a signal reaches the traps at once (see run-with-daemon.sh).
+"$@" &
+command_pid=$!
+wait "$command_pid"
+command_status=$?
+command_pid=
+exit "$command_status"

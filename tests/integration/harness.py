@@ -279,7 +279,10 @@ def write_config(path, config):
 
 class SignalRecorder:
     """Records the daemon's signals as a second client sees them, on its own
-    connection. on_signal(member, args), if given, runs in the handler."""
+    connection. on_signal(member, args), if given, runs in the handler.
+    The daemon must be running: the constructor returns once the match rules
+    are in place, so that no signal sent afterwards can be missed (and an
+    assertion that none came cannot pass for want of a subscription)."""
 
     def __init__(self, on_signal=None):
         self.connection = new_connection()
@@ -289,6 +292,9 @@ class SignalRecorder:
             self.connection.signal_subscribe(BUS_NAME, interface, None, OBJECT_PATH, None,
                                              Gio.DBusSignalFlags.NONE, self._handle, None)
             for interface in (INTERFACE, 'org.freedesktop.DBus.Properties')]
+        # The AddMatch calls went out first on this connection: the bus has
+        # handled them when the daemon's answer comes back.
+        self.sync()
 
     def _handle(self, _conn, _sender, _path, _interface, member, parameters, _user_data):
         args = parameters.unpack()
@@ -337,6 +343,10 @@ class SignalRecorder:
 
 # ---- The daemon under test -------------------------------------------------
 
+# The daemons that are running, for _stop_on_signal.
+_live_daemons = set()
+
+
 class Daemon:
     """provisiond on the test bus with its own state directory.
 
@@ -345,7 +355,8 @@ class Daemon:
 
     def __init__(self, state_dir=None, defaults=None, schemas_dir=None, extra_args=(), config=None):
         """config: {group: {key: value}} written to a provisiond.conf in the
-        work dir and passed with --config (None: no --config)."""
+        work dir and passed with --config (None: an empty one, so that an
+        installed provisiond.conf cannot change the results)."""
         self._owns_state_dir = state_dir is None
         self.state_dir = state_dir or tempfile.mkdtemp(prefix='provisiond-itest-state-')
         # Logs and scratch files live outside the state dir: tests compare it.
@@ -353,10 +364,8 @@ class Daemon:
         self.defaults = defaults or source_path('data', 'defaults.xml')
         self.schemas_dir = schemas_dir or source_path('schemas')
         self.extra_args = list(extra_args)
-        self.config_path = None
-        if config is not None:
-            self.config_path = os.path.join(self.work_dir, 'provisiond.conf')
-            write_config(self.config_path, config)
+        self.config_path = os.path.join(self.work_dir, 'provisiond.conf')
+        write_config(self.config_path, config or {})
         self.process = None
         self.connection = None
         self._log = None
@@ -378,11 +387,11 @@ class Daemon:
         return os.path.join(self.work_dir, 'provisiond.stdout')
 
     def command(self):
-        config = ['--config', self.config_path] if self.config_path is not None else []
         return [provisiond_binary(), '--system', '--verbose',
                 '--state-dir', self.state_dir,
+                '--config', self.config_path,
                 '--defaults', self.defaults,
-                '--schemas-dir', self.schemas_dir] + config + self.extra_args
+                '--schemas-dir', self.schemas_dir] + self.extra_args
 
     def spawn(self):
         """Starts the process without waiting for it to own the name."""
@@ -390,6 +399,7 @@ class Daemon:
         with open(self.stdout_path, 'ab') as stdout:
             self.process = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL,
                                             stdout=stdout, stderr=self._log)
+        _live_daemons.add(self)
         return self.process
 
     def start(self):
@@ -421,6 +431,7 @@ class Daemon:
             return None
         finally:
             self._log.close()
+            _live_daemons.discard(self)
 
     def wait_exit(self, timeout=STOP_TIMEOUT):
         """Waits for the daemon to exit on its own; returns the exit code."""
@@ -455,6 +466,18 @@ class Daemon:
             if self._owns_state_dir:
                 shutil.rmtree(self.state_dir, ignore_errors=True)
             shutil.rmtree(self.work_dir, ignore_errors=True)
+
+    def abandon(self):
+        """Kills the daemon and removes its directories, without any check:
+        for a test run that is itself being stopped."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+        _live_daemons.discard(self)
+        if self._owns_state_dir:
+            shutil.rmtree(self.state_dir, ignore_errors=True)
+        shutil.rmtree(self.work_dir, ignore_errors=True)
 
     def __enter__(self):
         try:
@@ -619,5 +642,19 @@ def start_daemon(test_case, **kwargs):
     return daemon
 
 
+def _stop_on_signal(signum, _frame):
+    """SIGTERM (meson's timeout) or SIGINT would end the tests without their
+    cleanups (unittest does not run them on the way out): kill the daemons,
+    remove their directories, and fail."""
+    for daemon in list(_live_daemons):
+        daemon.abandon()
+    print(f'stopped by {signal.Signals(signum).name}', file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(128 + signum)
+
+
 def main():
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _stop_on_signal)
     unittest.main(verbosity=2)

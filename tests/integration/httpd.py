@@ -248,6 +248,10 @@ class _ThreadingServer(http.server.ThreadingHTTPServer):
         super().__init__(('127.0.0.1', 0), _Handler)
 
     def finish_request(self, request, client_address):
+        self.owner.record_connection()
+        # The handler writes the headers and the body separately: with Nagle's
+        # algorithm the body waits for the client's delayed ACK (40 ms a file).
+        request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         # The TLS handshake runs in the request's thread: a client that
         # refuses our certificate must not stall the accepting loop.
         if self.tls_context is None:
@@ -276,6 +280,7 @@ class TestServer:
         self.stopping = threading.Event()
         self._requests = []
         self._tls_failures = []
+        self._connections = 0
         self._lock = threading.Condition()
         self._httpd = _ThreadingServer(self, tls_context)
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={'poll_interval': 0.05},
@@ -323,6 +328,11 @@ class TestServer:
             self._requests.append(request)
             self._lock.notify_all()
 
+    def record_connection(self):
+        with self._lock:
+            self._connections += 1
+            self._lock.notify_all()
+
     def record_tls_failure(self, error):
         with self._lock:
             self._tls_failures.append(error)
@@ -332,6 +342,12 @@ class TestServer:
     def requests(self):
         with self._lock:
             return list(self._requests)
+
+    @property
+    def connections(self):
+        """How many connections were accepted, with or without a request."""
+        with self._lock:
+            return self._connections
 
     @property
     def tls_failures(self):
@@ -352,6 +368,7 @@ class TestServer:
         with self._lock:
             self._requests.clear()
             self._tls_failures.clear()
+            self._connections = 0
 
     def wait_for_request(self, path, timeout=REQUEST_WAIT_TIMEOUT):
         """Blocks until a request for path arrived; returns it."""
@@ -381,11 +398,13 @@ def start_server(test_case, tls_context=None):
     return server
 
 
-def unused_port():
-    """A local port nobody listens on (connection refused)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(('127.0.0.1', 0))
-        return probe.getsockname()[1]
+def refusing_port(test_case):
+    """A local port that refuses connections until test_case ends: bound but
+    not listening, so that no other process can take it meanwhile."""
+    holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    test_case.addCleanup(holder.close)
+    holder.bind(('127.0.0.1', 0))
+    return holder.getsockname()[1]
 
 
 # ---- TLS --------------------------------------------------------------------

@@ -136,8 +136,6 @@ class RunTestCase(DaemonTestCase):
                                                                tls if tls is not None else self.tls))
         self.recorder = SignalRecorder()
         self.addCleanup(self.recorder.close)
-        # Once the recorder's call is answered, its match rules are active.
-        self.recorder.sync()
         return daemon
 
     # -- running --

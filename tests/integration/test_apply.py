@@ -222,6 +222,22 @@ class ApplyTest(DaemonTestCase):
         self.assertTrue(any('fooBar' in warning for warning in warnings), warnings)
         self.assertTrue(any('madeUpSection' in warning for warning in warnings), warnings)
 
+    def test_last_warnings_are_capped_with_a_summary(self):
+        unknown = ''.join(f'<madeUp{index}>1</madeUp{index}>' for index in range(150))
+        document = (f'<configuration><telephony version="{self.versions["telephony"]}">'
+                    f'<autoAnswer><active>true</active></autoAnswer>{unknown}'
+                    '</telephony></configuration>').encode('utf-8')
+
+        reply = self.daemon.apply(document)
+
+        self.assertReply([self.change('telephony', 'merge')], reply)
+        self.assertNotIn(b'madeUp', self.daemon.settings_bytes())
+        warnings = self.daemon.status()['LastWarnings']
+        self.assertEqual(101, len(warnings), warnings)
+        self.assertEqual('\u2026 and 50 more warnings', warnings[-1])
+        reported = [warning for warning in warnings[:-1] if 'madeUp' in warning]
+        self.assertEqual(100, len(set(reported)), warnings)
+
     def test_section_whose_content_does_not_change_is_not_in_the_reply(self):
         unchanged_telephony = self.daemon.backup_sections(['telephony'])['telephony']
         keys = fixture_sections('keys-merge.xml')['keys']

@@ -3,12 +3,14 @@
 leaves the stored settings byte-identical, emits no SectionApplied and is
 reported by GetStatus; the daemon keeps answering."""
 
+import errno
 import os
 import shutil
 
 from gi.repository import GLib
 
 import harness
+import httpd
 from harness import DaemonTestCase, INVALID_ARGS, SignalRecorder, fixture_path, read_fixture
 
 INVALID_FILE = harness.ERROR_PREFIX + 'InvalidFile'
@@ -17,6 +19,40 @@ VALIDATION = harness.ERROR_PREFIX + 'Validation'
 STORAGE = harness.ERROR_PREFIX + 'Storage'
 
 MiB = 1024 * 1024
+
+# What a parser that loads external content would put into the settings.
+LEAKED = b'leaked-by-the-parser'
+
+
+def external_entity_document(url):
+    """A telephony change whose value is the external entity at url."""
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<!DOCTYPE configuration [<!ENTITY leak SYSTEM "{url}">]>\n'
+            '<configuration><telephony><callForwarding><unconditional><target>&leak;</target>'
+            '</unconditional></callForwarding></telephony></configuration>').encode('utf-8')
+
+
+def external_dtd_document(url):
+    """A valid telephony change that names an external DTD at url."""
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<!DOCTYPE configuration SYSTEM "{url}">\n'
+            '<configuration><telephony><callWaiting><active>false</active></callWaiting>'
+            '</telephony></configuration>').encode('utf-8')
+
+
+def fifo_has_reader(path):
+    """Whether a process has the FIFO at path open for reading, or is blocked
+    opening it. A non-blocking open for writing fails with ENXIO when there is
+    no reader; when there is one it succeeds, and closing it again lets a
+    reader that was blocked in open() go on (to end of file)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as error:
+        if error.errno == errno.ENXIO:
+            return False
+        raise
+    os.close(fd)
+    return True
 
 
 def padded_document(size):
@@ -92,14 +128,37 @@ class DocumentRefusalTest(RefusalTestCase):
     def test_entity_expansion_bomb_is_invalid_file(self):
         self.assertDocumentRefused(INVALID_FILE, fixture_path('billion-laughs.xml'))
 
-    def test_external_entity_is_invalid_file_and_never_read(self):
-        message = self.assertDocumentRefused(INVALID_FILE, fixture_path('xxe.xml'))
-        with open('/etc/passwd', 'rb') as f:
-            first_line = f.readline().strip()
-        self.assertTrue(first_line)
-        self.assertNotIn(first_line, self.daemon.settings_bytes())
-        self.assertNotIn(first_line.decode(), self.daemon.backup())
-        self.assertNotIn(first_line.decode(), message)
+    def test_external_entity_over_http_is_invalid_file_and_never_fetched(self):
+        server = httpd.start_server(self)
+        server.add_document('/leak.txt', LEAKED, content_type='text/plain')
+
+        message = self.assertDocumentRefused(INVALID_FILE, external_entity_document(server.url('/leak.txt')))
+
+        # A parser that fetched the entity waited for the answer before the reply came.
+        self.assertEqual(0, server.connections, f'the daemon asked for {server.targets()}')
+        self.assertNotIn(LEAKED.decode(), message)
+
+    def test_external_dtd_is_invalid_file_and_never_fetched(self):
+        server = httpd.start_server(self)
+        server.add_document('/configuration.dtd', b'<!ELEMENT configuration ANY>',
+                            content_type='application/xml-dtd')
+
+        self.assertDocumentRefused(INVALID_FILE, external_dtd_document(server.url('/configuration.dtd')))
+
+        self.assertEqual(0, server.connections, f'the daemon asked for {server.targets()}')
+
+    def test_external_entity_file_is_invalid_file_and_never_opened(self):
+        # Opening a FIFO for reading blocks until a writer comes: a daemon that
+        # opened the entity would hang in the ApplyFile call, or still be
+        # waiting in open() afterwards, which fifo_has_reader sees.
+        fifo = os.path.join(self.daemon.work_dir, f'{self._testMethodName}.fifo')
+        os.mkfifo(fifo)
+        self.addCleanup(os.unlink, fifo)
+        self.addCleanup(fifo_has_reader, fifo)  # lets a blocked daemon go on if the test failed
+
+        self.assertDocumentRefused(INVALID_FILE, external_entity_document(f'file://{fifo}'))
+
+        self.assertFalse(fifo_has_reader(fifo), 'the daemon opened the entity file')
 
     def test_too_deep_nesting_is_invalid_file(self):
         self.assertDocumentRefused(INVALID_FILE, fixture_path('deep.xml'))

@@ -14,6 +14,7 @@ skipped otherwise.
 import grp
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -143,9 +144,13 @@ class Environment:
     def start_daemon(self):
         source_root = os.environ['PROVISIOND_SOURCE_ROOT']
         env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=self.address)
+        # Empty: an installed provisiond.conf must not change the results.
+        config = os.path.join(self.tmpdir, 'provisiond.conf')
+        open(config, 'w').close()
         self.daemon = subprocess.Popen(
             [os.environ['PROVISIOND'], '--system',
              '--state-dir', os.path.join(self.tmpdir, 'state'),
+             '--config', config,
              '--defaults', os.path.join(source_root, 'data', 'defaults.xml'),
              '--schemas-dir', os.path.join(source_root, 'schemas')],
             env=env)
@@ -181,19 +186,28 @@ class Environment:
         return path
 
     def stop(self):
+        """Stops the daemon (SIGTERM), then the bus. Returns the daemon's exit
+        code, None if it did not run or had to be killed."""
+        daemon_status = None
         for process in (self.daemon, self.bus):
-            if process is None or process.poll() is not None:
+            if process is None:
                 continue
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+                    continue
+            if process is self.daemon:
+                daemon_status = process.returncode
         if self.bus is not None:
             self.bus.stdout.close()
         if self.tmpdir is not None:
             shutil.rmtree(self.tmpdir, ignore_errors=True)
+        self.daemon = self.bus = self.tmpdir = None
+        return daemon_status
 
 
 environment = Environment()
@@ -208,7 +222,19 @@ def setUpModule():
 
 
 def tearDownModule():
+    # Sanitizer builds exit non-zero when they report something at exit.
+    daemon_status = environment.stop()
+    if daemon_status != 0:
+        raise AssertionError(f'provisiond exited with {daemon_status} after SIGTERM '
+                             '(None: it had to be killed)')
+
+
+def stop_on_signal(signum, _frame):
+    """SIGTERM (meson's timeout) or SIGINT would end the tests without
+    tearDownModule: stop the bus and the daemon, and fail."""
     environment.stop()
+    print(f'stopped by {signal.Signals(signum).name}', file=sys.stderr, flush=True)
+    os._exit(128 + signum)
 
 
 def call(method, params='()', interface=INTERFACE, destination=BUS_NAME, path=OBJECT_PATH,
@@ -325,6 +351,8 @@ def main():
     for tool in ('dbus-daemon', 'setpriv'):
         if shutil.which(tool) is None:
             skip(f'needs {tool}')
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop_on_signal)
     unittest.main(verbosity=2)
 
 

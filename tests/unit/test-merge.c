@@ -84,15 +84,31 @@ static const MergeCase merge_cases[] = {
                 "<users><user name=\"admin\"><role>admin</role></user><user name=\"bob\"><role>user</role></user></users>",
         },
         {
-                "/merge/list-key-templates-and-parameters",
+                /* Template t replaced whole (its parameter b goes with it), u added, v kept. */
+                "/merge/list-key-templates-by-name",
                 "<templates><template name=\"t\"><prio>1</prio><parameters><parameter name=\"a\" value=\"1\"/>"
-                "<parameter name=\"b\" value=\"2\"/></parameters></template></templates>",
-                "<templates><template name=\"u\"><prio>2</prio></template></templates>",
-                "<templates><template name=\"t\"><prio>1</prio><parameters><parameter name=\"a\" value=\"1\"/>"
-                "<parameter name=\"b\" value=\"2\"/></parameters></template><template name=\"u\"><prio>2</prio></template></templates>",
+                "<parameter name=\"b\" value=\"2\"/></parameters></template>"
+                "<template name=\"v\"><prio>3</prio></template></templates>",
+                "<templates><template name=\"t\"><prio>4</prio><parameters><parameter name=\"a\" value=\"5\"/>"
+                "</parameters></template><template name=\"u\"><prio>2</prio></template></templates>",
+                "<templates><template name=\"t\"><prio>4</prio><parameters><parameter name=\"a\" value=\"5\"/>"
+                "</parameters></template><template name=\"v\"><prio>3</prio></template>"
+                "<template name=\"u\"><prio>2</prio></template></templates>",
         },
         {
+                /* Parameter b replaced whole (its other attribute goes), c added, a kept. The
+                 * parameters sit in a merged container: in keys and templates the key or template
+                 * holding them is replaced whole before its parameters are looked at. */
                 "/merge/list-key-parameters-by-name",
+                "<telephony><extras><parameters><parameter name=\"a\" value=\"1\"/>"
+                "<parameter name=\"b\" value=\"2\" note=\"old\"/></parameters></extras></telephony>",
+                "<telephony><extras><parameters><parameter name=\"b\" value=\"3\"/>"
+                "<parameter name=\"c\" value=\"4\"/></parameters></extras></telephony>",
+                "<telephony><extras><parameters><parameter name=\"a\" value=\"1\"/><parameter name=\"b\" value=\"3\"/>"
+                "<parameter name=\"c\" value=\"4\"/></parameters></extras></telephony>",
+        },
+        {
+                "/merge/list-key-lua-libraries-by-name",
                 "<luaLibraries><luaLibrary name=\"x\"><code>a</code></luaLibrary></luaLibraries>",
                 "<luaLibraries><luaLibrary name=\"x\"><code>b</code></luaLibrary><luaLibrary name=\"y\"><code>c</code></luaLibrary></luaLibraries>",
                 "<luaLibraries><luaLibrary name=\"x\"><code>b</code></luaLibrary><luaLibrary name=\"y\"><code>c</code></luaLibrary></luaLibraries>",
