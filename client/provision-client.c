@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "prov-bus-source.h"
@@ -25,10 +26,18 @@ struct ProvClient {
         ProvSignalHandlers handlers;
         gpointer handlers_data;
         GSource *bus_source; /* of prov_client_attach() */
+        gboolean disconnect_reported; /* handlers.disconnected was called */
 };
 
+/* The errnos with which sd-bus refuses to work on a connection that is gone. */
+static gboolean errno_means_disconnected(int r) {
+        return r == -ENOTCONN || r == -ECONNRESET || r == -EPIPE || r == -ETIMEDOUT;
+}
+
 gboolean client_fail(GError **error, int r, const char *what) {
-        g_set_error(error, PROV_ERROR, PROV_ERROR_FAILED, "%s: %s", what, g_strerror(-r));
+        g_set_error(error, PROV_ERROR,
+                    errno_means_disconnected(r) ? PROV_ERROR_UNREACHABLE : PROV_ERROR_FAILED, "%s: %s", what,
+                    g_strerror(-r));
         return FALSE;
 }
 
@@ -51,9 +60,8 @@ ProvClient *prov_client_new(ProvBusType bus_type, GError **error) {
         else
                 r = sd_bus_open_user(&bus);
         if (r < 0) {
-                client_fail(error, r,
-                            bus_type == PROV_BUS_SYSTEM ? "Cannot connect to the system bus" :
-                                                          "Cannot connect to the session bus");
+                g_set_error(error, PROV_ERROR, PROV_ERROR_UNREACHABLE, "Cannot connect to the %s bus: %s",
+                            bus_type == PROV_BUS_SYSTEM ? "system" : "session", g_strerror(-r));
                 return NULL;
         }
         return client_new_for_bus(g_steal_pointer(&bus));
@@ -76,7 +84,7 @@ ProvClient *prov_client_new_for_address(const char *address, GError **error) {
         if (r >= 0)
                 r = sd_bus_start(bus);
         if (r < 0) {
-                g_set_error(error, PROV_ERROR, PROV_ERROR_FAILED, "Cannot connect to the bus at %s: %s",
+                g_set_error(error, PROV_ERROR, PROV_ERROR_UNREACHABLE, "Cannot connect to the bus at %s: %s",
                             address, g_strerror(-r));
                 return NULL;
         }
@@ -135,13 +143,50 @@ void prov_error_set_from_dbus_name(GError **error, const char *name, const char 
                 g_set_error_literal(error, PROV_ERROR, code, message != NULL ? message : name);
 }
 
-static void set_error_from_bus_error(GError **error, const sd_bus_error *bus_error, int r) {
-        if (!sd_bus_error_is_set(bus_error)) {
-                client_fail(error, r, "Method call failed");
+/* The bus' answers that mean the daemon did not get the request, or did not answer it. */
+static const char *const unreachable_error_names[] = {
+        SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER,        SD_BUS_ERROR_NO_REPLY,
+        SD_BUS_ERROR_TIMEOUT,         "org.freedesktop.DBus.Error.TimedOut", SD_BUS_ERROR_DISCONNECTED,
+        SD_BUS_ERROR_NO_SERVER,
+};
+/* Activating the daemon failed: Spawn.ChildExited, Spawn.ExecFailed, ... */
+#define SPAWN_ERROR_PREFIX "org.freedesktop.DBus.Error.Spawn."
+
+static gboolean bus_error_means_unreachable(const sd_bus_error *bus_error) {
+        for (size_t i = 0; i < G_N_ELEMENTS(unreachable_error_names); i++)
+                if (sd_bus_error_has_name(bus_error, unreachable_error_names[i]))
+                        return TRUE;
+        return g_str_has_prefix(bus_error->name, SPAWN_ERROR_PREFIX);
+}
+
+/* sd_bus_call() reports its own failures (connection lost, no reply in time,
+ * sending refused by the kernel) through its sd_bus_error too, under a name
+ * made up from the errno (Disconnected, InvalidArgs, AccessDenied,
+ * System.Error.ENOTCONN, ...) and with the errno's text as the message. Those
+ * must not pass for the daemon's answers. */
+static gboolean call_failed_locally(ProvClient *client, const sd_bus_error *bus_error, int r) {
+        g_auto(sd_bus_error) made_up_error = SD_BUS_ERROR_NULL;
+
+        if (!sd_bus_error_is_set(bus_error) || sd_bus_is_open(client->bus) <= 0)
+                return TRUE;
+        sd_bus_error_set_errno(&made_up_error, r);
+        return sd_bus_error_has_name(bus_error, made_up_error.name) &&
+                g_strcmp0(bus_error->message, made_up_error.message) == 0;
+}
+
+static void set_call_error(ProvClient *client, GError **error, const sd_bus_error *bus_error, int r) {
+        const char *message;
+
+        if (call_failed_locally(client, bus_error, r)) {
+                g_set_error(error, PROV_ERROR, PROV_ERROR_UNREACHABLE, "Cannot reach provisiond: %s",
+                            g_strerror(-r));
                 return;
         }
-        prov_error_set_from_dbus_name(error, bus_error->name,
-                                      bus_error->message != NULL ? bus_error->message : g_strerror(-r));
+        message = bus_error->message != NULL ? bus_error->message : g_strerror(-r);
+        if (bus_error_means_unreachable(bus_error))
+                g_set_error(error, PROV_ERROR, PROV_ERROR_UNREACHABLE, "%s: %s", bus_error->name, message);
+        else
+                prov_error_set_from_dbus_name(error, bus_error->name, message);
 }
 
 sd_bus_message *client_call(ProvClient *client, sd_bus_message *request, GError **error) {
@@ -151,7 +196,7 @@ sd_bus_message *client_call(ProvClient *client, sd_bus_message *request, GError 
 
         r = sd_bus_call(client->bus, request, CALL_TIMEOUT_USEC, &bus_error, &reply);
         if (r < 0) {
-                set_error_from_bus_error(error, &bus_error, r);
+                set_call_error(client, error, &bus_error, r);
                 return NULL;
         }
         return reply;
@@ -193,6 +238,12 @@ gboolean prov_client_apply_fd(ProvClient *client, int fd, GPtrArray **changes, G
         g_return_val_if_fail(fd >= 0, FALSE);
         g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
 
+        /* Else sd-bus fails the call with a made-up NotSupported, as if the daemon had refused. */
+        if (sd_bus_can_send(client->bus, SD_BUS_TYPE_UNIX_FD) == 0) {
+                g_set_error_literal(error, PROV_ERROR, PROV_ERROR_FAILED,
+                                    "This bus connection cannot pass file descriptors");
+                return FALSE;
+        }
         request = client_new_method_call(client, "ApplyFile", error);
         if (request == NULL)
                 return FALSE;
@@ -408,13 +459,15 @@ static int on_signal(sd_bus_message *message, void *user_data, sd_bus_error *ret
         return 0; /* a signal newer than this library */
 }
 
-gboolean prov_client_subscribe(ProvClient *client, const ProvSignalHandlers *handlers, gpointer user_data,
-                               GError **error) {
+gboolean prov_client_subscribe_sized(ProvClient *client, const ProvSignalHandlers *handlers,
+                                     gsize handlers_size, gpointer user_data, GError **error) {
         g_autoptr(sd_bus_slot) slot = NULL;
         int r;
 
         g_return_val_if_fail(client != NULL, FALSE);
         g_return_val_if_fail(handlers != NULL, FALSE);
+        /* Whole members only: the struct holds nothing but function pointers. */
+        g_return_val_if_fail(handlers_size % sizeof(handlers->finished) == 0, FALSE);
         g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
 
         /* One match for every signal of the interface (member NULL).
@@ -426,15 +479,34 @@ gboolean prov_client_subscribe(ProvClient *client, const ProvSignalHandlers *han
 
         sd_bus_slot_unref(client->signal_slot);
         client->signal_slot = g_steal_pointer(&slot);
-        client->handlers = *handlers;
+        /* Members the caller's (older) struct lacks stay NULL; those of a newer one are ignored. */
+        memset(&client->handlers, 0, sizeof(client->handlers));
+        memcpy(&client->handlers, handlers, MIN(handlers_size, sizeof(client->handlers)));
         client->handlers_data = user_data;
         return TRUE;
+}
+
+/* The callback of the client's source: the bus source calls it once it cannot
+ * process the bus any more, i.e. the connection is gone. */
+static gboolean report_disconnected(gpointer user_data) {
+        ProvClient *client = user_data;
+
+        if (!client->disconnect_reported && client->handlers.disconnected != NULL) {
+                client->disconnect_reported = TRUE;
+                client->handlers.disconnected(client->handlers_data);
+        }
+        return G_SOURCE_REMOVE;
 }
 
 void prov_client_attach(ProvClient *client, GMainContext *context) {
         g_return_if_fail(client != NULL);
 
         client_detach(client);
-        client->bus_source = prov_bus_source_new(client->bus);
+        /* A closed connection has no fd left to watch: report its loss at once. */
+        if (sd_bus_get_fd(client->bus) < 0)
+                client->bus_source = g_idle_source_new();
+        else
+                client->bus_source = prov_bus_source_new(client->bus);
+        g_source_set_callback(client->bus_source, report_disconnected, client, NULL);
         g_source_attach(client->bus_source, context);
 }

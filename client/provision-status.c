@@ -2,134 +2,155 @@
 /* prov_client_get_status(): GetStatus' a{sv}, read from sd-bus into a GVariant and a ProvStatus. */
 #include "provision.h"
 
+#include <errno.h>
+
 #include "prov-sd-bus-cleanup.h"
 #include "provision-client-private.h"
 
-/* Each reader reads one value of its D-Bus type from inside a variant and
- * returns it as a floating GVariant. */
-typedef int (*ValueReader)(sd_bus_message *message, GVariant **ret);
+static int read_value(sd_bus_message *message, GVariant **ret);
 
-static int read_string(sd_bus_message *message, GVariant **ret) {
-        const char *value;
-        int r = sd_bus_message_read(message, "s", &value);
+/* Reads the next basic value into a new floating GVariant of the same type. */
+static int read_basic(sd_bus_message *message, char type, GVariant **ret) {
+        union {
+                uint8_t byte;
+                int boolean; /* sd-bus reads "b" into an int */
+                int16_t int16;
+                uint16_t uint16;
+                int32_t int32;
+                uint32_t uint32;
+                int64_t int64;
+                uint64_t uint64;
+                double number;
+                const char *string;
+        } value;
+        int r = sd_bus_message_read_basic(message, type, &value);
 
-        if (r >= 0)
-                *ret = g_variant_new_string(value);
-        return r;
+        if (r <= 0)
+                return r < 0 ? r : -EBADMSG;
+        switch (type) {
+        case SD_BUS_TYPE_BYTE:
+                *ret = g_variant_new_byte(value.byte);
+                break;
+        case SD_BUS_TYPE_BOOLEAN:
+                *ret = g_variant_new_boolean(value.boolean);
+                break;
+        case SD_BUS_TYPE_INT16:
+                *ret = g_variant_new_int16(value.int16);
+                break;
+        case SD_BUS_TYPE_UINT16:
+                *ret = g_variant_new_uint16(value.uint16);
+                break;
+        case SD_BUS_TYPE_INT32:
+                *ret = g_variant_new_int32(value.int32);
+                break;
+        case SD_BUS_TYPE_UINT32:
+                *ret = g_variant_new_uint32(value.uint32);
+                break;
+        case SD_BUS_TYPE_INT64:
+                *ret = g_variant_new_int64(value.int64);
+                break;
+        case SD_BUS_TYPE_UINT64:
+                *ret = g_variant_new_uint64(value.uint64);
+                break;
+        case SD_BUS_TYPE_DOUBLE:
+                *ret = g_variant_new_double(value.number);
+                break;
+        case SD_BUS_TYPE_STRING:
+                *ret = g_variant_new_string(value.string);
+                break;
+        case SD_BUS_TYPE_OBJECT_PATH:
+                *ret = g_variant_new_object_path(value.string);
+                break;
+        case SD_BUS_TYPE_SIGNATURE:
+                *ret = g_variant_new_signature(value.string);
+                break;
+        /* The fd itself belongs to the reply: keep only that there was one. */
+        case SD_BUS_TYPE_UNIX_FD:
+                *ret = g_variant_new_handle(-1);
+                break;
+        default:
+                return -EBADMSG;
+        }
+        return 0;
 }
 
-static int read_uint64(sd_bus_message *message, GVariant **ret) {
-        uint64_t value;
-        int r = sd_bus_message_read(message, "t", &value);
-
-        if (r >= 0)
-                *ret = g_variant_new_uint64(value);
-        return r;
-}
-
-static int read_uint32(sd_bus_message *message, GVariant **ret) {
-        uint32_t value;
-        int r = sd_bus_message_read(message, "u", &value);
-
-        if (r >= 0)
-                *ret = g_variant_new_uint32(value);
-        return r;
-}
-
-static int read_boolean(sd_bus_message *message, GVariant **ret) {
-        int value; /* sd-bus reads "b" into an int */
-        int r = sd_bus_message_read(message, "b", &value);
-
-        if (r >= 0)
-                *ret = g_variant_new_boolean(value);
-        return r;
-}
-
-static int read_string_array(sd_bus_message *message, GVariant **ret) {
-        g_auto(GStrv) values = NULL;
-        int r = sd_bus_message_read_strv(message, &values);
-
-        /* sd-bus reads an empty array as NULL */
-        if (r >= 0)
-                *ret = g_variant_new_strv((const char *const *) values, values != NULL ? -1 : 0);
-        return r;
-}
-
-static int read_string_pair(sd_bus_message *message, GVariant **ret) {
-        const char *first, *second;
-        int r = sd_bus_message_read(message, "(ss)", &first, &second);
-
-        if (r >= 0)
-                *ret = g_variant_new("(ss)", first, second);
-        return r;
-}
-
-static const struct {
-        const char *signature;
-        ValueReader read;
-} value_readers[] = {
-        { "s", read_string },  { "t", read_uint64 },        { "u", read_uint32 },
-        { "b", read_boolean }, { "as", read_string_array }, { "(ss)", read_string_pair },
-};
-
-static ValueReader value_reader_for(const char *signature) {
-        for (size_t i = 0; i < G_N_ELEMENTS(value_readers); i++)
-                if (g_str_equal(value_readers[i].signature, signature))
-                        return value_readers[i].read;
-        return NULL;
-}
-
-/* Adds the next dictionary entry's value to @builder, unless its type is one
- * this library does not know (a newer daemon's key): that one is skipped. */
-static int read_dictionary_entry(sd_bus_message *message, GVariantBuilder *builder) {
-        const char *key, *signature;
-        GVariant *value = NULL;
-        ValueReader read;
+static int read_variant(sd_bus_message *message, const char *contents, GVariant **ret) {
+        g_autoptr(GVariant) inner = NULL;
         int r;
 
-        r = sd_bus_message_read(message, "s", &key);
+        r = sd_bus_message_enter_container(message, SD_BUS_TYPE_VARIANT, contents);
+        if (r >= 0)
+                r = read_value(message, &inner);
         if (r < 0)
                 return r;
-        r = sd_bus_message_peek_type(message, NULL, &signature);
-        if (r < 0)
-                return r;
-        read = value_reader_for(signature);
-        if (read == NULL)
-                return sd_bus_message_skip(message, "v");
-
-        r = sd_bus_message_enter_container(message, 'v', signature);
-        if (r < 0)
-                return r;
-        r = read(message, &value);
-        if (r < 0)
-                return r;
-        g_variant_builder_add(builder, "{sv}", key, value);
-        return sd_bus_message_exit_container(message);
+        g_variant_ref_sink(inner);
+        r = sd_bus_message_exit_container(message);
+        if (r >= 0)
+                *ret = g_variant_new_variant(inner);
+        return r;
 }
 
-/* Reads an a{sv} of the types above from @message into a new a{sv} GVariant. */
-static int read_dictionary(sd_bus_message *message, GVariant **ret) {
-        g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_VARDICT);
+/* The type string of a container of @type holding @contents: D-Bus and GVariant write it alike. */
+static char *compound_type_string(char type, const char *contents) {
+        if (type == SD_BUS_TYPE_ARRAY)
+                return g_strconcat("a", contents, NULL);
+        if (type == SD_BUS_TYPE_STRUCT)
+                return g_strconcat("(", contents, ")", NULL);
+        return g_strconcat("{", contents, "}", NULL); /* SD_BUS_TYPE_DICT_ENTRY */
+}
+
+/* An array, struct or dict entry, element by element. */
+static int read_compound(sd_bus_message *message, char type, const char *contents, GVariant **ret) {
+        g_autofree char *type_string = compound_type_string(type, contents);
+        g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE(type_string));
         int r;
 
-        r = sd_bus_message_enter_container(message, 'a', "{sv}");
+        r = sd_bus_message_enter_container(message, type, contents);
         if (r < 0)
                 return r;
-        while ((r = sd_bus_message_enter_container(message, 'e', "sv")) > 0) {
-                r = read_dictionary_entry(message, &builder);
+        while ((r = sd_bus_message_at_end(message, FALSE)) == 0) {
+                GVariant *element = NULL;
+
+                r = read_value(message, &element);
                 if (r < 0)
                         return r;
-                r = sd_bus_message_exit_container(message);
-                if (r < 0)
-                        return r;
+                g_variant_builder_add_value(&builder, element);
         }
         if (r < 0)
                 return r;
         r = sd_bus_message_exit_container(message);
-        if (r < 0)
-                return r;
-        *ret = g_variant_ref_sink(g_variant_builder_end(&builder));
-        return 0;
+        if (r >= 0)
+                *ret = g_variant_builder_end(&builder);
+        return r;
+}
+
+/* Reads the next value, of any D-Bus type, into a new floating GVariant of the
+ * same type: ProvStatus.raw keeps keys and types newer than this library. */
+static int read_value(sd_bus_message *message, GVariant **ret) {
+        const char *contents;
+        char type;
+        int r;
+
+        r = sd_bus_message_peek_type(message, &type, &contents);
+        if (r <= 0)
+                return r < 0 ? r : -EBADMSG;
+        if (type == SD_BUS_TYPE_VARIANT)
+                return read_variant(message, contents, ret);
+        if (contents != NULL)
+                return read_compound(message, type, contents, ret);
+        return read_basic(message, type, ret);
+}
+
+static int read_dictionary(sd_bus_message *message, GVariant **ret) {
+        GVariant *dictionary = NULL;
+        int r;
+
+        if (sd_bus_message_has_signature(message, "a{sv}") <= 0)
+                return -EBADMSG;
+        r = read_value(message, &dictionary);
+        if (r >= 0)
+                *ret = g_variant_ref_sink(dictionary);
+        return r;
 }
 
 static char *lookup_string(GVariant *dictionary, const char *key) {

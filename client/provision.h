@@ -18,9 +18,18 @@ G_BEGIN_DECLS
 /**
  * PROV_ERROR:
  *
- * The error domain of libprovision. Each code maps to one D-Bus error name
+ * The error domain of libprovision. Each code but PROV_ERROR_FAILED and
+ * PROV_ERROR_UNREACHABLE maps to one D-Bus error name, mostly
  * `org.provisiond.Provisioning1.Error.<Name>` (see prov_error_to_dbus_name());
  * the same table is used by the daemon, so the names are permanent API.
+ *
+ * PROV_ERROR_UNREACHABLE means the request did not get an answer from the
+ * daemon: no connection to the bus, the connection was lost, the daemon's name
+ * has no owner and cannot be activated (ServiceUnknown, NameHasNoOwner,
+ * Spawn.*), no reply in time (NoReply, Timeout), or the call failed on this
+ * side of the connection. A bus error name, if there was one, is the message's
+ * prefix ("NAME: message"). Other errors that carry a D-Bus name are answers:
+ * from the daemon, or from the bus about the request (e.g. AccessDenied).
  */
 #define PROV_ERROR (prov_error_quark())
 
@@ -46,6 +55,7 @@ typedef enum {
         PROV_ERROR_REFERENCE_DEPTH,      /* .Error.ReferenceDepth: reference files nested too deep */
         PROV_ERROR_TOO_MANY_FILES,       /* .Error.TooManyFiles: a run would fetch more files than allowed */
         PROV_ERROR_UNSUPPORTED_VERSION,  /* .Error.UnsupportedVersion: a section's version is newer than this firmware's, or unknown */
+        PROV_ERROR_UNREACHABLE,          /* libprovision's own, no D-Bus name: the daemon was not reached (see above) */
         PROV_ERROR_LAST
 } ProvError;
 
@@ -55,7 +65,7 @@ GQuark prov_error_quark(void);
 /**
  * prov_error_to_dbus_name:
  * Returns the D-Bus error name of @code (static string), or NULL for
- * PROV_ERROR_FAILED and out-of-range codes.
+ * PROV_ERROR_FAILED, PROV_ERROR_UNREACHABLE and out-of-range codes.
  */
 const char *prov_error_to_dbus_name(ProvError code);
 
@@ -86,7 +96,10 @@ typedef enum {
         PROV_BUS_SESSION, /* honours DBUS_SESSION_BUS_ADDRESS */
 } ProvBusType;
 
-/** prov_client_new: connects to provisiond on @bus_type. Returns NULL and sets @error on failure. */
+/**
+ * prov_client_new: connects to provisiond on @bus_type. Returns NULL and sets
+ * @error (PROV_ERROR_UNREACHABLE) if the bus cannot be connected to.
+ */
 ProvClient *prov_client_new(ProvBusType bus_type, GError **error);
 
 /** prov_client_new_for_address: connects to the bus at a D-Bus @address (e.g. "unix:path=/run/x"). */
@@ -200,6 +213,10 @@ void prov_status_free(ProvStatus *status);
  * @failed: a run ended without changing anything; @error_name is a D-Bus
  *   error name, prov_error_set_from_dbus_name() turns it into a GError.
  * @finished: a run was committed, after its SectionApplied signals.
+ * @disconnected: the connection to the bus was lost (the bus stopped, or the
+ *   connection broke). Called once, while the client is attached (see
+ *   prov_client_attach()); no signal follows, and every later call fails with
+ *   PROV_ERROR_UNREACHABLE. A run may go on in the daemon meanwhile.
  *
  * Every run ends with exactly one of @failed and @finished.
  */
@@ -210,22 +227,41 @@ typedef struct {
                          gpointer user_data);
         void (*failed)(guint64 run_id, const char *error_name, const char *message, gpointer user_data);
         void (*finished)(guint64 run_id, guint sections_changed, gpointer user_data);
+        void (*disconnected)(gpointer user_data);
 } ProvSignalHandlers;
 
 /**
- * prov_client_subscribe:
- * Delivers the daemon's signals (SectionApplied, Progress, Failed, Finished) to
- * @handlers (copied) with @user_data while the client's bus is dispatched. One subscription per client; a second call
+ * prov_client_subscribe_sized:
+ * Delivers the daemon's signals (SectionApplied, Progress, Failed, Finished)
+ * and the loss of the connection to @handlers with @user_data while the
+ * client's bus is dispatched. One subscription per client; a second call
  * replaces the first. Returns FALSE with @error if the match could not be added.
+ *
+ * @handlers is a ProvSignalHandlers of @handlers_size bytes, copied: the
+ * library copies only the members the caller's struct has, and members it
+ * lacks (a caller built against an older provision.h) count as NULL; members
+ * newer than the library are ignored. Call it as prov_client_subscribe(),
+ * which passes the size of the caller's struct.
  */
-gboolean prov_client_subscribe(ProvClient *client, const ProvSignalHandlers *handlers, gpointer user_data,
-                               GError **error);
+gboolean prov_client_subscribe_sized(ProvClient *client, const ProvSignalHandlers *handlers,
+                                     gsize handlers_size, gpointer user_data, GError **error);
+
+/**
+ * prov_client_subscribe:
+ * prov_client_subscribe_sized() with the size of the ProvSignalHandlers the
+ * caller was compiled with: (ProvClient *client, const ProvSignalHandlers
+ * *handlers, gpointer user_data, GError **error).
+ */
+#define prov_client_subscribe(client, handlers, user_data, error) \
+        prov_client_subscribe_sized((client), (handlers), sizeof(*(handlers)), (user_data), (error))
 
 /**
  * prov_client_attach:
  * Dispatches the client's bus from @context (NULL: the global default context)
  * through a GSource, so that signals reach the handlers while the caller's
- * main loop runs. Attaching twice moves the source.
+ * main loop runs. Attaching twice moves the source. If the connection is
+ * already lost, the disconnected handler is called from @context (once per
+ * client, however often it is attached).
  */
 void prov_client_attach(ProvClient *client, GMainContext *context);
 

@@ -1,38 +1,59 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* provisionctl monitor: the daemon's signals as one line each, until interrupted. */
-#include <stdio.h>
-
 #include <glib.h>
 
 #include "provisionctl.h"
+
+typedef struct {
+        GMainLoop *loop;
+        int exit_code;
+} Monitor;
+
+/* g_print() flushed the line: whoever reads a pipe from us gets each event
+ * when it happens. Output that cannot be written ends the monitor (main()
+ * reports it). */
+static void stop_if_output_lost(Monitor *monitor) {
+        if (!flush_output())
+                g_main_loop_quit(monitor->loop);
+}
 
 static void print_section_applied(guint64 run_id, const char *section, const char *version, const char *how,
                                   gpointer user_data) {
         g_print("SectionApplied run=%" G_GUINT64_FORMAT " section=%s version=%s how=%s\n", run_id, section,
                 version, how);
-        /* Whoever reads a pipe from us wants each event when it happens. */
-        fflush(stdout);
+        stop_if_output_lost(user_data);
 }
 
 static void print_progress(guint64 run_id, const char *stage, guint percent, const char *detail,
                            gpointer user_data) {
         g_print("Progress run=%" G_GUINT64_FORMAT " stage=%s percent=%u detail=%s\n", run_id, stage, percent,
                 detail);
-        fflush(stdout);
+        stop_if_output_lost(user_data);
 }
 
 static void print_failed(guint64 run_id, const char *error_name, const char *message, gpointer user_data) {
         g_print("Failed run=%" G_GUINT64_FORMAT " error=%s message=%s\n", run_id, error_name, message);
-        fflush(stdout);
+        stop_if_output_lost(user_data);
 }
 
 static void print_finished(guint64 run_id, guint sections_changed, gpointer user_data) {
         g_print("Finished run=%" G_GUINT64_FORMAT " sections=%u\n", run_id, sections_changed);
-        fflush(stdout);
+        stop_if_output_lost(user_data);
+}
+
+/* Without a bus no signal can come any more: waiting on would hang forever. */
+static void stop_on_disconnect(gpointer user_data) {
+        Monitor *monitor = user_data;
+
+        g_printerr("%s: lost the connection to the bus\n", g_get_prgname());
+        monitor->exit_code = EXIT_UNREACHABLE;
+        g_main_loop_quit(monitor->loop);
 }
 
 static gboolean quit_on_signal(gpointer user_data) {
-        g_main_loop_quit(user_data);
+        Monitor *monitor = user_data;
+
+        g_main_loop_quit(monitor->loop);
         return G_SOURCE_CONTINUE;
 }
 
@@ -42,13 +63,15 @@ int command_monitor(ProvClient *client, char **args) {
                 .progress = print_progress,
                 .failed = print_failed,
                 .finished = print_finished,
+                .disconnected = stop_on_disconnect,
         };
         g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
         g_autoptr(GError) error = NULL;
+        Monitor monitor = { .loop = loop, .exit_code = EXIT_OK };
 
-        if (!prov_client_subscribe(client, &handlers, NULL, &error))
+        if (!prov_client_subscribe(client, &handlers, &monitor, &error))
                 return report_error(error);
         prov_client_attach(client, NULL);
-        run_loop_until_quit(loop, quit_on_signal, loop);
-        return EXIT_OK;
+        run_loop_until_quit(loop, quit_on_signal, &monitor);
+        return monitor.exit_code;
 }

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* provisionctl start and cancel: starting a run, waiting for its end with a progress bar, cancelling it. */
-#include <stdio.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -78,19 +77,20 @@ static char *format_progress_bar(guint percent, const char *stage, const char *d
 /* Moves the cursor back over the bar and erases it ("\033[K": to the end of the line). */
 static void erase_progress_bar(const RunWait *wait) {
         if (wait->progress_line != NULL)
-                fputs("\r\033[K", stdout);
+                print_raw("\r\033[K");
 }
 
+/* One write for the erased and the new bar: no flicker. */
 static void draw_progress_bar(const RunWait *wait) {
         if (wait->progress_line != NULL)
-                fputs(wait->progress_line, stdout);
-        fflush(stdout);
+                print_raw(wait->progress_line);
+        flush_output();
 }
 
 /* Leaves the last bar on screen and moves below it, before the closing lines. */
 static void end_progress_bar(RunWait *wait) {
         if (wait->progress_line != NULL)
-                fputc('\n', stdout);
+                print_raw("\n");
         g_clear_pointer(&wait->progress_line, g_free);
 }
 
@@ -105,7 +105,6 @@ static void on_run_progress(guint64 run_id, const char *stage, guint percent, co
 
                 append_progress_text(line, percent, stage, detail);
                 g_print("%s\n", line->str);
-                fflush(stdout);
                 return;
         }
         erase_progress_bar(wait);
@@ -142,6 +141,16 @@ static void on_run_finished(guint64 run_id, guint sections_changed, gpointer use
                 return;
         wait->finished = TRUE;
         wait->sections_changed = sections_changed;
+        g_main_loop_quit(wait->loop);
+}
+
+/* No signal of the run can come any more, and its status cannot be asked. */
+static void on_run_disconnected(gpointer user_data) {
+        RunWait *wait = user_data;
+
+        g_clear_error(&wait->error);
+        g_set_error(&wait->error, PROV_ERROR, PROV_ERROR_UNREACHABLE,
+                    "lost the connection to the bus; run %" G_GUINT64_FORMAT " may go on", wait->run_id);
         g_main_loop_quit(wait->loop);
 }
 
@@ -202,6 +211,7 @@ static int start_and_wait(ProvClient *client) {
                 .progress = on_run_progress,
                 .failed = on_run_failed,
                 .finished = on_run_finished,
+                .disconnected = on_run_disconnected,
         };
         g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
         g_autoptr(GError) error = NULL;

@@ -85,9 +85,9 @@ int command_backup(ProvClient *client, char **args) {
         if (xml == NULL)
                 return report_error(error);
         if (arg_output == NULL) {
-                fputs(xml, stdout);
+                print_raw(xml);
                 if (!g_str_has_suffix(xml, "\n"))
-                        fputc('\n', stdout);
+                        print_raw("\n");
                 return EXIT_OK;
         }
         if (!write_file_atomically(arg_output, xml, &error)) {

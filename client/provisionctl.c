@@ -2,9 +2,11 @@
 /* provisionctl: the engineer's command line for provisiond, on top of libprovision.
  * This file is the command line itself (options, the command table, connecting,
  * exit codes) and what the commands share; each command lives in provisionctl-*.c. */
+#include <errno.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
 
 #include <glib-unix.h>
 #include <glib.h>
@@ -15,9 +17,10 @@
         "Exit status:\n"                                                             \
         "  0  success (start: the run finished)\n"                                   \
         "  1  the daemon refused or failed the request (start: the run failed, or\n" \
-        "     waiting for it was interrupted; cancel: no run was active)\n"          \
+        "     waiting for it was interrupted; cancel: no run was active), or the\n"  \
+        "     output could not be written\n"                                         \
         "  2  usage error\n"                                                         \
-        "  3  cannot connect to the bus or reach the daemon\n"
+        "  3  cannot connect to the bus or reach the daemon, or lost the bus\n"
 
 static gboolean arg_system;
 static gboolean arg_session;
@@ -36,24 +39,10 @@ static const GOptionEntry global_options[] = {
 
 /* ---- errors and output shared by the commands ------------------------------------------ */
 
-/* The bus errors that mean "the daemon is not there", as opposed to "it said no". */
-static const char *const unreachable_error_names[] = {
-        "org.freedesktop.DBus.Error.ServiceUnknown",
-        "org.freedesktop.DBus.Error.NameHasNoOwner",
-        "org.freedesktop.DBus.Error.NoReply",
-        "org.freedesktop.DBus.Error.Timeout",
-        "org.freedesktop.DBus.Error.Disconnected",
-        "org.freedesktop.DBus.Error.NoServer",
-        "System.Error.ENOTCONN",
-};
-
+/* libprovision tells "the daemon is not there" from "it said no". */
 static int exit_code_for_error(const GError *error) {
-        if (!g_error_matches(error, PROV_ERROR, PROV_ERROR_FAILED))
-                return EXIT_REFUSED;
-        /* Unnamed errors carry their bus error name as the message's prefix. */
-        for (size_t i = 0; i < G_N_ELEMENTS(unreachable_error_names); i++)
-                if (g_str_has_prefix(error->message, unreachable_error_names[i]))
-                        return EXIT_UNREACHABLE;
+        if (g_error_matches(error, PROV_ERROR, PROV_ERROR_UNREACHABLE))
+                return EXIT_UNREACHABLE;
         return EXIT_REFUSED;
 }
 
@@ -83,6 +72,41 @@ void print_last_warnings(ProvClient *client) {
         }
         for (size_t i = 0; status->last_warnings[i] != NULL; i++)
                 g_printerr("warning: %s\n", status->last_warnings[i]);
+}
+
+/* The errno of the first failed write to stdout; 0: none failed. */
+static int output_errno;
+
+static void remember_output_error(void) {
+        if (output_errno == 0)
+                output_errno = errno != 0 ? errno : EIO;
+}
+
+void print_raw(const char *text) {
+        errno = 0;
+        if (fputs(text, stdout) == EOF)
+                remember_output_error();
+}
+
+/* g_print()'s handler: as GLib's own, it converts to the terminal's charset
+ * and flushes at once (so that stdout and stderr stay in order), but it
+ * remembers the errno of a failed write. */
+static void print_to_stdout(const char *string) {
+        g_autofree char *converted = NULL;
+        const char *charset;
+
+        if (!g_get_console_charset(&charset))
+                converted = g_convert_with_fallback(string, -1, charset, "UTF-8", "?", NULL, NULL, NULL);
+        print_raw(converted != NULL ? converted : string);
+        flush_output();
+}
+
+gboolean flush_output(void) {
+        errno = 0;
+        if (fflush(stdout) == 0 && !ferror(stdout))
+                return TRUE;
+        remember_output_error();
+        return FALSE;
 }
 
 void print_section_change(const char *section, const char *version, const char *how) {
@@ -191,6 +215,16 @@ static int parse_command_options(const Command *command, int *argc, char ***argv
         return EXIT_OK;
 }
 
+/* stdout's buffered writes fail late (a full disk, a closed pipe): a command
+ * must not report success for output nobody got. Returns @exit_code, or
+ * EXIT_REFUSED if output was lost and the command had succeeded. */
+static int check_output_written(int exit_code) {
+        if (flush_output())
+                return exit_code;
+        g_printerr("%s: cannot write output: %s\n", g_get_prgname(), g_strerror(output_errno));
+        return exit_code != EXIT_OK ? exit_code : EXIT_REFUSED;
+}
+
 static ProvClient *connect_client(GError **error) {
         if (arg_address != NULL)
                 return prov_client_new_for_address(arg_address, error);
@@ -205,13 +239,14 @@ int main(int argc, char **argv) {
 
         setlocale(LC_ALL, "");
         g_set_prgname("provisionctl");
+        g_set_print_handler(print_to_stdout);
 
         r = parse_global_options(&argc, &argv);
         if (r != EXIT_OK)
                 return r;
         if (arg_version) {
                 g_print("provisionctl %s\n", PROVISIOND_VERSION);
-                return EXIT_OK;
+                return check_output_written(EXIT_OK);
         }
         if (argc < 2)
                 return usage_error("missing command");
@@ -230,5 +265,5 @@ int main(int argc, char **argv) {
                 g_printerr("%s: %s\n", g_get_prgname(), error->message);
                 return EXIT_UNREACHABLE;
         }
-        return command->run(client, argv + 1);
+        return check_output_written(command->run(client, argv + 1));
 }

@@ -19,6 +19,14 @@ enum {
 /* Prints "provisionctl: NAME: message" and returns the exit code for @error. */
 int report_error(const GError *error);
 
+/* Writes UTF-8 @text (a document: JSON, XML) to stdout as it is, buffered;
+ * g_print() converts to the terminal's charset and flushes. Both remember a
+ * failed write: main() then reports it and exits 1. */
+void print_raw(const char *text);
+
+/* Flushes stdout. Returns FALSE if a write to stdout failed, now or before. */
+gboolean flush_output(void);
+
 /* The line apply and start print for each changed section. */
 void print_section_change(const char *section, const char *version, const char *how);
 

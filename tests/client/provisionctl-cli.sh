@@ -21,6 +21,7 @@ WAIT_TENTHS=300
 
 work_dir=$(mktemp -d)
 monitor_pid=
+monitor_synced=0
 background_pid=
 cleanup() {
         for pid in $monitor_pid $background_pid; do
@@ -29,6 +30,9 @@ cleanup() {
         rm -rf "$work_dir"
 }
 trap cleanup EXIT
+# A signal fails the test; exit runs the EXIT trap.
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 failures=0
 fail() {
@@ -55,10 +59,11 @@ expect_in() {
         grep -Eq -- "$pattern" "$work_dir/$file" || fail "no /$pattern/ in $file of: $(cat "$work_dir/$file")"
 }
 
-# wait_for FILE PATTERN: waits until $work_dir/FILE has a line matching PATTERN.
+# wait_for FILE PATTERN [SKIP]: waits until $work_dir/FILE has a line matching
+# PATTERN after its first SKIP lines.
 wait_for() {
         tenths=0
-        until grep -Eq -- "$2" "$work_dir/$1"; do
+        until tail -n +"$((${3:-0} + 1))" "$work_dir/$1" | grep -Eq -- "$2"; do
                 tenths=$((tenths + 1))
                 if [ "$tenths" -ge "$WAIT_TENTHS" ]; then
                         fail "no /$2/ in $1 of: $(cat "$work_dir/$1")"
@@ -81,11 +86,35 @@ wait_until_no_run() {
         done
 }
 
+# start_monitor: starts "provisionctl monitor" in the background and returns
+# once it receives signals. Nothing tells when its match is in place, so it
+# applies the telephony merge and the backup in turn (each undoes the other,
+# so every apply is a change) until the monitor prints a SectionApplied line.
+# Leaves in $monitor_synced the number of lines printed until then: wait for
+# the lines of a test with "wait_for monitor PATTERN $monitor_synced".
 start_monitor() {
         "$PROVISIONCTL" monitor >"$work_dir/monitor" 2>&1 &
         monitor_pid=$!
-        # Nothing tells when the monitor's match is in place; give it a moment.
-        sleep 1
+        document=$BACKUP
+        tenths=0
+        until grep -q '^SectionApplied ' "$work_dir/monitor"; do
+                if [ "$document" = "$BACKUP" ]; then
+                        document=$PATCHES/telephony-merge.xml
+                else
+                        document=$BACKUP
+                fi
+                if ! "$PROVISIONCTL" apply "$document" >/dev/null 2>"$work_dir/err"; then
+                        fail "apply $document failed: $(cat "$work_dir/err")"
+                        break
+                fi
+                tenths=$((tenths + 1))
+                if [ "$tenths" -ge "$WAIT_TENTHS" ]; then
+                        fail "the monitor printed no SectionApplied: $(cat "$work_dir/monitor")"
+                        break
+                fi
+                sleep 0.1
+        done
+        monitor_synced=$(wc -l <"$work_dir/monitor")
 }
 
 stop_monitor() {
@@ -155,8 +184,14 @@ EOF
 }
 
 test_apply_prints_changed_sections_then_no_changes() {
+        # The settings are still the factory defaults: restoring the backup
+        # (patchDefault="false") replaces every section it holds.
+        sed -n 's/^  <\([A-Za-z]*\) version=.*/\1/p' "$BACKUP" | sort >"$work_dir/expected"
+        [ -s "$work_dir/expected" ] || fail "no sections found in $BACKUP"
         run 0 apply "$BACKUP"
-        expect_in out '^(no changes|[A-Za-z]+ [0-9.]+ (replace|merge))$'
+        grep -Evq '^[A-Za-z]+ [0-9.]+ replace$' "$work_dir/out" && fail "apply printed: $(cat "$work_dir/out")"
+        cut -d ' ' -f 1 "$work_dir/out" | sort | cmp -s - "$work_dir/expected" ||
+                fail "apply of the backup listed $(cat "$work_dir/out"), expected the sections $(cat "$work_dir/expected")"
         run 0 apply "$BACKUP"
         expect_in out '^no changes$'
 }
@@ -191,21 +226,21 @@ test_backup_of_unknown_section_exits_1() {
 }
 
 test_monitor_prints_section_applied_and_exits_0_on_sigterm() {
+        start_monitor
         # Restoring the backup makes the merge below a change, whatever ran before.
         run 0 apply "$BACKUP"
-        start_monitor
         run 0 apply "$PATCHES/telephony-merge.xml"
-        wait_for monitor '^SectionApplied run=0 section=telephony version=[0-9.]+ how=merge$'
+        wait_for monitor '^SectionApplied run=0 section=telephony version=[0-9.]+ how=merge$' "$monitor_synced"
         stop_monitor
 }
 
 test_monitor_prints_progress_finished_and_failed() {
         start_monitor
         run 0 start --url "$BACKUP_URL"
-        wait_for monitor '^Progress run=[0-9]+ stage=downloading percent=[0-9]+ detail=.*backup\.xml'
-        wait_for monitor '^Finished run=[0-9]+ sections=[0-9]+$'
+        wait_for monitor '^Progress run=[0-9]+ stage=downloading percent=[0-9]+ detail=.*backup\.xml' "$monitor_synced"
+        wait_for monitor '^Finished run=[0-9]+ sections=[0-9]+$' "$monitor_synced"
         run 1 start --url "$REFUSED_URL"
-        wait_for monitor "^Failed run=[0-9]+ error=${ERROR_PREFIX}Download message=."
+        wait_for monitor "^Failed run=[0-9]+ error=${ERROR_PREFIX}Download message=." "$monitor_synced"
         stop_monitor
 }
 
