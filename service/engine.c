@@ -97,18 +97,13 @@ static DeviceIdentity *load_device(const DaemonConfig *config) {
         return device;
 }
 
-/* A store written by an older release is migrated once and committed atomically; one
- * from a newer release (a downgrade) is kept as it is rather than refusing to start. */
+/* A store written by an older release is migrated once and committed atomically; a
+ * section from a newer release (a downgrade) is kept as it is rather than refusing to start. */
 static gboolean migrate_stored_settings(Engine *engine, GError **error) {
         g_autoptr(xmlDoc) migrated = store_copy_document(engine->store);
         g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
-        g_autoptr(GError) local_error = NULL;
-        gboolean changed = FALSE;
+        gboolean changed = migrate_store_document(migrated, engine->schemas, warnings);
 
-        if (!migrate_store_document(migrated, engine->schemas, warnings, &changed, &local_error)) {
-                g_warning("stored settings kept as they are: %s", local_error->message);
-                return TRUE;
-        }
         for (guint i = 0; i < warnings->len; i++)
                 g_message("migrating stored settings: %s", (const char *)g_ptr_array_index(warnings, i));
         if (!changed)

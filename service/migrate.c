@@ -84,18 +84,23 @@ static gboolean is_current(const SchemaSet *schemas, xmlNode *section) {
                g_str_equal((const char *)declared, schema_set_section_version(schemas, xml_node_name(section)));
 }
 
-gboolean migrate_store_document(xmlDoc *doc, const SchemaSet *schemas, GPtrArray *warnings, gboolean *changed,
-                                GError **error) {
-        *changed = FALSE;
+gboolean migrate_store_document(xmlDoc *doc, const SchemaSet *schemas, GPtrArray *warnings) {
+        gboolean changed = FALSE;
+
         for (xmlNode *section = xml_first_element_child(xmlDocGetRootElement(doc)); section != NULL;
              section = xml_next_element(section)) {
+                g_autoptr(GError) error = NULL;
+
                 if (schema_set_section_version(schemas, xml_node_name(section)) == NULL ||
                     is_current(schemas, section))
                         continue;
-                if (!migrate_section(schemas, section, MIGRATION_WHOLE, error))
-                        return FALSE;
+                /* One section from a newer release (a downgrade) must not keep the others old. */
+                if (!migrate_section(schemas, section, MIGRATION_WHOLE, &error)) {
+                        g_ptr_array_add(warnings, g_strdup_printf("kept as it is: %s", error->message));
+                        continue;
+                }
                 schema_set_strip_unknown(schemas, section, warnings);
-                *changed = TRUE;
+                changed = TRUE;
         }
-        return TRUE;
+        return changed;
 }

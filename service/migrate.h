@@ -32,9 +32,9 @@ gboolean migrate_section(const SchemaSet *schemas, xmlNode *section, MigrationMo
  * migrate_store_document:
  * Migrates every known section of the stored settings @doc whose version is
  * not the current one, as migrate_section() does, then strips what the
- * current XSD does not know (reported in @warnings). Sets @changed when any
- * section was migrated. Sections the current release does not know are left
- * as they are. On error @doc may be partly migrated: pass a copy.
+ * current XSD does not know. A section that cannot be migrated (a newer
+ * release's, after a downgrade) is kept as it is. Everything removed or kept
+ * is reported in @warnings. Sections the current release does not know are
+ * left alone. Returns whether any section was migrated.
  */
-gboolean migrate_store_document(xmlDoc *doc, const SchemaSet *schemas, GPtrArray *warnings, gboolean *changed,
-                                GError **error);
+gboolean migrate_store_document(xmlDoc *doc, const SchemaSet *schemas, GPtrArray *warnings);

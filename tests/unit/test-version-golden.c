@@ -111,18 +111,15 @@ static void test_store_of_1_10A_is_migrated(void) {
         g_autoptr(xmlDoc) store = load_source_file(VERSIONS_DATA "store-1.10A.xml");
         g_autoptr(xmlDoc) expected = load_source_file(VERSIONS_DATA "expected-from-1.10A.xml");
         g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
-        g_autoptr(GError) error = NULL;
-        gboolean changed = FALSE;
+        gboolean changed = migrate_store_document(store, schemas, warnings);
 
-        g_assert_true(migrate_store_document(store, schemas, warnings, &changed, &error));
-        g_assert_no_error(error);
         g_assert_true(changed);
         g_assert_cmpuint(warnings->len, ==, 0);
         assert_sections_equal(expected, store);
         assert_sections_equal(store, expected);
 
         /* Once migrated, there is nothing left to do. */
-        g_assert_true(migrate_store_document(store, schemas, warnings, &changed, &error));
+        changed = migrate_store_document(store, schemas, warnings);
         g_assert_false(changed);
 }
 
@@ -131,10 +128,8 @@ static void test_current_store_is_left_alone(void) {
         g_autofree char *before = xml_doc_to_string(store, NULL);
         g_autofree char *after = NULL;
         g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
-        g_autoptr(GError) error = NULL;
-        gboolean changed = TRUE;
+        gboolean changed = migrate_store_document(store, schemas, warnings);
 
-        g_assert_true(migrate_store_document(store, schemas, warnings, &changed, &error));
         g_assert_false(changed);
         after = xml_doc_to_string(store, NULL);
         g_assert_cmpstr(after, ==, before);
@@ -146,13 +141,10 @@ static void test_store_strips_what_no_step_handles(void) {
                                              "<telephony version=\"1.8.8\"><autoAnswer/><oldFeature/></telephony>"
                                              "<madeUp version=\"1.0.0\"><x/></madeUp></configuration>");
         g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
-        g_autoptr(GError) error = NULL;
         g_autofree char *telephony = NULL;
         g_autofree char *users = NULL;
-        gboolean changed = FALSE;
 
-        g_assert_true(migrate_store_document(store, schemas, warnings, &changed, &error));
-        g_assert_true(changed);
+        g_assert_true(migrate_store_document(store, schemas, warnings));
         telephony = section_text(store, "telephony");
         g_assert_cmpstr(telephony, ==, "<telephony version=\"1.8.9\">\n  <autoAnswer>\n    <beep>true</beep>\n  "
                                        "</autoAnswer>\n</telephony>");
@@ -164,14 +156,23 @@ static void test_store_strips_what_no_step_handles(void) {
         g_assert_nonnull(apply_find_section(store, "madeUp"));
 }
 
-static void test_newer_store_is_refused(void) {
-        g_autoptr(xmlDoc) store = parse_text("<configuration><time version=\"1.4.0\"/></configuration>");
+/* After a downgrade: the newer section is kept as it is, the older ones are still migrated. */
+static void test_newer_section_of_the_store_is_kept(void) {
+        g_autoptr(xmlDoc) store = parse_text("<configuration><time version=\"1.4.0\"><future/></time>"
+                                             "<update version=\"1.5.0\"><autoUpdate>true</autoUpdate></update>"
+                                             "</configuration>");
         g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
-        g_autoptr(GError) error = NULL;
-        gboolean changed = FALSE;
+        g_autofree char *time = NULL;
+        g_autofree char *update = NULL;
 
-        g_assert_false(migrate_store_document(store, schemas, warnings, &changed, &error));
-        g_assert_error(error, PROV_ERROR, PROV_ERROR_UNSUPPORTED_VERSION);
+        g_assert_true(migrate_store_document(store, schemas, warnings));
+        time = section_text(store, "time");
+        update = section_text(store, "update");
+        g_assert_nonnull(strstr(time, "version=\"1.4.0\""));
+        g_assert_nonnull(strstr(time, "<future/>"));
+        g_assert_nonnull(strstr(update, "<autoInstall>true</autoInstall>"));
+        g_assert_cmpuint(warnings->len, >=, 1);
+        g_assert_nonnull(strstr(g_ptr_array_index(warnings, 0), "kept as it is"));
 }
 
 /* ---- the throw-away release 2.4A ------------------------------------------------- */
@@ -230,10 +231,8 @@ static void test_release_2_4A_migrates_a_2_2A_store(Release24Fixture *fixture, g
         g_autoptr(xmlDoc) store = load_source_file("data/defaults.xml");
         g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
         g_autoptr(GError) error = NULL;
-        gboolean changed = FALSE;
+        gboolean changed = migrate_store_document(store, fixture->schemas, warnings);
 
-        g_assert_true(migrate_store_document(store, fixture->schemas, warnings, &changed, &error));
-        g_assert_no_error(error);
         g_assert_true(changed);
         assert_telephony_renamed(store, "5");
         schema_set_validate_section(fixture->schemas, apply_find_section(store, "telephony"), &error);
@@ -266,7 +265,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/versions/store/1.10A-is-migrated", test_store_of_1_10A_is_migrated);
         g_test_add_func("/versions/store/current-is-left-alone", test_current_store_is_left_alone);
         g_test_add_func("/versions/store/strips-what-no-step-handles", test_store_strips_what_no_step_handles);
-        g_test_add_func("/versions/store/newer-is-refused", test_newer_store_is_refused);
+        g_test_add_func("/versions/store/newer-section-is-kept", test_newer_section_of_the_store_is_kept);
         g_test_add("/versions/release-2.4A/is-current", Release24Fixture, NULL, release_2_4A_set_up,
                    test_release_2_4A_is_current, release_2_4A_tear_down);
         g_test_add("/versions/release-2.4A/migrates-2.2A-files", Release24Fixture, NULL, release_2_4A_set_up,
