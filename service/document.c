@@ -45,6 +45,23 @@ gboolean document_classify(xmlDoc *doc, const SchemaSet *schemas, DocumentType *
         return FALSE;
 }
 
+Document *document_new(char *origin, DocumentType type, xmlDoc *doc) {
+        Document *document = g_new0(Document, 1);
+
+        document->origin = origin;
+        document->type = type;
+        document->doc = doc;
+        return document;
+}
+
+void document_free(Document *document) {
+        if (document == NULL)
+                return;
+        g_free(document->origin);
+        xmlFreeDoc(document->doc);
+        g_free(document);
+}
+
 xmlDoc *document_parse(const char *data, gsize size, const char *what, const SchemaSet *schemas, DocumentType *type,
                        GError **error) {
         g_autoptr(xmlDoc) doc = xml_parse_untrusted(data, size, what, error);

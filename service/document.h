@@ -20,6 +20,19 @@ typedef enum {
  */
 gboolean document_classify(xmlDoc *doc, const SchemaSet *schemas, DocumentType *type, GError **error);
 
+/** A classified document, ready to apply. */
+typedef struct {
+        char *origin; /* where it came from, for messages: a redacted URL, "the document" */
+        DocumentType type;
+        xmlDoc *doc;
+} Document;
+
+/** document_new: takes @origin and @doc. */
+Document *document_new(char *origin, DocumentType type, xmlDoc *doc);
+
+void document_free(Document *document);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Document, document_free)
+
 /**
  * document_parse:
  * Parses @size bytes at @data as an untrusted document (xml_parse_untrusted(),

@@ -158,7 +158,7 @@ void engine_set_callbacks(Engine *engine, const EngineCallbacks *callbacks, gpoi
 
 /* ---- Applying documents to a working copy, committing once ----------------------- */
 
-static gboolean apply_one_document(Engine *engine, xmlDoc *working, RunDocument *document, ApplyResult *result,
+static gboolean apply_one_document(Engine *engine, xmlDoc *working, Document *document, ApplyResult *result,
                                    GError **error) {
         switch (document->type) {
         case DOCUMENT_PATCH:
@@ -222,24 +222,19 @@ static void record_failure(Engine *engine, const GError *failure, GPtrArray *war
         status_set_result(&engine->status, error_name_of(failure), failure->message, warnings);
 }
 
-static RunDocument *parse_local_document(Engine *engine, const char *data, gsize size, GError **error) {
+static Document *parse_local_document(Engine *engine, const char *data, gsize size, GError **error) {
         DocumentType type;
         g_autoptr(xmlDoc) doc = document_parse(data, size, "the document", engine->schemas, &type, error);
-        RunDocument *document;
 
         if (doc == NULL)
                 return NULL;
-        document = g_new0(RunDocument, 1);
-        document->url = g_strdup("the document");
-        document->type = type;
-        document->doc = g_steal_pointer(&doc);
-        return document;
+        return document_new(g_strdup("the document"), type, g_steal_pointer(&doc));
 }
 
 static GPtrArray *apply_and_commit_local(Engine *engine, const char *data, gsize size, ApplyResult *result,
                                          GError **error) {
-        g_autoptr(GPtrArray) documents = g_ptr_array_new_with_free_func((GDestroyNotify)run_document_free);
-        RunDocument *document = parse_local_document(engine, data, size, error);
+        g_autoptr(GPtrArray) documents = g_ptr_array_new_with_free_func((GDestroyNotify)document_free);
+        Document *document = parse_local_document(engine, data, size, error);
         xmlDoc *working;
 
         if (document == NULL)

@@ -27,7 +27,7 @@ struct Run {
         GQueue queue;             /* Pending* still to fetch, head first */
         Pending *current;
         guint files_fetched;
-        GPtrArray *documents;     /* RunDocument* */
+        GPtrArray *documents;     /* Document* */
         guint start_source;
         GError *start_error; /* a problem found by run_new, reported once started */
 
@@ -38,12 +38,6 @@ struct Run {
 static void pending_free(Pending *pending) {
         g_free(pending->url);
         g_free(pending);
-}
-
-void run_document_free(RunDocument *document) {
-        g_free(document->url);
-        xmlFreeDoc(document->doc);
-        g_free(document);
 }
 
 static Pending *add_pending(Run *run, char *url, guint depth, Pending *parent) {
@@ -106,7 +100,6 @@ static gboolean take_document(Run *run, Pending *source, GBytes *body, GError **
         DocumentType type;
         gsize size = 0;
         const char *data = g_bytes_get_data(escaped, &size);
-        RunDocument *document;
 
         doc = document_parse(data, size, what, run->schemas, &type, error);
         if (doc == NULL)
@@ -114,11 +107,7 @@ static gboolean take_document(Run *run, Pending *source, GBytes *body, GError **
         if (type == DOCUMENT_REFERENCE)
                 return expand_reference(run, source, doc, error);
 
-        document = g_new0(RunDocument, 1);
-        document->url = g_steal_pointer(&redacted);
-        document->type = type;
-        document->doc = g_steal_pointer(&doc);
-        g_ptr_array_add(run->documents, document);
+        g_ptr_array_add(run->documents, document_new(g_steal_pointer(&redacted), type, g_steal_pointer(&doc)));
         return TRUE;
 }
 
@@ -211,7 +200,7 @@ Run *run_new(const RunSettings *settings, const RunCallbacks *callbacks, gpointe
         run->user_data = user_data;
         run->cancellable = g_cancellable_new();
         run->pending_nodes = g_ptr_array_new_with_free_func((GDestroyNotify)pending_free);
-        run->documents = g_ptr_array_new_with_free_func((GDestroyNotify)run_document_free);
+        run->documents = g_ptr_array_new_with_free_func((GDestroyNotify)document_free);
         g_queue_init(&run->queue);
 
         prepare_start(run, settings, &run->start_error);

@@ -18,19 +18,12 @@
 
 typedef struct Run Run;
 
-/** A downloaded document to apply. */
-typedef struct {
-        char *url; /* redacted */
-        DocumentType type;
-        xmlDoc *doc;
-} RunDocument;
-
 typedef struct {
         /* "file k of n URL", percent of the download stage (0..100). */
         void (*downloading)(Run *run, guint percent, const char *detail, gpointer user_data);
         /* One file arrived with @bytes bytes. */
         void (*fetched)(Run *run, guint64 bytes, gpointer user_data);
-        /* Everything is downloaded: @documents (RunDocument*, owned by the run) are ready to apply. */
+        /* Everything is downloaded: @documents (Document*, owned by the run) are ready to apply. */
         void (*downloaded)(Run *run, GPtrArray *documents, gpointer user_data);
         /* The download part failed or was cancelled (PROV_ERROR_CANCELLED). */
         void (*failed)(Run *run, const GError *error, gpointer user_data);
@@ -53,8 +46,6 @@ typedef struct {
  */
 Run *run_new(const RunSettings *settings, const RunCallbacks *callbacks, gpointer user_data);
 
-/** run_document_free: frees @document. */
-void run_document_free(RunDocument *document);
 
 /** run_cancel: aborts downloads in flight; the failed callback follows with PROV_ERROR_CANCELLED. */
 void run_cancel(Run *run);
