@@ -5,6 +5,7 @@
 #include <glib.h>
 
 #include "apply.h"
+#include "bus-caller.h"
 #include "bus-error.h"
 #include "bus-status.h"
 #include "fd-read.h"
@@ -136,12 +137,16 @@ static int method_backup(sd_bus_message *message, void *userdata, sd_bus_error *
         g_auto(GStrv) sections = NULL;
         g_autoptr(GError) local_error = NULL;
         g_autofree char *xml = NULL;
-        int r;
+        int privileged, r;
 
         r = sd_bus_message_read_strv(message, &sections);
         if (r < 0)
                 return r;
-        xml = engine_backup(userdata, (const char *const *)sections, &local_error);
+        /* Everyone may back up; only who may restore gets the passwords. */
+        privileged = bus_caller_may_change_settings(message);
+        if (privileged < 0)
+                return privileged;
+        xml = engine_backup(userdata, (const char *const *)sections, privileged > 0, &local_error);
         if (xml == NULL)
                 return bus_error_set_from_gerror(error, local_error);
         return sd_bus_reply_method_return(message, "s", xml);

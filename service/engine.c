@@ -10,6 +10,7 @@
 #include "provision.h"
 #include "run.h"
 #include "schema.h"
+#include "secrets.h"
 #include "store.h"
 #include "url.h"
 #include "xml-cleanup.h"
@@ -493,7 +494,7 @@ static gboolean check_section_names(const Engine *engine, const char *const *sec
         return TRUE;
 }
 
-char *engine_backup(Engine *engine, const char *const *sections, GError **error) {
+char *engine_backup(Engine *engine, const char *const *sections, gboolean include_secrets, GError **error) {
         xmlDoc *stored = store_get_document(engine->store);
         gboolean all = sections == NULL || sections[0] == NULL;
         g_autoptr(xmlDoc) backup = NULL;
@@ -515,6 +516,9 @@ char *engine_backup(Engine *engine, const char *const *sections, GError **error)
                 if (section != NULL)
                         xmlAddChild(root, xmlDocCopyNode(section, backup, 1));
         }
+        if (!include_secrets && secrets_remove(root) > 0)
+                xmlAddPrevSibling(root, xmlNewDocComment(backup, (const xmlChar *)" passwords left out: the caller "
+                                                                                  "may not change the settings "));
         return xml_doc_to_string(backup, NULL);
 }
 

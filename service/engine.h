@@ -74,9 +74,11 @@ gboolean engine_cancel_run(Engine *engine, GError **error);
 /**
  * engine_backup:
  * A patch-type document of the named sections (NULL or empty: all) in
- * canonical order. An unknown name fails with PROV_ERROR_INVALID_ARGS.
+ * canonical order. Without @include_secrets, passwords are left out (see
+ * secrets.h) and a comment says so. An unknown name fails with
+ * PROV_ERROR_INVALID_ARGS.
  */
-char *engine_backup(Engine *engine, const char *const *sections, GError **error);
+char *engine_backup(Engine *engine, const char *const *sections, gboolean include_secrets, GError **error);
 
 /** engine_get_status: the current status (owned by @engine). */
 const Status *engine_get_status(const Engine *engine);

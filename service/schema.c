@@ -4,6 +4,7 @@
 #include "migration-steps.h"
 #include "provision.h"
 #include "schema-known.h"
+#include "secrets.h"
 #include "xml-cleanup.h"
 #include "xml-parse.h"
 
@@ -52,14 +53,8 @@ static const VersionSchema *current_version(const SectionSchema *section) {
 }
 
 /* Collects the first schema parser or validation error as "node: message". */
-/* Validation messages quote the offending value; for a password that would put the
- * secret into LastError, the Failed signal and the journal. */
-static gboolean is_secret(const xmlNode *node) {
-        g_autofree char *name = node != NULL ? g_ascii_strdown((const char *)node->name, -1) : NULL;
-
-        return name != NULL && strstr(name, "password") != NULL;
-}
-
+/* Validation messages quote the offending value; for a secret that would put it
+ * into LastError, the Failed signal and the journal. */
 static char *hide_quoted_values(const char *message) {
         g_auto(GStrv) parts = g_strsplit(message, "'", -1);
 
@@ -83,7 +78,7 @@ static void remember_first_error(void *user_data, const xmlError *xml_error) {
         message = g_strchomp(g_strdup(xml_error->message != NULL ? xml_error->message : "invalid"));
         if (xml_error->node != NULL && ((xmlNode *)xml_error->node)->type == XML_ELEMENT_NODE) {
                 node_path = xmlGetNodePath(xml_error->node);
-                if (is_secret(xml_error->node)) {
+                if (secrets_is_secret(xml_error->node)) {
                         char *hidden = hide_quoted_values(message);
                         g_free(message);
                         message = hidden;

@@ -71,6 +71,7 @@ BUS_CONFIG = '''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Config
 # and prints "ok" or the D-Bus error name. Passed inline so that the caller
 # needs no access to the source or build tree.
 CALLER = r'''
+import os
 import sys
 from gi.repository import Gio, GLib
 
@@ -86,11 +87,13 @@ connection = Gio.DBusConnection.new_for_address_sync(
     Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,
     None, None)
 try:
-    connection.call_with_unix_fd_list_sync(
+    reply, _ = connection.call_with_unix_fd_list_sync(
         destination, path, interface, method,
         GLib.Variant.parse(None, params, None, None), None,
         Gio.DBusCallFlags.NONE, 10000, fd_list, None)
     print('ok')
+    if os.environ.get('PRINT_REPLY'):
+        print(reply.unpack()[0])
 except GLib.Error as error:
     print(Gio.DBusError.get_remote_error(error) or error.message)
 '''
@@ -238,16 +241,18 @@ def stop_on_signal(signum, _frame):
 
 
 def call(method, params='()', interface=INTERFACE, destination=BUS_NAME, path=OBJECT_PATH,
-         document=None, privileges=('--clear-groups',)):
+         document=None, privileges=('--clear-groups',), with_reply=False):
     """Make one call as nobody (with the given setpriv group options).
 
-    Returns "ok" or the D-Bus error name of the failure."""
+    Returns "ok" or the D-Bus error name of the failure; with_reply, "ok"
+    is followed by a newline and the reply's first value."""
     argv = ['setpriv', f'--reuid={UNPRIVILEGED_USER}', f'--regid={UNPRIVILEGED_GROUP}',
             *privileges, '/usr/bin/python3', '-c', CALLER,
             environment.address, destination, path, interface, method, params]
     if document is not None:
         argv.append(document)
-    result = subprocess.run(argv, cwd=environment.tmpdir, env={'PATH': '/usr/bin:/bin'},
+    env = {'PATH': '/usr/bin:/bin', **({'PRINT_REPLY': '1'} if with_reply else {})}
+    result = subprocess.run(argv, cwd=environment.tmpdir, env=env,
                             stdout=subprocess.PIPE, text=True, timeout=30, check=True)
     return result.stdout.strip()
 
@@ -285,6 +290,26 @@ class AnyoneMayRead(unittest.TestCase):
 
     def test_anyone_may_ping(self):
         self.assertEqual(call('Ping', interface='org.freedesktop.DBus.Peer'), 'ok')
+
+
+class OnlyPrivilegedSeePasswords(unittest.TestCase):
+    """Backup is open to everyone, but the passwords in it only to who may restore it."""
+
+    def backup_as(self, **kwargs):
+        status, _, document = call('Backup', '(@as [],)', with_reply=True, **kwargs).partition('\n')
+        self.assertEqual('ok', status)
+        return document
+
+    def test_backup_for_nobody_leaves_passwords_out(self):
+        document = self.backup_as()
+        self.assertIn('<identities', document)
+        self.assertNotIn('<password', document)
+        self.assertIn('passwords left out', document)
+
+    def test_backup_for_provisioning_member_has_passwords(self):
+        document = self.backup_as(privileges=(f'--groups={privileged_gid()}',))
+        self.assertIn('<password', document)
+        self.assertNotIn('passwords left out', document)
 
 
 class OnlyPrivilegedMayChange(unittest.TestCase):
