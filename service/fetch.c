@@ -24,11 +24,16 @@ typedef struct {
         char *password;
 } Credentials;
 
-struct Fetcher {
-        SoupSession *session;
+/* The limits every fetch of a fetcher keeps. */
+typedef struct {
         guint file_timeout_seconds;
         guint64 max_file_size;
         guint max_redirects;
+} FetchLimits;
+
+struct Fetcher {
+        SoupSession *session;
+        FetchLimits limits;
         Credentials configured;
         char *configured_origin; /* scheme://host:port the configured credentials belong to */
 };
@@ -83,9 +88,7 @@ static const TransportError transport_errors[] = {
 
 typedef struct {
         SoupSession *session;
-        guint file_timeout_seconds;
-        guint64 max_file_size;
-        guint max_redirects;
+        FetchLimits limits;
         Credentials configured;
         char *configured_origin;  /* scheme://host:port the configured credentials belong to */
         Credentials from_url;     /* userinfo of the requested URL: only for its origin */
@@ -163,9 +166,11 @@ Fetcher *fetcher_new(const FetchOptions *options, GError **error) {
         soup_session_set_proxy_resolver(fetcher->session, NULL);
         if (options->ca_file != NULL && !use_ca_file(fetcher->session, options->ca_file, error))
                 return NULL;
-        fetcher->file_timeout_seconds = options->file_timeout_seconds;
-        fetcher->max_file_size = options->max_file_size;
-        fetcher->max_redirects = options->max_redirects;
+        fetcher->limits = (FetchLimits){
+                .file_timeout_seconds = options->file_timeout_seconds,
+                .max_file_size = options->max_file_size,
+                .max_redirects = options->max_redirects,
+        };
         fetcher->configured.username = g_strdup(options->username);
         fetcher->configured.password = g_strdup(options->password);
         fetcher->configured_origin = origin_of_url(options->credentials_url);
@@ -189,9 +194,7 @@ static FetchJob *fetch_job_new(const Fetcher *fetcher) {
         FetchJob *job = g_new0(FetchJob, 1);
 
         job->session = g_object_ref(fetcher->session);
-        job->file_timeout_seconds = fetcher->file_timeout_seconds;
-        job->max_file_size = fetcher->max_file_size;
-        job->max_redirects = fetcher->max_redirects;
+        job->limits = fetcher->limits;
         credentials_copy(&job->configured, &fetcher->configured);
         job->configured_origin = g_strdup(fetcher->configured_origin);
         job->visited = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -262,8 +265,8 @@ static void on_caller_cancelled(GCancellable *caller_cancellable, gpointer user_
 }
 
 static void fetch_job_start_limits(FetchJob *job, GCancellable *caller_cancellable) {
-        if (job->file_timeout_seconds > 0) {
-                job->timer = g_timeout_source_new(MIN(job->file_timeout_seconds, G_MAXUINT / 1000) * 1000);
+        if (job->limits.file_timeout_seconds > 0) {
+                job->timer = g_timeout_source_new(MIN(job->limits.file_timeout_seconds, G_MAXUINT / 1000) * 1000);
                 g_source_set_callback(job->timer, on_file_timeout, job, NULL);
                 g_source_attach(job->timer, g_main_context_get_thread_default());
         }
@@ -327,7 +330,7 @@ static void fetch_fail_transport(GTask *task, const GError *error) {
         if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
                 if (job->timed_out)
                         fetch_fail_with(task, PROV_ERROR_TIMEOUT, "%s did not arrive within %u s", job->url,
-                                        job->file_timeout_seconds);
+                                        job->limits.file_timeout_seconds);
                 else
                         fetch_fail_with(task, PROV_ERROR_CANCELLED, "download of %s cancelled", job->url);
                 return;
@@ -449,9 +452,9 @@ static void on_chunk_read(GObject *source, GAsyncResult *result, gpointer user_d
                 fetch_succeed(task);
                 return;
         }
-        if ((guint64)job->received->len + length > job->max_file_size) {
+        if ((guint64)job->received->len + length > job->limits.max_file_size) {
                 fetch_fail_with(task, PROV_ERROR_TOO_LARGE, "%s is larger than %" G_GUINT64_FORMAT " bytes",
-                                job->url, job->max_file_size);
+                                job->url, job->limits.max_file_size);
                 return;
         }
         g_byte_array_append(job->received, g_bytes_get_data(chunk, NULL), length);
@@ -509,9 +512,9 @@ static void follow_redirect(GTask *consumed_task) {
                                 target);
                 return;
         }
-        if (job->redirects >= job->max_redirects) {
+        if (job->redirects >= job->limits.max_redirects) {
                 fetch_fail_with(task, PROV_ERROR_REDIRECT, "more than %u redirects, the last from %s to %s",
-                                job->max_redirects, job->url, target);
+                                job->limits.max_redirects, job->url, target);
                 return;
         }
         job->redirects++;
@@ -542,7 +545,7 @@ static void fail_http_status(GTask *task) {
 }
 
 static gboolean announces_too_much(const FetchJob *job) {
-        return announced_length(job) > job->max_file_size;
+        return announced_length(job) > job->limits.max_file_size;
 }
 
 static void on_response(GObject *source, GAsyncResult *result, gpointer user_data) {
@@ -567,7 +570,7 @@ static void on_response(GObject *source, GAsyncResult *result, gpointer user_dat
         else if (announces_too_much(job))
                 fetch_fail_with(task, PROV_ERROR_TOO_LARGE,
                                 "%s announces more than %" G_GUINT64_FORMAT " bytes", job->url,
-                                job->max_file_size);
+                                job->limits.max_file_size);
         else
                 read_next_chunk(g_steal_pointer(&task));
 }
