@@ -34,44 +34,7 @@ trap cleanup EXIT
 trap 'exit 143' TERM
 trap 'exit 130' INT
 
-failures=0
-fail() {
-        echo "FAIL: $*" >&2
-        failures=$((failures + 1))
-}
-
-# run EXPECTED_STATUS ARGS...: runs provisionctl, keeps stdout and stderr in
-# $work_dir/out and $work_dir/err, checks the exit status.
-run() {
-        expected_status=$1
-        shift
-        "$PROVISIONCTL" "$@" >"$work_dir/out" 2>"$work_dir/err"
-        status=$?
-        if [ "$status" -ne "$expected_status" ]; then
-                fail "provisionctl $* exited $status, expected $expected_status"
-                cat "$work_dir/err" >&2
-        fi
-}
-
-expect_in() {
-        file=$1
-        pattern=$2
-        grep -Eq -- "$pattern" "$work_dir/$file" || fail "no /$pattern/ in $file of: $(cat "$work_dir/$file")"
-}
-
-# wait_for FILE PATTERN [SKIP]: waits until $work_dir/FILE has a line matching
-# PATTERN after its first SKIP lines.
-wait_for() {
-        tenths=0
-        until tail -n +"$((${3:-0} + 1))" "$work_dir/$1" | grep -Eq -- "$2"; do
-                tenths=$((tenths + 1))
-                if [ "$tenths" -ge "$WAIT_TENTHS" ]; then
-                        fail "no /$2/ in $1 of: $(cat "$work_dir/$1")"
-                        return 1
-                fi
-                sleep 0.1
-        done
-}
+. "$(dirname "$0")/cli-checks.sh"
 
 # Waits until no provisioning run is active (after start --no-wait).
 wait_until_no_run() {

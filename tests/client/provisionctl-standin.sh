@@ -29,41 +29,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-failures=0
-fail() {
-        echo "FAIL: $*" >&2
-        failures=$((failures + 1))
-}
-
-# run EXPECTED_STATUS ARGS...: runs provisionctl on the private bus, keeps
-# stdout and stderr in $work_dir/out and $work_dir/err, checks the exit status.
-run() {
-        expected_status=$1
-        shift
-        "$PROVISIONCTL" --address "$address" "$@" >"$work_dir/out" 2>"$work_dir/err"
-        status=$?
-        if [ "$status" -ne "$expected_status" ]; then
-                fail "provisionctl $* exited $status, expected $expected_status"
-                cat "$work_dir/err" >&2
-        fi
-}
-
-expect_in() {
-        grep -Eq -- "$2" "$work_dir/$1" || fail "no /$2/ in $1 of: $(cat "$work_dir/$1")"
-}
-
-# wait_for FILE PATTERN: waits until $work_dir/FILE has a line matching PATTERN.
-wait_for() {
-        tenths=0
-        until grep -Eq -- "$2" "$work_dir/$1" 2>/dev/null; do
-                tenths=$((tenths + 1))
-                if [ "$tenths" -ge "$WAIT_TENTHS" ]; then
-                        fail "no /$2/ in $1 of: $(cat "$work_dir/$1" 2>/dev/null)"
-                        return 1
-                fi
-                sleep 0.1
-        done
-}
+. "$(dirname "$0")/cli-checks.sh"
 
 # wait_for_exit PID TENTHS: waits until PID exits, at most TENTHS tenths of a
 # second; leaves its exit status in $exit_status (none: it was still running).
@@ -107,6 +73,7 @@ CONFIG
         bus_pid=$!
         wait_for address '^unix:' || exit 1
         address=$(head -n 1 "$work_dir/address")
+        PROVISIONCTL_BUS="--address=$address"
 }
 
 start_standin() {
