@@ -16,7 +16,8 @@ from harness import DaemonTestCase, read_fixture
 
 VALIDATION = harness.ERROR_PREFIX + 'Validation'
 
-PASSWORD_HASH = '$6$U2VydmljZVRlY2g$G3aPXENCkz.93AV2PSpcxerESaZ9qAiDvw3SU9PVhpAq.zr5agE1Lq.rGSwnB15K3QnAa1wVZdnqDGP/6yLGw.'
+PASSWORD_HASH = ('$6$U2VydmljZVRlY2g$G3aPXENCkz.93AV2PSpcxerESaZ9qAiDvw3SU9PVhpAq.zr5agE1Lq.rGSwnB15K3QnAa1w'
+                 'VZdnqDGP/6yLGw.')
 
 # A 48 KiB image in base64: 65536 characters, the most an icon may hold.
 IMAGE = bytes(range(256)) * 192
@@ -155,7 +156,8 @@ KEPT = [
      f'<callForwarding><busy><target>{"1" * 129}</target></busy></callForwarding>'),
     ('forward target with a leading blank', 'telephony',
      '<callForwarding><busy><target> 123</target></busy></callForwarding>'),
-    ('forward timeout 121', 'telephony', '<callForwarding><noResponse><timeout>121</timeout></noResponse></callForwarding>'),
+    ('forward timeout 121', 'telephony',
+     '<callForwarding><noResponse><timeout>121</timeout></noResponse></callForwarding>'),
     ('auto answer delay 31', 'telephony', '<autoAnswer><delay>31</delay></autoAnswer>'),
     ('dial timeout 0', 'telephony', '<dialTimeout>0</dialTimeout>'),
     ('dial timeout 31', 'telephony', '<dialTimeout>31</dialTimeout>'),
