@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <glib.h>
 
-#include "apply.h"
+#include "patch.h"
 #include "bus-caller.h"
 #include "bus-error.h"
 #include "bus-status.h"

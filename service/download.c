@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "run.h"
+#include "download.h"
 
 #include "markers.h"
 #include "provision.h"
@@ -15,7 +15,7 @@ typedef struct Pending {
         struct Pending *parent;
 } Pending;
 
-struct Run {
+struct Download {
         const SchemaSet *schemas;
         const DeviceIdentity *device;
         guint max_files;
@@ -29,9 +29,9 @@ struct Run {
         guint files_fetched;
         GPtrArray *documents;     /* Document* */
         guint start_source;
-        GError *start_error; /* a problem found by run_new, reported once started */
+        GError *start_error; /* a problem found by download_new, reported once started */
 
-        RunCallbacks callbacks;
+        DownloadCallbacks callbacks;
         gpointer user_data;
 };
 
@@ -40,23 +40,23 @@ static void pending_free(Pending *pending) {
         g_free(pending);
 }
 
-static Pending *add_pending(Run *run, char *url, guint depth, Pending *parent) {
+static Pending *add_pending(Download *download, char *url, guint depth, Pending *parent) {
         Pending *pending = g_new0(Pending, 1);
 
         pending->url = url;
         pending->depth = depth;
         pending->parent = parent;
-        g_ptr_array_add(run->pending_nodes, pending);
+        g_ptr_array_add(download->pending_nodes, pending);
         return pending;
 }
 
-static void fail(Run *run, GError *error) {
+static void fail(Download *download, GError *error) {
         g_autoptr(GError) owned = error;
 
-        run->callbacks.failed(run, owned, run->user_data);
+        download->callbacks.failed(download, owned, download->user_data);
 }
 
-static void fetch_next(Run *run);
+static void fetch_next(Download *download);
 
 static gboolean in_chain(const Pending *parent, const char *url) {
         for (const Pending *ancestor = parent; ancestor != NULL; ancestor = ancestor->parent)
@@ -66,16 +66,16 @@ static gboolean in_chain(const Pending *parent, const char *url) {
 }
 
 /* Queues the URLs of a reference document right after it, in document order. */
-static gboolean expand_reference(Run *run, Pending *reference, xmlDoc *doc, GError **error) {
+static gboolean expand_reference(Download *download, Pending *reference, xmlDoc *doc, GError **error) {
         g_autofree char *redacted = url_redact(reference->url);
         g_auto(GStrv) urls = NULL;
 
-        if (reference->depth + 1 > run->max_reference_depth) {
+        if (reference->depth + 1 > download->max_reference_depth) {
                 g_set_error(error, PROV_ERROR, PROV_ERROR_REFERENCE_DEPTH,
-                            "reference files nested deeper than %u at %s", run->max_reference_depth, redacted);
+                            "reference files nested deeper than %u at %s", download->max_reference_depth, redacted);
                 return FALSE;
         }
-        urls = reference_urls(doc, reference->url, run->device, error);
+        urls = reference_urls(doc, reference->url, download->device, error);
         if (urls == NULL)
                 return FALSE;
         for (gsize i = g_strv_length(urls); i > 0; i--) {
@@ -87,12 +87,12 @@ static gboolean expand_reference(Run *run, Pending *reference, xmlDoc *doc, GErr
                                     redacted_url);
                         return FALSE;
                 }
-                g_queue_push_head(&run->queue, add_pending(run, g_strdup(url), reference->depth + 1, reference));
+                g_queue_push_head(&download->queue, add_pending(download, g_strdup(url), reference->depth + 1, reference));
         }
         return TRUE;
 }
 
-static gboolean take_document(Run *run, Pending *source, GBytes *body, GError **error) {
+static gboolean take_document(Download *download, Pending *source, GBytes *body, GError **error) {
         g_autofree char *redacted = url_redact(source->url);
         g_autofree char *what = g_strdup_printf("the file from %s", redacted);
         g_autoptr(GBytes) escaped = markers_escape_in_url_elements(body);
@@ -101,73 +101,73 @@ static gboolean take_document(Run *run, Pending *source, GBytes *body, GError **
         gsize size = 0;
         const char *data = g_bytes_get_data(escaped, &size);
 
-        doc = document_parse(data, size, what, run->schemas, &type, error);
+        doc = document_parse(data, size, what, download->schemas, &type, error);
         if (doc == NULL)
                 return FALSE;
         if (type == DOCUMENT_REFERENCE)
-                return expand_reference(run, source, doc, error);
+                return expand_reference(download, source, doc, error);
 
-        g_ptr_array_add(run->documents, document_new(g_steal_pointer(&redacted), type, g_steal_pointer(&doc)));
+        g_ptr_array_add(download->documents, document_new(g_steal_pointer(&redacted), type, g_steal_pointer(&doc)));
         return TRUE;
 }
 
 static void on_fetched(GObject *source_object, GAsyncResult *result, gpointer user_data) {
-        Run *run = user_data;
+        Download *download = user_data;
         g_autoptr(GError) error = NULL;
-        g_autoptr(GBytes) body = fetcher_fetch_finish(run->fetcher, result, &error);
+        g_autoptr(GBytes) body = fetcher_fetch_finish(download->fetcher, result, &error);
 
         if (body == NULL) {
-                fail(run, g_steal_pointer(&error));
+                fail(download, g_steal_pointer(&error));
                 return;
         }
-        run->callbacks.fetched(run, g_bytes_get_size(body), run->user_data);
-        if (!take_document(run, run->current, body, &error)) {
-                fail(run, g_steal_pointer(&error));
+        download->callbacks.fetched(download, g_bytes_get_size(body), download->user_data);
+        if (!take_document(download, download->current, body, &error)) {
+                fail(download, g_steal_pointer(&error));
                 return;
         }
-        fetch_next(run);
+        fetch_next(download);
 }
 
-static void report_downloading(Run *run) {
-        guint total = run->files_fetched + g_queue_get_length(&run->queue);
-        g_autofree char *redacted = url_redact(run->current->url);
-        g_autofree char *detail = g_strdup_printf("file %u of %u %s", run->files_fetched, total, redacted);
+static void report_downloading(Download *download) {
+        guint total = download->files_fetched + g_queue_get_length(&download->queue);
+        g_autofree char *redacted = url_redact(download->current->url);
+        g_autofree char *detail = g_strdup_printf("file %u of %u %s", download->files_fetched, total, redacted);
 
-        run->callbacks.downloading(run, 100 * (run->files_fetched - 1) / total, detail, run->user_data);
+        download->callbacks.downloading(download, 100 * (download->files_fetched - 1) / total, detail, download->user_data);
 }
 
-static void fetch_next(Run *run) {
-        Pending *next = g_queue_pop_head(&run->queue);
+static void fetch_next(Download *download) {
+        Pending *next = g_queue_pop_head(&download->queue);
 
         if (next == NULL) {
-                run->callbacks.downloaded(run, run->documents, run->user_data);
+                download->callbacks.downloaded(download, download->documents, download->user_data);
                 return;
         }
-        if (run->files_fetched + 1 > run->max_files) {
-                fail(run, g_error_new(PROV_ERROR, PROV_ERROR_TOO_MANY_FILES,
-                                      "the run needs more than %u files", run->max_files));
+        if (download->files_fetched + 1 > download->max_files) {
+                fail(download, g_error_new(PROV_ERROR, PROV_ERROR_TOO_MANY_FILES,
+                                      "the run needs more than %u files", download->max_files));
                 return;
         }
-        run->files_fetched++;
-        run->current = next;
-        report_downloading(run);
-        fetcher_fetch_async(run->fetcher, next->url, run->cancellable, on_fetched, run);
+        download->files_fetched++;
+        download->current = next;
+        report_downloading(download);
+        fetcher_fetch_async(download->fetcher, next->url, download->cancellable, on_fetched, download);
 }
 
 static gboolean on_start(gpointer user_data) {
-        Run *run = user_data;
+        Download *download = user_data;
 
-        run->start_source = 0;
-        if (run->start_error != NULL)
-                fail(run, g_steal_pointer(&run->start_error));
-        else if (g_cancellable_is_cancelled(run->cancellable))
-                fail(run, g_error_new_literal(PROV_ERROR, PROV_ERROR_CANCELLED, "the run was cancelled"));
+        download->start_source = 0;
+        if (download->start_error != NULL)
+                fail(download, g_steal_pointer(&download->start_error));
+        else if (g_cancellable_is_cancelled(download->cancellable))
+                fail(download, g_error_new_literal(PROV_ERROR, PROV_ERROR_CANCELLED, "the run was cancelled"));
         else
-                fetch_next(run);
+                fetch_next(download);
         return G_SOURCE_REMOVE;
 }
 
-static gboolean prepare_start(Run *run, const RunSettings *settings, GError **error) {
+static gboolean prepare_start(Download *download, const DownloadSettings *settings, GError **error) {
         g_autofree char *url = NULL;
 
         if (settings->url == NULL || *settings->url == '\0') {
@@ -182,48 +182,48 @@ static gboolean prepare_start(Run *run, const RunSettings *settings, GError **er
                 return FALSE;
         /* The configured credentials are for the provisioning server, not for whatever it refers to. */
         fetch.credentials_url = url;
-        run->fetcher = fetcher_new(&fetch, error);
-        if (run->fetcher == NULL)
+        download->fetcher = fetcher_new(&fetch, error);
+        if (download->fetcher == NULL)
                 return FALSE;
-        g_queue_push_tail(&run->queue, add_pending(run, g_steal_pointer(&url), 0, NULL));
+        g_queue_push_tail(&download->queue, add_pending(download, g_steal_pointer(&url), 0, NULL));
         return TRUE;
 }
 
-Run *run_new(const RunSettings *settings, const RunCallbacks *callbacks, gpointer user_data) {
-        Run *run = g_new0(Run, 1);
+Download *download_new(const DownloadSettings *settings, const DownloadCallbacks *callbacks, gpointer user_data) {
+        Download *download = g_new0(Download, 1);
 
-        run->schemas = settings->schemas;
-        run->device = settings->device;
-        run->max_files = settings->max_files;
-        run->max_reference_depth = settings->max_reference_depth;
-        run->callbacks = *callbacks;
-        run->user_data = user_data;
-        run->cancellable = g_cancellable_new();
-        run->pending_nodes = g_ptr_array_new_with_free_func((GDestroyNotify)pending_free);
-        run->documents = g_ptr_array_new_with_free_func((GDestroyNotify)document_free);
-        g_queue_init(&run->queue);
+        download->schemas = settings->schemas;
+        download->device = settings->device;
+        download->max_files = settings->max_files;
+        download->max_reference_depth = settings->max_reference_depth;
+        download->callbacks = *callbacks;
+        download->user_data = user_data;
+        download->cancellable = g_cancellable_new();
+        download->pending_nodes = g_ptr_array_new_with_free_func((GDestroyNotify)pending_free);
+        download->documents = g_ptr_array_new_with_free_func((GDestroyNotify)document_free);
+        g_queue_init(&download->queue);
 
-        prepare_start(run, settings, &run->start_error);
-        run->start_source = g_idle_add(on_start, run);
-        return run;
+        prepare_start(download, settings, &download->start_error);
+        download->start_source = g_idle_add(on_start, download);
+        return download;
 }
 
-void run_cancel(Run *run) {
-        g_cancellable_cancel(run->cancellable);
+void download_cancel(Download *download) {
+        g_cancellable_cancel(download->cancellable);
 }
 
-void run_free(Run *run) {
-        if (run == NULL)
+void download_free(Download *download) {
+        if (download == NULL)
                 return;
-        if (run->start_source != 0)
-                g_source_remove(run->start_source);
-        if (run->cancellable != NULL)
-                g_cancellable_cancel(run->cancellable);
-        g_clear_object(&run->cancellable);
-        g_clear_pointer(&run->fetcher, fetcher_free);
-        g_queue_clear(&run->queue);
-        g_clear_pointer(&run->pending_nodes, g_ptr_array_unref);
-        g_clear_pointer(&run->documents, g_ptr_array_unref);
-        g_clear_error(&run->start_error);
-        g_free(run);
+        if (download->start_source != 0)
+                g_source_remove(download->start_source);
+        if (download->cancellable != NULL)
+                g_cancellable_cancel(download->cancellable);
+        g_clear_object(&download->cancellable);
+        g_clear_pointer(&download->fetcher, fetcher_free);
+        g_queue_clear(&download->queue);
+        g_clear_pointer(&download->pending_nodes, g_ptr_array_unref);
+        g_clear_pointer(&download->documents, g_ptr_array_unref);
+        g_clear_error(&download->start_error);
+        g_free(download);
 }

@@ -16,18 +16,18 @@
 #include "fetch.h"
 #include "schema.h"
 
-typedef struct Run Run;
+typedef struct Download Download;
 
 typedef struct {
         /* "file k of n URL", percent of the download stage (0..100). */
-        void (*downloading)(Run *run, guint percent, const char *detail, gpointer user_data);
+        void (*downloading)(Download *download, guint percent, const char *detail, gpointer user_data);
         /* One file arrived with @bytes bytes. */
-        void (*fetched)(Run *run, guint64 bytes, gpointer user_data);
-        /* Everything is downloaded: @documents (Document*, owned by the run) are ready to apply. */
-        void (*downloaded)(Run *run, GPtrArray *documents, gpointer user_data);
+        void (*fetched)(Download *download, guint64 bytes, gpointer user_data);
+        /* Everything is downloaded: @documents (Document*, owned by the download) are ready to apply. */
+        void (*downloaded)(Download *download, GPtrArray *documents, gpointer user_data);
         /* The download part failed or was cancelled (PROV_ERROR_CANCELLED). */
-        void (*failed)(Run *run, const GError *error, gpointer user_data);
-} RunCallbacks;
+        void (*failed)(Download *download, const GError *error, gpointer user_data);
+} DownloadCallbacks;
 
 typedef struct {
         const char *url;              /* the start URL, markers not yet replaced; NULL or "": none */
@@ -36,20 +36,20 @@ typedef struct {
         FetchOptions fetch;
         guint max_files;
         guint max_reference_depth;
-} RunSettings;
+} DownloadSettings;
 
 /**
- * run_new:
- * A run that starts from an idle callback, so that its id is replied before
+ * download_new:
+ * A download that starts from an idle callback, so that the run id is replied before
  * anything is reported. Every problem, a missing URL (NoSource) included,
  * arrives through the failed callback. @settings is copied.
  */
-Run *run_new(const RunSettings *settings, const RunCallbacks *callbacks, gpointer user_data);
+Download *download_new(const DownloadSettings *settings, const DownloadCallbacks *callbacks, gpointer user_data);
 
 
-/** run_cancel: aborts downloads in flight; the failed callback follows with PROV_ERROR_CANCELLED. */
-void run_cancel(Run *run);
+/** download_cancel: aborts downloads in flight; the failed callback follows with PROV_ERROR_CANCELLED. */
+void download_cancel(Download *download);
 
-void run_free(Run *run);
+void download_free(Download *download);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(Run, run_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Download, download_free)

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "engine.h"
 
-#include "apply.h"
+#include "patch.h"
 #include "device.h"
 #include "document.h"
 #include "migrate.h"
 #include "operations.h"
 #include "progress.h"
 #include "provision.h"
-#include "run.h"
+#include "download.h"
 #include "schema.h"
 #include "secrets.h"
 #include "store.h"
@@ -29,7 +29,7 @@ struct Engine {
         char *user_agent;
         Status status;
 
-        Run *run; /* the active run, or NULL */
+        Download *run; /* the active run, or NULL */
         ProgressTracker progress;
         GPtrArray *finished_runs; /* freed from an idle callback, never inside their own callbacks */
         guint reap_source;
@@ -117,7 +117,7 @@ Engine *engine_new(const DaemonConfig *config, GError **error) {
         g_autoptr(Engine) engine = g_new0(Engine, 1);
 
         status_init(&engine->status);
-        engine->finished_runs = g_ptr_array_new_with_free_func((GDestroyNotify)run_free);
+        engine->finished_runs = g_ptr_array_new_with_free_func((GDestroyNotify)download_free);
         engine->config = daemon_config_copy(config);
         engine->schemas = schema_set_load(config->schemas_dir, error);
         if (engine->schemas == NULL)
@@ -140,7 +140,7 @@ Engine *engine_new(const DaemonConfig *config, GError **error) {
 void engine_free(Engine *engine) {
         if (engine == NULL)
                 return;
-        g_clear_pointer(&engine->run, run_free);
+        g_clear_pointer(&engine->run, download_free);
         g_clear_handle_id(&engine->reap_source, g_source_remove);
         g_clear_pointer(&engine->finished_runs, g_ptr_array_unref);
         g_clear_pointer(&engine->store, store_free);
@@ -163,7 +163,7 @@ static gboolean apply_one_document(Engine *engine, xmlDoc *working, Document *do
                                    GError **error) {
         switch (document->type) {
         case DOCUMENT_PATCH:
-                return apply_patch_document(working, document->doc, engine->schemas, result, error);
+                return patch_apply(working, document->doc, engine->schemas, result, error);
         case DOCUMENT_OPERATIONS:
                 return operations_apply(working, document->doc, engine->schemas, result, error);
         case DOCUMENT_REFERENCE:
@@ -327,11 +327,11 @@ static void fail_run(Engine *engine, const GError *error, GPtrArray *warnings) {
                 engine->callbacks.failed(run_id, error_name_of(error), error->message, engine->callbacks_data);
 }
 
-static void on_run_downloading(Run *run, guint percent, const char *detail, gpointer user_data) {
+static void on_run_downloading(Download *run, guint percent, const char *detail, gpointer user_data) {
         report_progress(user_data, PROGRESS_STAGE_DOWNLOADING, percent * PERCENT_DOWNLOAD_SHARE / 100, detail);
 }
 
-static void on_run_fetched(Run *run, guint64 bytes, gpointer user_data) {
+static void on_run_fetched(Download *run, guint64 bytes, gpointer user_data) {
         Engine *engine = user_data;
         Status *status = &engine->status;
 
@@ -349,7 +349,7 @@ static char *describe_applied(GPtrArray *documents, const ApplyResult *result) {
         return g_string_free(g_steal_pointer(&detail), FALSE);
 }
 
-static void on_run_downloaded(Run *run, GPtrArray *documents, gpointer user_data) {
+static void on_run_downloaded(Download *run, GPtrArray *documents, gpointer user_data) {
         Engine *engine = user_data;
         guint64 run_id = engine->status.run_id;
         g_autoptr(ApplyResult) result = apply_result_new();
@@ -382,13 +382,13 @@ static void on_run_downloaded(Run *run, GPtrArray *documents, gpointer user_data
                 engine->callbacks.finished(run_id, changes->len, engine->callbacks_data);
 }
 
-static void on_run_failed(Run *run, const GError *error, gpointer user_data) {
+static void on_run_failed(Download *run, const GError *error, gpointer user_data) {
         g_autoptr(GPtrArray) no_warnings = g_ptr_array_new();
 
         fail_run(user_data, error, no_warnings);
 }
 
-static const RunCallbacks run_callbacks = {
+static const DownloadCallbacks run_callbacks = {
         .downloading = on_run_downloading,
         .fetched = on_run_fetched,
         .downloaded = on_run_downloaded,
@@ -421,7 +421,7 @@ guint64 engine_start_run(Engine *engine, const char *url, const char *trigger) {
         g_autofree char *redacted = NULL;
         const DaemonConfig *config = engine->config;
         Status *status = &engine->status;
-        RunSettings settings = {
+        DownloadSettings settings = {
                 .url = use_configured_url ? configured_url : url,
                 .device = engine->device,
                 .schemas = engine->schemas,
@@ -452,7 +452,7 @@ guint64 engine_start_run(Engine *engine, const char *url, const char *trigger) {
         status_set_number(status, &status->last_run_started, (guint64)g_get_real_time(), STATUS_LAST_RUN_STARTED);
         set_state(engine, "running");
         progress_tracker_init(&engine->progress);
-        engine->run = run_new(&settings, &run_callbacks, engine);
+        engine->run = download_new(&settings, &run_callbacks, engine);
         g_message("run %" G_GUINT64_FORMAT ": started (%s) from %s", status->run_id, status->trigger,
                   *redacted != '\0' ? redacted : "no URL");
         notify_status(engine);
@@ -467,7 +467,7 @@ void engine_stop(Engine *engine) {
                 return;
         stopping = g_error_new_literal(PROV_ERROR, PROV_ERROR_CANCELLED, "provisiond is stopping");
         no_warnings = g_ptr_array_new();
-        run_cancel(engine->run);
+        download_cancel(engine->run);
         fail_run(engine, stopping, no_warnings);
 }
 
@@ -477,7 +477,7 @@ gboolean engine_cancel_run(Engine *engine, GError **error) {
                 return FALSE;
         }
         g_message("run %" G_GUINT64_FORMAT ": cancelling", engine->status.run_id);
-        run_cancel(engine->run);
+        download_cancel(engine->run);
         return TRUE;
 }
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "apply.h"
+#include "patch.h"
 
 #include "document.h"
 #include "merge.h"
@@ -64,7 +64,7 @@ static void apply_one_section(xmlDoc *working, const PatchSection *patch, const 
         xmlSetProp(existing, (const xmlChar *)SECTION_VERSION_ATTRIBUTE, (const xmlChar *)version);
 }
 
-gboolean apply_patch_document(xmlDoc *working, xmlDoc *patch, const SchemaSet *schemas, ApplyResult *result,
+gboolean patch_apply(xmlDoc *working, xmlDoc *patch, const SchemaSet *schemas, ApplyResult *result,
                               GError **error) {
         g_autoptr(GArray) sections = document_patch_sections(patch, schemas, result->warnings, error);
 

@@ -39,7 +39,7 @@ void apply_result_free(ApplyResult *result);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ApplyResult, apply_result_free)
 
 /**
- * apply_patch_document:
+ * patch_apply:
  * Applies the patch document @patch to @working (a <configuration> document):
  * per section, migrates it to the current version (see migrate_section();
  * an unsupported version fails with PROV_ERROR_UNSUPPORTED_VERSION before
@@ -48,7 +48,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ApplyResult, apply_result_free)
  * @patch is modified (stripped). Records touched sections and warnings in
  * @result. Does not validate: see apply_validate_touched().
  */
-gboolean apply_patch_document(xmlDoc *working, xmlDoc *patch, const SchemaSet *schemas, ApplyResult *result,
+gboolean patch_apply(xmlDoc *working, xmlDoc *patch, const SchemaSet *schemas, ApplyResult *result,
                               GError **error);
 
 /**

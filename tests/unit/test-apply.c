@@ -2,7 +2,7 @@
 /* Patch documents against the real schemas and factory defaults: modes, roots, stripping, validation. */
 #include <glib.h>
 
-#include "apply.h"
+#include "patch.h"
 #include "document.h"
 #include "provision.h"
 #include "schema.h"
@@ -17,7 +17,7 @@ static xmlDoc *apply_to_defaults(const char *patch_text, ApplyResult *result, GE
         g_autoptr(xmlDoc) working = load_source_file("data/defaults.xml");
         g_autoptr(xmlDoc) patch = parse_text(patch_text);
 
-        if (!apply_patch_document(working, patch, schemas, result, error) ||
+        if (!patch_apply(working, patch, schemas, result, error) ||
             !apply_validate_touched(working, schemas, result, error))
                 return NULL;
         return g_steal_pointer(&working);
@@ -158,8 +158,8 @@ static void test_partial_patch_keeps_settings_it_leaves_out(void) {
         g_autoptr(xmlDoc) partial = parse_text("<provisioning><execution><time>4:00</time></execution>"
                                                "<vendorExtension>1</vendorExtension></provisioning>");
 
-        g_assert_true(apply_patch_document(working, tuned, schemas, result, &error));
-        g_assert_true(apply_patch_document(working, partial, schemas, result, &error));
+        g_assert_true(patch_apply(working, tuned, schemas, result, &error));
+        g_assert_true(patch_apply(working, partial, schemas, result, &error));
         g_assert_no_error(error);
         assert_leaf(working, "/configuration/provisioning/execution/time", "4:00");
         assert_leaf(working, "/configuration/provisioning/execution/useRandomDelay", "false");

@@ -2,7 +2,7 @@
 /* Operations documents against the real schemas and factory defaults: each kind, per-section discarding. */
 #include <glib.h>
 
-#include "apply.h"
+#include "patch.h"
 #include "operations.h"
 #include "provision.h"
 #include "schema.h"
@@ -79,7 +79,7 @@ static void test_seed_example_as_written(void) {
         const char *key3 = "/configuration/keys/phoneXtensions/key[@keyNumber='3']/parameters";
 
         /* The factory defaults have no template "Test"; a patch adds it first. */
-        apply_patch_document(working, patch, schemas, result, &error);
+        patch_apply(working, patch, schemas, result, &error);
         g_assert_no_error(error);
         g_assert_cmpuint(count_nodes(working, "/configuration/templates/template[@name='Test']"), ==, 1);
 
@@ -298,7 +298,7 @@ static void test_unchanged_section_keeps_earlier_how(void) {
         g_autoptr(ApplyResult) result = apply_result_new();
         g_autoptr(GError) error = NULL;
 
-        apply_patch_document(working, patch, schemas, result, &error);
+        patch_apply(working, patch, schemas, result, &error);
         g_assert_no_error(error);
         apply_operations(working,
                          "<operations><replace path=\"/keys/phoneXtensions/key[@keyNumber='9']\">"

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "apply.h"
+#include "patch.h"
 #include "test-util.h"
 #include "xml-cleanup.h"
 #include "xml-parse.h"

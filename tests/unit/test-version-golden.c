@@ -24,7 +24,7 @@ static xmlDoc *apply_documents(const SchemaSet *set, xmlDoc *working, const char
 
         for (const char *const *path = paths; *path != NULL; path++) {
                 g_autoptr(xmlDoc) patch = load_source_file(*path);
-                g_assert_true(apply_patch_document(working, patch, set, result, &error));
+                g_assert_true(patch_apply(working, patch, set, result, &error));
                 g_assert_no_error(error);
         }
         g_assert_true(apply_validate_touched(working, set, result, &error));

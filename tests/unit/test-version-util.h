@@ -9,7 +9,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
-#include "apply.h"
+#include "patch.h"
 #include "test-util.h"
 #include "xml-parse.h"
 

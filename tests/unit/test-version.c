@@ -141,8 +141,8 @@ static xmlDoc *apply_to_tuned_defaults(const char *patch_text) {
         g_autoptr(ApplyResult) result = apply_result_new();
         g_autoptr(GError) error = NULL;
 
-        g_assert_true(apply_patch_document(working, tune, schemas, result, &error));
-        g_assert_true(apply_patch_document(working, patch, schemas, result, &error));
+        g_assert_true(patch_apply(working, tune, schemas, result, &error));
+        g_assert_true(patch_apply(working, patch, schemas, result, &error));
         g_assert_true(apply_validate_touched(working, schemas, result, &error));
         g_assert_no_error(error);
         return g_steal_pointer(&working);
