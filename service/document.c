@@ -16,6 +16,10 @@ static const struct {
         { "operations", DOCUMENT_OPERATIONS },
 };
 
+xmlNode *document_find_section(xmlDoc *doc, const char *name) {
+        return xml_find_child(xmlDocGetRootElement(doc), name);
+}
+
 const char *document_type_name(DocumentType type) {
         static const char *const names[] = {
                 [DOCUMENT_PATCH] = "patch",

@@ -9,6 +9,7 @@
 #include <glib.h>
 
 #include "daemon-config.h"
+#include "run-request.h"
 #include "status.h"
 
 typedef struct Engine Engine;
@@ -40,7 +41,7 @@ void engine_set_callbacks(Engine *engine, const EngineCallbacks *callbacks, gpoi
  * Applies one patch or operations document (@size bytes at @data) to the
  * stored settings, all-or-nothing, and commits it once. Reference documents
  * are refused. On success returns the changed sections (SectionChange, see
- * apply.h) in @changes. Signals follow the commit.
+ * apply-result.h) in @changes. Signals follow the commit.
  */
 gboolean engine_apply_document(Engine *engine, const char *data, gsize size, GPtrArray **changes,
                                GError **error);
@@ -54,12 +55,13 @@ void engine_record_failure(Engine *engine, const GError *failure);
 
 /**
  * engine_start_run:
- * Starts a provisioning run from @url (NULL or "": the configured
- * /provisioning/url) and returns its id; while a run is active, returns the
- * active run's id instead. Everything after this is reported through the
- * callbacks (progress, section_applied, finished or failed).
+ * Starts a provisioning run for @request (copied; see run-request.h: no URL
+ * means the configured /provisioning/url) and sets @run_id to its id. While a
+ * run is active, sets @run_id to the active run's id instead and starts
+ * nothing. Everything after this is reported through the callbacks
+ * (progress, section_applied, finished or failed).
  */
-guint64 engine_start_run(Engine *engine, const char *url, const char *trigger);
+gboolean engine_start_run(Engine *engine, const RunRequest *request, guint64 *run_id, GError **error);
 
 /**
  * engine_stop:

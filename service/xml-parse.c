@@ -102,6 +102,14 @@ xmlNode *xml_next_element(const xmlNode *node) {
         return NULL;
 }
 
+xmlNode *xml_find_child(const xmlNode *parent, const char *name) {
+        for (xmlNode *child = parent != NULL ? xml_first_element_child(parent) : NULL; child != NULL;
+             child = xml_next_element(child))
+                if (g_str_equal(xml_node_name(child), name))
+                        return child;
+        return NULL;
+}
+
 gboolean xml_has_element_children(const xmlNode *node) {
         return xml_first_element_child(node) != NULL;
 }

@@ -11,6 +11,7 @@
 
 #include "patch.h"
 #include "test-util.h"
+#include "working-copy.h"
 #include "xml-parse.h"
 
 /* Copies the files below @source into @target (created), overwriting; appends
