@@ -10,7 +10,7 @@
 #include "bus-status.h"
 #include "fd-read.h"
 #include "prov-sd-bus-cleanup.h"
-#include "provision.h"
+#include "provision-error.h"
 
 struct BusService {
         sd_bus *bus;
@@ -230,8 +230,8 @@ static void on_progress(guint64 run_id, const char *stage, guint percent, const 
         emit_signal(user_data, "Progress", "tsus", run_id, stage, percent, detail);
 }
 
-static void on_failed(guint64 run_id, const char *error_name, const char *message, gpointer user_data) {
-        emit_signal(user_data, "Failed", "tss", run_id, error_name, message);
+static void on_failed(guint64 run_id, const GError *error, gpointer user_data) {
+        emit_signal(user_data, "Failed", "tss", run_id, prov_error_get_dbus_name(error), error->message);
 }
 
 static void on_finished(guint64 run_id, guint sections_changed, gpointer user_data) {

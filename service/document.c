@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "document.h"
 
-#include "provision.h"
+#include "provision-error.h"
 #include "xml-cleanup.h"
 #include "xml-parse.h"
 

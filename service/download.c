@@ -2,7 +2,7 @@
 #include "download.h"
 
 #include "markers.h"
-#include "provision.h"
+#include "provision-error.h"
 #include "reference.h"
 #include "url.h"
 #include "xml-cleanup.h"

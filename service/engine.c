@@ -1,13 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "engine.h"
 
-#include <gio/gio.h>
-
 #include "backup.h"
 #include "device.h"
 #include "document.h"
 #include "migrate.h"
-#include "provision.h"
+#include "provision-error.h"
 #include "run.h"
 #include "schema.h"
 #include "store.h"
@@ -50,16 +48,6 @@ static void refresh_store_status(Engine *engine) {
                           STATUS_LAST_CHANGE);
         status_set_number(&engine->status, &engine->status.settings_generation,
                           store_get_generation(engine->store), STATUS_SETTINGS_GENERATION);
-}
-
-static const char *error_name_of(const GError *error) {
-        const char *name = NULL;
-
-        if (error->domain == PROV_ERROR)
-                name = prov_error_to_dbus_name(error->code);
-        else if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-                name = prov_error_to_dbus_name(PROV_ERROR_CANCELLED);
-        return name != NULL ? name : "org.freedesktop.DBus.Error.Failed";
 }
 
 static void log_settings_sections(const Engine *engine) {
@@ -173,8 +161,8 @@ static void log_warnings(guint64 run_id, const ApplyResult *result) {
 }
 
 static void record_failure(Engine *engine, const GError *failure, GPtrArray *warnings) {
-        g_message("apply: failed: %s: %s", error_name_of(failure), failure->message);
-        status_set_result(&engine->status, error_name_of(failure), failure->message, warnings);
+        status_set_result(&engine->status, failure, warnings);
+        g_message("apply: failed: %s: %s", engine->status.last_error_name, failure->message);
 }
 
 static Document *parse_local_document(Engine *engine, const char *data, gsize size, GError **error) {
@@ -221,7 +209,7 @@ gboolean engine_apply_document(Engine *engine, const char *data, gsize size, GPt
         log_warnings(0, result);
         g_message("apply: %u section(s) changed, settings generation %" G_GUINT64_FORMAT, changed->len,
                   store_get_generation(engine->store));
-        status_set_result(&engine->status, NULL, NULL, result->warnings);
+        status_set_result(&engine->status, NULL, result->warnings);
         notify_status(engine);
         emit_section_applied(engine, 0, changed);
         *changes = g_steal_pointer(&changed);
@@ -263,11 +251,12 @@ static void end_run(Engine *engine, gboolean success) {
 static void fail_run(Engine *engine, const GError *error, GPtrArray *warnings) {
         guint64 run_id = engine->status.run_id;
 
-        g_message("run %" G_GUINT64_FORMAT ": failed: %s: %s", run_id, error_name_of(error), error->message);
-        status_set_result(&engine->status, error_name_of(error), error->message, warnings);
+        status_set_result(&engine->status, error, warnings);
+        g_message("run %" G_GUINT64_FORMAT ": failed: %s: %s", run_id, engine->status.last_error_name,
+                  error->message);
         end_run(engine, FALSE);
         if (engine->callbacks.failed != NULL)
-                engine->callbacks.failed(run_id, error_name_of(error), error->message, engine->callbacks_data);
+                engine->callbacks.failed(run_id, error, engine->callbacks_data);
 }
 
 static void on_run_progress(Run *run, const char *stage, guint percent, const char *detail,
@@ -295,7 +284,7 @@ static void on_run_committed(Run *run, const ApplyResult *result, GPtrArray *cha
 
         refresh_store_status(engine);
         log_warnings(engine->status.run_id, result);
-        status_set_result(&engine->status, NULL, NULL, result->warnings);
+        status_set_result(&engine->status, NULL, result->warnings);
         notify_status(engine);
         emit_section_applied(engine, engine->status.run_id, changes);
 }

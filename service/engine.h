@@ -22,8 +22,8 @@ typedef struct {
         void (*status_changed)(const char *const *names, gpointer user_data);
         /* A run's progress (already throttled). */
         void (*progress)(guint64 run_id, const char *stage, guint percent, const char *detail, gpointer user_data);
-        /* A run ended without a commit. */
-        void (*failed)(guint64 run_id, const char *error_name, const char *message, gpointer user_data);
+        /* A run ended without a commit; @error is PROV_ERROR (see provision-error.h). */
+        void (*failed)(guint64 run_id, const GError *error, gpointer user_data);
         /* A run was committed; its SectionApplied calls came first. */
         void (*finished)(guint64 run_id, guint sections_changed, gpointer user_data);
 } EngineCallbacks;

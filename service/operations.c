@@ -4,7 +4,7 @@
 #include <libxml/xpath.h>
 
 #include "document.h"
-#include "provision.h"
+#include "provision-error.h"
 #include "xml-cleanup.h"
 #include "xml-parse.h"
 

@@ -6,7 +6,7 @@
 #include <glib/gstdio.h>
 #include <unistd.h>
 
-#include "provision.h"
+#include "provision-error.h"
 #include "xml-cleanup.h"
 #include "xml-parse.h"
 

@@ -3,7 +3,7 @@
 
 #include <libxml/parser.h>
 
-#include "provision.h"
+#include "provision-error.h"
 #include "xml-cleanup.h"
 
 /* No NOENT (entities stay unexpanded), no DTDLOAD/DTDATTR/DTDVALID, no XINCLUDE,
