@@ -77,8 +77,10 @@ char *prov_client_backup(ProvClient *client, const char *const *sections, GError
  * Starts a provisioning run and returns at once, with its id in @run_id (may
  * be NULL). @url (NULL: the configured provisioning URL) may hold the markers
  * <MACADR>, {mac}, <SERIAL>, {serial}, <HWTYP> and {type}; @trigger (NULL:
- * "manual") is recorded in the status. While a run is active this joins it:
- * @run_id is then the active run's id.
+ * "manual") is recorded in the status. While a run is active, a call without
+ * @url or with the active run's URL joins it: @run_id is then the active
+ * run's id. A call with another @url fails with PROV_ERROR_BUSY, whose message
+ * names the active run's id and URL.
  *
  * The run ends with a Failed or Finished signal carrying @run_id. To wait for
  * it, call prov_client_subscribe() BEFORE this function, or a fast run may be

@@ -330,6 +330,23 @@ static void announce_run(Engine *engine, const RunRequest *request) {
         notify_status(engine);
 }
 
+/* The menu pressed twice joins the active run; another explicit URL would be silently dropped, so it is refused. */
+static gboolean may_join_active_run(Engine *engine, const RunRequest *request, GError **error) {
+        const char *active_url = run_get_url(engine->run);
+        g_autofree char *redacted_active = NULL;
+        g_autofree char *redacted_requested = NULL;
+
+        if (request->url == NULL || g_strcmp0(request->url, active_url) == 0)
+                return TRUE;
+        redacted_active = active_url != NULL ? url_redact(active_url) : g_strdup("no URL");
+        redacted_requested = url_redact(request->url);
+        g_set_error(error, PROV_ERROR, PROV_ERROR_BUSY,
+                    "run %" G_GUINT64_FORMAT " from %s is active; a run from %s can start when it has ended "
+                    "or is cancelled",
+                    engine->status.run_id, redacted_active, redacted_requested);
+        return FALSE;
+}
+
 gboolean engine_start_run(Engine *engine, const RunRequest *request, guint64 *run_id, GError **error) {
         const RunContext context = {
                 .store = engine->store,
@@ -339,6 +356,8 @@ gboolean engine_start_run(Engine *engine, const RunRequest *request, guint64 *ru
                 .user_agent = engine->user_agent,
         };
 
+        if (engine->run != NULL && !may_join_active_run(engine, request, error))
+                return FALSE;
         if (engine->run == NULL) {
                 engine->run = run_new(request, &context, &run_callbacks, engine);
                 announce_run(engine, request);

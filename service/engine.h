@@ -57,8 +57,10 @@ void engine_record_failure(Engine *engine, const GError *failure);
  * engine_start_run:
  * Starts a provisioning run for @request (copied; see run-request.h: no URL
  * means the configured /provisioning/url) and sets @run_id to its id. While a
- * run is active, sets @run_id to the active run's id instead and starts
- * nothing. Everything after this is reported through the callbacks
+ * run is active, a request without a URL or with the active run's URL joins
+ * it: @run_id is the active run's id and nothing starts. A request with
+ * another URL fails with PROV_ERROR_BUSY, naming the active run's id and
+ * (redacted) URL. Everything after this is reported through the callbacks
  * (progress, section_applied, finished or failed).
  */
 gboolean engine_start_run(Engine *engine, const RunRequest *request, guint64 *run_id, GError **error);
