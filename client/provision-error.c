@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The one table of D-Bus error names, shared by provisiond and libprovision. */
-#include "provision.h"
+#include "provision-error.h"
+
+#include <gio/gio.h>
 
 #define ERROR_PREFIX "org.provisiond.Provisioning1.Error."
 
@@ -27,6 +29,7 @@ static const char *const dbus_error_names[PROV_ERROR_LAST] = {
         [PROV_ERROR_TOO_MANY_FILES] = ERROR_PREFIX "TooManyFiles",
         [PROV_ERROR_UNSUPPORTED_VERSION] = ERROR_PREFIX "UnsupportedVersion",
         [PROV_ERROR_UNREACHABLE] = NULL, /* libprovision's own: no answer came */
+        [PROV_ERROR_BUSY] = ERROR_PREFIX "Busy",
 };
 
 G_DEFINE_QUARK(prov-error-quark, prov_error)
@@ -35,6 +38,16 @@ const char *prov_error_to_dbus_name(ProvError code) {
         if ((int)code < 0 || code >= PROV_ERROR_LAST)
                 return NULL;
         return dbus_error_names[code];
+}
+
+const char *prov_error_get_dbus_name(const GError *error) {
+        const char *name = NULL;
+
+        if (error->domain == PROV_ERROR)
+                name = prov_error_to_dbus_name(error->code);
+        else if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+                name = prov_error_to_dbus_name(PROV_ERROR_CANCELLED);
+        return name != NULL ? name : "org.freedesktop.DBus.Error.Failed";
 }
 
 ProvError prov_error_from_dbus_name(const char *name) {

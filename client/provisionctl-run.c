@@ -205,6 +205,17 @@ static void wait_for_run_end(RunWait *wait) {
         end_progress_bar(wait);
 }
 
+/* StartProvisioning refused: Busy says which run is in the way; say what to do about it. */
+static int report_start_error(const GError *error) {
+        int code = report_error(error);
+
+        if (g_error_matches(error, PROV_ERROR, PROV_ERROR_BUSY))
+                g_printerr("%s: the run from --url was not started; wait for the active run or stop it with "
+                           "'%s cancel'\n",
+                           g_get_prgname(), g_get_prgname());
+        return code;
+}
+
 static int start_and_wait(ProvClient *client) {
         static const ProvSignalHandlers handlers = {
                 .section_applied = on_run_section_applied,
@@ -218,9 +229,10 @@ static int start_and_wait(ProvClient *client) {
         RunWait wait = { .client = client, .loop = loop, .progress_bar = stdout_is_terminal() };
 
         /* Subscribe first: a fast run may be over before StartProvisioning's reply arrives. */
-        if (!prov_client_subscribe(client, &handlers, &wait, &error) ||
-            !prov_client_start(client, arg_url, arg_trigger, &wait.run_id, &error))
+        if (!prov_client_subscribe(client, &handlers, &wait, &error))
                 return report_error(error);
+        if (!prov_client_start(client, arg_url, arg_trigger, &wait.run_id, &error))
+                return report_start_error(error);
         prov_client_attach(client, NULL);
         wait_for_run_end(&wait);
 
@@ -239,7 +251,7 @@ int command_start(ProvClient *client, char **args) {
         if (!arg_no_wait)
                 return start_and_wait(client);
         if (!prov_client_start(client, arg_url, arg_trigger, &run_id, &error))
-                return report_error(error);
+                return report_start_error(error);
         g_print("%" G_GUINT64_FORMAT "\n", run_id);
         return EXIT_OK;
 }

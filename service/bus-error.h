@@ -7,8 +7,7 @@
 
 /**
  * bus_error_set_from_gerror:
- * Sets @bus_error to the D-Bus name registered for @error's PROV_ERROR code
- * (org.freedesktop.DBus.Error.Failed for anything else) with @error's
- * message. Returns a negative errno, for returning from a method handler.
+ * Sets @bus_error to @error's D-Bus name (prov_error_get_dbus_name(), the
+ * same name a Failed signal carries) with @error's message. Returns a negative errno, for returning from a method handler.
  */
 int bus_error_set_from_gerror(sd_bus_error *bus_error, const GError *error);

@@ -4,13 +4,13 @@
 #include <errno.h>
 #include <glib.h>
 
-#include "apply.h"
+#include "apply-result.h"
 #include "bus-caller.h"
 #include "bus-error.h"
 #include "bus-status.h"
 #include "fd-read.h"
 #include "prov-sd-bus-cleanup.h"
-#include "provision.h"
+#include "provision-error.h"
 
 struct BusService {
         sd_bus *bus;
@@ -112,7 +112,9 @@ static int method_apply_file(sd_bus_message *message, void *userdata, sd_bus_err
 static int method_start_provisioning(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         g_autofree char *url = NULL;
         g_autofree char *trigger = NULL;
+        g_autoptr(RunRequest) request = NULL;
         g_autoptr(GError) local_error = NULL;
+        guint64 run_id = 0;
         int r;
 
         const StringOption options[] = { { "url", &url }, { "trigger", &trigger } };
@@ -122,7 +124,10 @@ static int method_start_provisioning(sd_bus_message *message, void *userdata, sd
                 return bus_error_set_from_gerror(error, local_error);
         if (r < 0)
                 return r;
-        return sd_bus_reply_method_return(message, "t", engine_start_run(userdata, url, trigger));
+        request = run_request_new(trigger, url, RUN_SOURCE_MANUAL);
+        if (!engine_start_run(userdata, request, &run_id, &local_error))
+                return bus_error_set_from_gerror(error, local_error);
+        return sd_bus_reply_method_return(message, "t", run_id);
 }
 
 static int method_cancel(sd_bus_message *message, void *userdata, sd_bus_error *error) {
@@ -225,8 +230,8 @@ static void on_progress(guint64 run_id, const char *stage, guint percent, const 
         emit_signal(user_data, "Progress", "tsus", run_id, stage, percent, detail);
 }
 
-static void on_failed(guint64 run_id, const char *error_name, const char *message, gpointer user_data) {
-        emit_signal(user_data, "Failed", "tss", run_id, error_name, message);
+static void on_failed(guint64 run_id, const GError *error, gpointer user_data) {
+        emit_signal(user_data, "Failed", "tss", run_id, prov_error_get_dbus_name(error), error->message);
 }
 
 static void on_finished(guint64 run_id, guint sections_changed, gpointer user_data) {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "document.h"
 
-#include "provision.h"
+#include "provision-error.h"
 #include "xml-cleanup.h"
 #include "xml-parse.h"
 
@@ -15,6 +15,10 @@ static const struct {
         { "referencedSettings", DOCUMENT_REFERENCE },
         { "operations", DOCUMENT_OPERATIONS },
 };
+
+xmlNode *document_find_section(xmlDoc *doc, const char *name) {
+        return xml_find_child(xmlDocGetRootElement(doc), name);
+}
 
 const char *document_type_name(DocumentType type) {
         static const char *const names[] = {

@@ -42,6 +42,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Document, document_free)
 xmlDoc *document_parse(const char *data, gsize size, const char *what, const SchemaSet *schemas, DocumentType *type,
                        GError **error);
 
+/** document_find_section: the section element named @name below @doc's root (<configuration>), or NULL. */
+xmlNode *document_find_section(xmlDoc *doc, const char *name);
+
 /** document_type_name: "patch", "reference" or "operations". */
 const char *document_type_name(DocumentType type);
 

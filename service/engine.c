@@ -1,25 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "engine.h"
 
-#include "apply.h"
+#include "backup.h"
 #include "device.h"
 #include "document.h"
 #include "migrate.h"
-#include "operations.h"
-#include "progress.h"
-#include "provision.h"
+#include "provision-error.h"
 #include "run.h"
 #include "schema.h"
-#include "secrets.h"
 #include "store.h"
 #include "url.h"
+#include "working-copy.h"
 #include "xml-cleanup.h"
-#include "xml-parse.h"
-
-/* Where each stage of a run starts, in percent of the whole run. */
-#define PERCENT_DOWNLOAD_SHARE 70
-#define PERCENT_APPLYING 75
-#define PERCENT_COMMITTING 90
 
 struct Engine {
         Store *store;
@@ -29,8 +21,7 @@ struct Engine {
         char *user_agent;
         Status status;
 
-        Run *run; /* the active run, or NULL */
-        ProgressTracker progress;
+        Run *run;                 /* the active run, or NULL */
         GPtrArray *finished_runs; /* freed from an idle callback, never inside their own callbacks */
         guint reap_source;
 
@@ -59,22 +50,10 @@ static void refresh_store_status(Engine *engine) {
                           store_get_generation(engine->store), STATUS_SETTINGS_GENERATION);
 }
 
-static const char *error_name_of(const GError *error) {
-        const char *name = NULL;
-
-        if (error->domain == PROV_ERROR)
-                name = prov_error_to_dbus_name(error->code);
-        else if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-                name = prov_error_to_dbus_name(PROV_ERROR_CANCELLED);
-        return name != NULL ? name : "org.freedesktop.DBus.Error.Failed";
-}
-
 static void log_settings_sections(const Engine *engine) {
-        xmlDoc *doc = store_get_document(engine->store);
-
         for (const char *const *name = schema_set_sections(engine->schemas); *name != NULL; name++) {
                 g_autoptr(GError) error = NULL;
-                xmlNode *section = apply_find_section(doc, *name);
+                xmlNode *section = store_get_section(engine->store, *name);
                 if (section == NULL)
                         g_warning("stored settings have no section %s", *name);
                 else if (!schema_set_validate_section(engine->schemas, section, &error))
@@ -157,55 +136,16 @@ void engine_set_callbacks(Engine *engine, const EngineCallbacks *callbacks, gpoi
         engine->callbacks_data = user_data;
 }
 
-/* ---- Applying documents to a working copy, committing once ----------------------- */
-
-static gboolean apply_one_document(Engine *engine, xmlDoc *working, Document *document, ApplyResult *result,
-                                   GError **error) {
-        switch (document->type) {
-        case DOCUMENT_PATCH:
-                return apply_patch_document(working, document->doc, engine->schemas, result, error);
-        case DOCUMENT_OPERATIONS:
-                return operations_apply(working, document->doc, engine->schemas, result, error);
-        case DOCUMENT_REFERENCE:
-                break;
-        }
-        g_set_error(error, PROV_ERROR, PROV_ERROR_REFERENCE_NOT_ALLOWED,
-                    "reference documents (<referencedSettings>) can only be provisioned from a server, "
-                    "not applied from a file");
-        return FALSE;
-}
-
-/* Applies @documents in order to a copy of the stored settings and validates what they touched. */
-static xmlDoc *build_working_copy(Engine *engine, GPtrArray *documents, ApplyResult *result, GError **error) {
-        g_autoptr(xmlDoc) working = store_copy_document(engine->store);
-
-        for (guint i = 0; i < documents->len; i++)
-                if (!apply_one_document(engine, working, g_ptr_array_index(documents, i), result, error))
-                        return NULL;
-        if (!apply_validate_touched(working, engine->schemas, result, error))
-                return NULL;
-        return g_steal_pointer(&working);
-}
-
-/* Commits @working if it changed anything; returns the changed sections. */
-static GPtrArray *commit_working_copy(Engine *engine, xmlDoc *working, const ApplyResult *result, GError **error) {
-        g_autoptr(xmlDoc) owned = working;
-        g_autoptr(GPtrArray) changes = apply_changed_sections(store_get_document(engine->store), owned, result);
-
-        if (changes->len > 0 && !store_commit(engine->store, g_steal_pointer(&owned), error))
-                return NULL;
-        refresh_store_status(engine);
-        return g_steal_pointer(&changes);
-}
+/* ---- ApplyFile: one local document, one working copy ---------------------------- */
 
 static void emit_section_applied(Engine *engine, guint64 run_id, GPtrArray *changes) {
         for (guint i = 0; i < changes->len; i++) {
                 const SectionChange *change = g_ptr_array_index(changes, i);
-                g_message("run %" G_GUINT64_FORMAT ": section %s %s (%s)", run_id, change->section, change->how,
-                          change->version);
+                g_message("run %" G_GUINT64_FORMAT ": section %s %s (%s)", run_id, change->section,
+                          change->how, change->version);
                 if (engine->callbacks.section_applied != NULL)
-                        engine->callbacks.section_applied(run_id, change->section, change->version, change->how,
-                                                          engine->callbacks_data);
+                        engine->callbacks.section_applied(run_id, change->section, change->version,
+                                                          change->how, engine->callbacks_data);
         }
 }
 
@@ -213,14 +153,16 @@ static void log_warnings(guint64 run_id, const ApplyResult *result) {
         guint logged = MIN(result->warnings->len, STATUS_MAX_WARNINGS);
 
         for (guint i = 0; i < logged; i++)
-                g_message("run %" G_GUINT64_FORMAT ": %s", run_id, (const char *)g_ptr_array_index(result->warnings, i));
+                g_message("run %" G_GUINT64_FORMAT ": %s", run_id,
+                          (const char *) g_ptr_array_index(result->warnings, i));
         if (result->warnings->len > logged)
-                g_message("run %" G_GUINT64_FORMAT ": … and %u more warnings", run_id, result->warnings->len - logged);
+                g_message("run %" G_GUINT64_FORMAT ": … and %u more warnings", run_id,
+                          result->warnings->len - logged);
 }
 
 static void record_failure(Engine *engine, const GError *failure, GPtrArray *warnings) {
-        g_message("apply: failed: %s: %s", error_name_of(failure), failure->message);
-        status_set_result(&engine->status, error_name_of(failure), failure->message, warnings);
+        status_set_result(&engine->status, failure, warnings);
+        g_message("apply: failed: %s: %s", engine->status.last_error_name, failure->message);
 }
 
 static Document *parse_local_document(Engine *engine, const char *data, gsize size, GError **error) {
@@ -232,31 +174,30 @@ static Document *parse_local_document(Engine *engine, const char *data, gsize si
         return document_new(g_strdup("the document"), type, g_steal_pointer(&doc));
 }
 
-static GPtrArray *apply_and_commit_local(Engine *engine, const char *data, gsize size, ApplyResult *result,
+static GPtrArray *apply_and_commit_local(Engine *engine, WorkingCopy *copy, const char *data, gsize size,
                                          GError **error) {
-        g_autoptr(GPtrArray) documents = g_ptr_array_new_with_free_func((GDestroyNotify)document_free);
-        Document *document = parse_local_document(engine, data, size, error);
-        xmlDoc *working;
+        g_autoptr(Document) document = parse_local_document(engine, data, size, error);
+        GPtrArray *changes;
 
-        if (document == NULL)
+        if (document == NULL || !working_copy_apply(copy, document, error) ||
+            !working_copy_validate(copy, error))
                 return NULL;
-        g_ptr_array_add(documents, document);
-        working = build_working_copy(engine, documents, result, error);
-        if (working == NULL)
-                return NULL;
-        return commit_working_copy(engine, working, result, error);
+        changes = working_copy_commit(copy, error);
+        refresh_store_status(engine);
+        return changes;
 }
 
 gboolean engine_apply_document(Engine *engine, const char *data, gsize size, GPtrArray **changes,
                                GError **error) {
-        g_autoptr(ApplyResult) result = apply_result_new();
+        g_autoptr(WorkingCopy) copy = working_copy_new(engine->store, engine->schemas);
+        const ApplyResult *result = working_copy_get_result(copy);
         g_autoptr(GPtrArray) changed = NULL;
         g_autoptr(GError) local_error = NULL;
         const char *previous_state = engine->status.state;
 
         set_state(engine, "applying");
         notify_status(engine);
-        changed = apply_and_commit_local(engine, data, size, result, &local_error);
+        changed = apply_and_commit_local(engine, copy, data, size, &local_error);
         set_state(engine, previous_state);
         if (changed == NULL) {
                 record_failure(engine, local_error, result->warnings);
@@ -268,7 +209,7 @@ gboolean engine_apply_document(Engine *engine, const char *data, gsize size, GPt
         log_warnings(0, result);
         g_message("apply: %u section(s) changed, settings generation %" G_GUINT64_FORMAT, changed->len,
                   store_get_generation(engine->store));
-        status_set_result(&engine->status, NULL, NULL, result->warnings);
+        status_set_result(&engine->status, NULL, result->warnings);
         notify_status(engine);
         emit_section_applied(engine, 0, changed);
         *changes = g_steal_pointer(&changed);
@@ -282,17 +223,7 @@ void engine_record_failure(Engine *engine, const GError *failure) {
         notify_status(engine);
 }
 
-/* ---- Provisioning runs ------------------------------------------------------------ */
-
-static void report_progress(Engine *engine, const char *stage, guint percent, const char *detail) {
-        if (!progress_tracker_update(&engine->progress, stage, percent, g_get_monotonic_time()))
-                return;
-        status_set_number(&engine->status, &engine->status.progress, engine->progress.percent, STATUS_PROGRESS);
-        notify_status(engine);
-        if (engine->callbacks.progress != NULL)
-                engine->callbacks.progress(engine->status.run_id, stage, engine->progress.percent, detail,
-                                           engine->callbacks_data);
-}
+/* ---- Provisioning runs: the one-run rule and what the status shows ----------------- */
 
 static gboolean reap_finished_runs(gpointer user_data) {
         Engine *engine = user_data;
@@ -304,7 +235,7 @@ static gboolean reap_finished_runs(gpointer user_data) {
 
 /* The run is done either way: back to idle; the Run is freed once its callback has returned. */
 static void end_run(Engine *engine, gboolean success) {
-        guint64 now = (guint64)g_get_real_time();
+        guint64 now = (guint64) g_get_real_time();
 
         g_ptr_array_add(engine->finished_runs, g_steal_pointer(&engine->run));
         if (engine->reap_source == 0)
@@ -320,15 +251,23 @@ static void end_run(Engine *engine, gboolean success) {
 static void fail_run(Engine *engine, const GError *error, GPtrArray *warnings) {
         guint64 run_id = engine->status.run_id;
 
-        g_message("run %" G_GUINT64_FORMAT ": failed: %s: %s", run_id, error_name_of(error), error->message);
-        status_set_result(&engine->status, error_name_of(error), error->message, warnings);
+        status_set_result(&engine->status, error, warnings);
+        g_message("run %" G_GUINT64_FORMAT ": failed: %s: %s", run_id, engine->status.last_error_name,
+                  error->message);
         end_run(engine, FALSE);
         if (engine->callbacks.failed != NULL)
-                engine->callbacks.failed(run_id, error_name_of(error), error->message, engine->callbacks_data);
+                engine->callbacks.failed(run_id, error, engine->callbacks_data);
 }
 
-static void on_run_downloading(Run *run, guint percent, const char *detail, gpointer user_data) {
-        report_progress(user_data, PROGRESS_STAGE_DOWNLOADING, percent * PERCENT_DOWNLOAD_SHARE / 100, detail);
+static void on_run_progress(Run *run, const char *stage, guint percent, const char *detail,
+                            gpointer user_data) {
+        Engine *engine = user_data;
+
+        status_set_number(&engine->status, &engine->status.progress, percent, STATUS_PROGRESS);
+        notify_status(engine);
+        if (engine->callbacks.progress != NULL)
+                engine->callbacks.progress(engine->status.run_id, stage, percent, detail,
+                                           engine->callbacks_data);
 }
 
 static void on_run_fetched(Run *run, guint64 bytes, gpointer user_data) {
@@ -340,123 +279,91 @@ static void on_run_fetched(Run *run, guint64 bytes, gpointer user_data) {
         notify_status(engine);
 }
 
-static char *describe_applied(GPtrArray *documents, const ApplyResult *result) {
-        g_autoptr(GString) detail = g_string_new(NULL);
+static void on_run_committed(Run *run, const ApplyResult *result, GPtrArray *changes, gpointer user_data) {
+        Engine *engine = user_data;
 
-        g_string_printf(detail, "%u document(s) applied", documents->len);
-        for (guint i = 0; i < result->discarded->len; i++)
-                g_string_append_printf(detail, "; discarded %s", (const char *)g_ptr_array_index(result->discarded, i));
-        return g_string_free(g_steal_pointer(&detail), FALSE);
+        refresh_store_status(engine);
+        log_warnings(engine->status.run_id, result);
+        status_set_result(&engine->status, NULL, result->warnings);
+        notify_status(engine);
+        emit_section_applied(engine, engine->status.run_id, changes);
 }
 
-static void on_run_downloaded(Run *run, GPtrArray *documents, gpointer user_data) {
+static void on_run_finished(Run *run, guint sections_changed, gpointer user_data) {
         Engine *engine = user_data;
         guint64 run_id = engine->status.run_id;
-        g_autoptr(ApplyResult) result = apply_result_new();
-        g_autoptr(GError) error = NULL;
-        g_autoptr(GPtrArray) changes = NULL;
-        g_autofree char *detail = NULL;
-        xmlDoc *working = build_working_copy(engine, documents, result, &error);
 
-        if (working == NULL) {
-                fail_run(engine, error, result->warnings);
-                return;
-        }
-        detail = describe_applied(documents, result);
-        report_progress(engine, PROGRESS_STAGE_APPLYING, PERCENT_APPLYING, detail);
-        report_progress(engine, PROGRESS_STAGE_COMMITTING, PERCENT_COMMITTING, "");
-        changes = commit_working_copy(engine, working, result, &error);
-        if (changes == NULL) {
-                fail_run(engine, error, result->warnings);
-                return;
-        }
-
-        log_warnings(run_id, result);
-        status_set_result(&engine->status, NULL, NULL, result->warnings);
-        notify_status(engine);
-        emit_section_applied(engine, run_id, changes);
-        report_progress(engine, PROGRESS_STAGE_DONE, 100, "");
-        g_message("run %" G_GUINT64_FORMAT ": finished, %u section(s) changed", run_id, changes->len);
+        g_message("run %" G_GUINT64_FORMAT ": finished, %u section(s) changed", run_id, sections_changed);
         end_run(engine, TRUE);
         if (engine->callbacks.finished != NULL)
-                engine->callbacks.finished(run_id, changes->len, engine->callbacks_data);
+                engine->callbacks.finished(run_id, sections_changed, engine->callbacks_data);
 }
 
-static void on_run_failed(Run *run, const GError *error, gpointer user_data) {
-        g_autoptr(GPtrArray) no_warnings = g_ptr_array_new();
-
-        fail_run(user_data, error, no_warnings);
+static void on_run_failed(Run *run, const GError *error, GPtrArray *warnings, gpointer user_data) {
+        fail_run(user_data, error, warnings);
 }
 
 static const RunCallbacks run_callbacks = {
-        .downloading = on_run_downloading,
+        .progress = on_run_progress,
         .fetched = on_run_fetched,
-        .downloaded = on_run_downloaded,
+        .committed = on_run_committed,
+        .finished = on_run_finished,
         .failed = on_run_failed,
 };
 
-/* The text of /SECTION/ELEMENT in the stored settings, or NULL when absent or empty. */
-static char *read_setting(const Engine *engine, const char *section_name, const char *element) {
-        xmlNode *section = apply_find_section(store_get_document(engine->store), section_name);
-        g_autoptr(XmlString) text = NULL;
-
-        for (xmlNode *child = section != NULL ? xml_first_element_child(section) : NULL; child != NULL;
-             child = xml_next_element(child)) {
-                if (g_str_equal(xml_node_name(child), element)) {
-                        text = xmlNodeGetContent(child);
-                        break;
-                }
-        }
-        if (text == NULL || *g_strstrip((char *)text) == '\0')
-                return NULL;
-        return g_strdup((const char *)text);
-}
-
-guint64 engine_start_run(Engine *engine, const char *url, const char *trigger) {
-        /* An empty URL is what a phone menu sends when the field is left blank: use the configured one. */
-        gboolean use_configured_url = url == NULL || *url == '\0';
-        g_autofree char *configured_url = use_configured_url ? read_setting(engine, "provisioning", "url") : NULL;
-        g_autofree char *username = read_setting(engine, "provisioning", "username");
-        g_autofree char *password = read_setting(engine, "provisioning", "password");
-        g_autofree char *redacted = NULL;
-        const DaemonConfig *config = engine->config;
+static void announce_run(Engine *engine, const RunRequest *request) {
+        const char *url = run_get_url(engine->run);
+        g_autofree char *redacted = url != NULL ? url_redact(url) : g_strdup("");
         Status *status = &engine->status;
-        RunSettings settings = {
-                .url = use_configured_url ? configured_url : url,
-                .device = engine->device,
-                .schemas = engine->schemas,
-                .fetch = {
-                        .connect_timeout_seconds = config->connect_timeout,
-                        .file_timeout_seconds = config->file_timeout,
-                        .max_file_size = config->max_file_size,
-                        .max_redirects = config->max_redirects,
-                        .ca_file = config->ca_file,
-                        .user_agent = engine->user_agent,
-                        .username = username,
-                        .password = password,
-                },
-                .max_files = config->max_files,
-                .max_reference_depth = config->max_reference_depth,
-        };
 
-        if (engine->run != NULL)
-                return status->run_id;
-
-        redacted = settings.url != NULL ? url_redact(settings.url) : g_strdup("");
         status_set_number(status, &status->run_id, status->run_id + 1, STATUS_RUN_ID);
-        status_set_string(status, &status->trigger, trigger != NULL ? trigger : "manual", STATUS_TRIGGER);
+        status_set_string(status, &status->trigger, request->trigger, STATUS_TRIGGER);
         status_set_string(status, &status->url, redacted, STATUS_URL);
         status_set_number(status, &status->progress, 0, STATUS_PROGRESS);
         status_set_number(status, &status->files_fetched, 0, STATUS_FILES_FETCHED);
         status_set_number(status, &status->bytes_fetched, 0, STATUS_BYTES_FETCHED);
-        status_set_number(status, &status->last_run_started, (guint64)g_get_real_time(), STATUS_LAST_RUN_STARTED);
+        status_set_number(status, &status->last_run_started, (guint64) g_get_real_time(),
+                          STATUS_LAST_RUN_STARTED);
         set_state(engine, "running");
-        progress_tracker_init(&engine->progress);
-        engine->run = run_new(&settings, &run_callbacks, engine);
         g_message("run %" G_GUINT64_FORMAT ": started (%s) from %s", status->run_id, status->trigger,
                   *redacted != '\0' ? redacted : "no URL");
         notify_status(engine);
-        return status->run_id;
+}
+
+/* The menu pressed twice joins the active run; another explicit URL would be silently dropped, so it is refused. */
+static gboolean may_join_active_run(Engine *engine, const RunRequest *request, GError **error) {
+        const char *active_url = run_get_url(engine->run);
+        g_autofree char *redacted_active = NULL;
+        g_autofree char *redacted_requested = NULL;
+
+        if (request->url == NULL || g_strcmp0(request->url, active_url) == 0)
+                return TRUE;
+        redacted_active = active_url != NULL ? url_redact(active_url) : g_strdup("no URL");
+        redacted_requested = url_redact(request->url);
+        g_set_error(error, PROV_ERROR, PROV_ERROR_BUSY,
+                    "run %" G_GUINT64_FORMAT " from %s is active; a run from %s can start when it has ended "
+                    "or is cancelled",
+                    engine->status.run_id, redacted_active, redacted_requested);
+        return FALSE;
+}
+
+gboolean engine_start_run(Engine *engine, const RunRequest *request, guint64 *run_id, GError **error) {
+        const RunContext context = {
+                .store = engine->store,
+                .schemas = engine->schemas,
+                .device = engine->device,
+                .config = engine->config,
+                .user_agent = engine->user_agent,
+        };
+
+        if (engine->run != NULL && !may_join_active_run(engine, request, error))
+                return FALSE;
+        if (engine->run == NULL) {
+                engine->run = run_new(request, &context, &run_callbacks, engine);
+                announce_run(engine, request);
+        }
+        *run_id = engine->status.run_id;
+        return TRUE;
 }
 
 void engine_stop(Engine *engine) {
@@ -483,43 +390,8 @@ gboolean engine_cancel_run(Engine *engine, GError **error) {
 
 /* ---- Backup and status ------------------------------------------------------------ */
 
-static gboolean check_section_names(const Engine *engine, const char *const *sections, GError **error) {
-        for (gsize i = 0; sections != NULL && sections[i] != NULL; i++) {
-                if (schema_set_section_version(engine->schemas, sections[i]) == NULL) {
-                        g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_ARGS, "unknown section '%s'",
-                                    sections[i]);
-                        return FALSE;
-                }
-        }
-        return TRUE;
-}
-
 char *engine_backup(Engine *engine, const char *const *sections, gboolean include_secrets, GError **error) {
-        xmlDoc *stored = store_get_document(engine->store);
-        gboolean all = sections == NULL || sections[0] == NULL;
-        g_autoptr(xmlDoc) backup = NULL;
-        xmlNode *root;
-
-        if (!check_section_names(engine, sections, error))
-                return NULL;
-
-        backup = xmlNewDoc((const xmlChar *)"1.0");
-        root = xmlNewNode(NULL, (const xmlChar *)"configuration");
-        /* Restoring a backup reproduces the sections exactly, not merged into newer ones. */
-        xmlSetProp(root, (const xmlChar *)"patchDefault", (const xmlChar *)"false");
-        xmlDocSetRootElement(backup, root);
-        for (const char *const *name = schema_set_sections(engine->schemas); *name != NULL; name++) {
-                xmlNode *section;
-                if (!all && !g_strv_contains(sections, *name))
-                        continue;
-                section = apply_find_section(stored, *name);
-                if (section != NULL)
-                        xmlAddChild(root, xmlDocCopyNode(section, backup, 1));
-        }
-        if (!include_secrets && secrets_remove(root) > 0)
-                xmlAddPrevSibling(root, xmlNewDocComment(backup, (const xmlChar *)" passwords left out: the caller "
-                                                                                  "may not change the settings "));
-        return xml_doc_to_string(backup, NULL);
+        return backup_generate(engine->store, engine->schemas, sections, include_secrets, error);
 }
 
 const Status *engine_get_status(const Engine *engine) {

@@ -9,6 +9,7 @@
 #include <glib.h>
 
 #include "daemon-config.h"
+#include "run-request.h"
 #include "status.h"
 
 typedef struct Engine Engine;
@@ -21,8 +22,8 @@ typedef struct {
         void (*status_changed)(const char *const *names, gpointer user_data);
         /* A run's progress (already throttled). */
         void (*progress)(guint64 run_id, const char *stage, guint percent, const char *detail, gpointer user_data);
-        /* A run ended without a commit. */
-        void (*failed)(guint64 run_id, const char *error_name, const char *message, gpointer user_data);
+        /* A run ended without a commit; @error is PROV_ERROR (see provision-error.h). */
+        void (*failed)(guint64 run_id, const GError *error, gpointer user_data);
         /* A run was committed; its SectionApplied calls came first. */
         void (*finished)(guint64 run_id, guint sections_changed, gpointer user_data);
 } EngineCallbacks;
@@ -40,7 +41,7 @@ void engine_set_callbacks(Engine *engine, const EngineCallbacks *callbacks, gpoi
  * Applies one patch or operations document (@size bytes at @data) to the
  * stored settings, all-or-nothing, and commits it once. Reference documents
  * are refused. On success returns the changed sections (SectionChange, see
- * apply.h) in @changes. Signals follow the commit.
+ * apply-result.h) in @changes. Signals follow the commit.
  */
 gboolean engine_apply_document(Engine *engine, const char *data, gsize size, GPtrArray **changes,
                                GError **error);
@@ -54,12 +55,15 @@ void engine_record_failure(Engine *engine, const GError *failure);
 
 /**
  * engine_start_run:
- * Starts a provisioning run from @url (NULL or "": the configured
- * /provisioning/url) and returns its id; while a run is active, returns the
- * active run's id instead. Everything after this is reported through the
- * callbacks (progress, section_applied, finished or failed).
+ * Starts a provisioning run for @request (copied; see run-request.h: no URL
+ * means the configured /provisioning/url) and sets @run_id to its id. While a
+ * run is active, a request without a URL or with the active run's URL joins
+ * it: @run_id is the active run's id and nothing starts. A request with
+ * another URL fails with PROV_ERROR_BUSY, naming the active run's id and
+ * (redacted) URL. Everything after this is reported through the callbacks
+ * (progress, section_applied, finished or failed).
  */
-guint64 engine_start_run(Engine *engine, const char *url, const char *trigger);
+gboolean engine_start_run(Engine *engine, const RunRequest *request, guint64 *run_id, GError **error);
 
 /**
  * engine_stop:

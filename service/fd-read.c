@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "provision.h"
+#include "provision-error.h"
 
 static void close_fd(int *fd) {
         if (*fd >= 0)

@@ -14,7 +14,7 @@
 
 #include <libsoup/soup.h>
 
-#include "provision.h"
+#include "provision-error.h"
 #include "url.h"
 
 #define FETCH_CHUNK_SIZE (16 * 1024)

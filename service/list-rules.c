@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "list-rules.h"
 
-/* D-series patch rules (DOMAIN.md "Patch rules"). Repeated elements without a
+/* D-series patch rules (docs/architecture.md, "Merge rules"). Repeated elements without a
  * rule are a keyless list, which merge.c replaces as a whole. */
 static const ListRule list_rules[] = {
         { "users", "user", LIST_MATCH_BY_KEY, "name" },

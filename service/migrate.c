@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "migrate.h"
 
-#include "provision.h"
+#include "provision-error.h"
 #include "version.h"
 #include "xml-cleanup.h"
 #include "xml-parse.h"

@@ -3,7 +3,7 @@
 
 #include <libxml/parser.h>
 
-#include "provision.h"
+#include "provision-error.h"
 #include "version.h"
 #include "xml-cleanup.h"
 #include "xml-parse.h"

@@ -3,7 +3,8 @@
 
 #include <libxml/xpath.h>
 
-#include "provision.h"
+#include "document.h"
+#include "provision-error.h"
 #include "xml-cleanup.h"
 #include "xml-parse.h"
 
@@ -202,7 +203,7 @@ static SectionState *section_state_new(xmlDoc *working, const SchemaSet *schemas
                 state->failure = g_strdup_printf("'%s' is not a settings section", name);
                 return state;
         }
-        state->section = apply_find_section(working, name);
+        state->section = document_find_section(working, name);
         if (state->section == NULL) {
                 state->failure = g_strdup_printf("the settings have no section '%s'", name);
                 return state;

@@ -10,7 +10,7 @@
 #include <glib.h>
 #include <libxml/tree.h>
 
-#include "apply.h"
+#include "apply-result.h"
 #include "schema.h"
 
 /* More operations than this in one document are refused: nobody writes them by

@@ -2,7 +2,7 @@
 #include "reference.h"
 
 #include "markers.h"
-#include "provision.h"
+#include "provision-error.h"
 #include "url.h"
 #include "xml-cleanup.h"
 #include "xml-parse.h"

@@ -1,229 +1,149 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "run.h"
 
-#include "markers.h"
-#include "provision.h"
-#include "reference.h"
-#include "url.h"
-#include "xml-cleanup.h"
-#include "xml-parse.h"
+#include "download.h"
+#include "progress.h"
+#include "working-copy.h"
 
-/* One URL to fetch; parents form the chain of reference files that led to it. */
-typedef struct Pending {
-        char *url;
-        guint depth;
-        struct Pending *parent;
-} Pending;
+/* Where each stage of a run starts, in percent of the whole run. */
+#define PERCENT_DOWNLOAD_SHARE 70
+#define PERCENT_APPLYING 75
+#define PERCENT_COMMITTING 90
 
 struct Run {
+        RunRequest *request;
+        char *url; /* the start URL as given or configured, or NULL */
+        Store *store;
         const SchemaSet *schemas;
-        const DeviceIdentity *device;
-        guint max_files;
-        guint max_reference_depth;
-
-        Fetcher *fetcher;
-        GCancellable *cancellable;
-        GPtrArray *pending_nodes; /* owns every Pending */
-        GQueue queue;             /* Pending* still to fetch, head first */
-        Pending *current;
-        guint files_fetched;
-        GPtrArray *documents;     /* Document* */
-        guint start_source;
-        GError *start_error; /* a problem found by run_new, reported once started */
+        Download *download;
+        ProgressTracker progress;
 
         RunCallbacks callbacks;
         gpointer user_data;
 };
 
-static void pending_free(Pending *pending) {
-        g_free(pending->url);
-        g_free(pending);
+static void report_progress(Run *run, const char *stage, guint percent, const char *detail) {
+        if (!progress_tracker_update(&run->progress, stage, percent, g_get_monotonic_time()))
+                return;
+        run->callbacks.progress(run, stage, run->progress.percent, detail, run->user_data);
 }
 
-static Pending *add_pending(Run *run, char *url, guint depth, Pending *parent) {
-        Pending *pending = g_new0(Pending, 1);
+static void fail(Run *run, const GError *error, GPtrArray *warnings) {
+        g_autoptr(GPtrArray) no_warnings = g_ptr_array_new();
 
-        pending->url = url;
-        pending->depth = depth;
-        pending->parent = parent;
-        g_ptr_array_add(run->pending_nodes, pending);
-        return pending;
+        run->callbacks.failed(run, error, warnings != NULL ? warnings : no_warnings, run->user_data);
 }
 
-static void fail(Run *run, GError *error) {
-        g_autoptr(GError) owned = error;
-
-        run->callbacks.failed(run, owned, run->user_data);
+static void on_downloading(Download *download, guint percent, const char *detail, gpointer user_data) {
+        report_progress(user_data, PROGRESS_STAGE_DOWNLOADING, percent * PERCENT_DOWNLOAD_SHARE / 100, detail);
 }
 
-static void fetch_next(Run *run);
-
-static gboolean in_chain(const Pending *parent, const char *url) {
-        for (const Pending *ancestor = parent; ancestor != NULL; ancestor = ancestor->parent)
-                if (g_str_equal(ancestor->url, url))
-                        return TRUE;
-        return FALSE;
-}
-
-/* Queues the URLs of a reference document right after it, in document order. */
-static gboolean expand_reference(Run *run, Pending *reference, xmlDoc *doc, GError **error) {
-        g_autofree char *redacted = url_redact(reference->url);
-        g_auto(GStrv) urls = NULL;
-
-        if (reference->depth + 1 > run->max_reference_depth) {
-                g_set_error(error, PROV_ERROR, PROV_ERROR_REFERENCE_DEPTH,
-                            "reference files nested deeper than %u at %s", run->max_reference_depth, redacted);
-                return FALSE;
-        }
-        urls = reference_urls(doc, reference->url, run->device, error);
-        if (urls == NULL)
-                return FALSE;
-        for (gsize i = g_strv_length(urls); i > 0; i--) {
-                const char *url = urls[i - 1];
-                if (in_chain(reference, url)) {
-                        g_autofree char *redacted_url = url_redact(url);
-                        g_set_error(error, PROV_ERROR, PROV_ERROR_REFERENCE_CYCLE,
-                                    "%s refers to %s, which is already in its reference chain", redacted,
-                                    redacted_url);
-                        return FALSE;
-                }
-                g_queue_push_head(&run->queue, add_pending(run, g_strdup(url), reference->depth + 1, reference));
-        }
-        return TRUE;
-}
-
-static gboolean take_document(Run *run, Pending *source, GBytes *body, GError **error) {
-        g_autofree char *redacted = url_redact(source->url);
-        g_autofree char *what = g_strdup_printf("the file from %s", redacted);
-        g_autoptr(GBytes) escaped = markers_escape_in_url_elements(body);
-        g_autoptr(xmlDoc) doc = NULL;
-        DocumentType type;
-        gsize size = 0;
-        const char *data = g_bytes_get_data(escaped, &size);
-
-        doc = document_parse(data, size, what, run->schemas, &type, error);
-        if (doc == NULL)
-                return FALSE;
-        if (type == DOCUMENT_REFERENCE)
-                return expand_reference(run, source, doc, error);
-
-        g_ptr_array_add(run->documents, document_new(g_steal_pointer(&redacted), type, g_steal_pointer(&doc)));
-        return TRUE;
-}
-
-static void on_fetched(GObject *source_object, GAsyncResult *result, gpointer user_data) {
+static void on_fetched(Download *download, guint64 bytes, gpointer user_data) {
         Run *run = user_data;
+
+        run->callbacks.fetched(run, bytes, run->user_data);
+}
+
+static char *describe_applied(GPtrArray *documents, const ApplyResult *result) {
+        g_autoptr(GString) detail = g_string_new(NULL);
+
+        g_string_printf(detail, "%u document(s) applied", documents->len);
+        for (guint i = 0; i < result->discarded->len; i++)
+                g_string_append_printf(detail, "; discarded %s",
+                                       (const char *) g_ptr_array_index(result->discarded, i));
+        return g_string_free(g_steal_pointer(&detail), FALSE);
+}
+
+/* Everything is downloaded: one working copy of the settings as they are now, committed once. */
+static void on_downloaded(Download *download, GPtrArray *documents, gpointer user_data) {
+        Run *run = user_data;
+        g_autoptr(WorkingCopy) copy = working_copy_new(run->store, run->schemas);
+        const ApplyResult *result = working_copy_get_result(copy);
         g_autoptr(GError) error = NULL;
-        g_autoptr(GBytes) body = fetcher_fetch_finish(run->fetcher, result, &error);
+        g_autoptr(GPtrArray) changes = NULL;
+        g_autofree char *detail = NULL;
 
-        if (body == NULL) {
-                fail(run, g_steal_pointer(&error));
+        if (!working_copy_apply_all(copy, documents, &error)) {
+                fail(run, error, result->warnings);
                 return;
         }
-        run->callbacks.fetched(run, g_bytes_get_size(body), run->user_data);
-        if (!take_document(run, run->current, body, &error)) {
-                fail(run, g_steal_pointer(&error));
+        detail = describe_applied(documents, result);
+        report_progress(run, PROGRESS_STAGE_APPLYING, PERCENT_APPLYING, detail);
+        report_progress(run, PROGRESS_STAGE_COMMITTING, PERCENT_COMMITTING, "");
+        changes = working_copy_commit(copy, &error);
+        if (changes == NULL) {
+                fail(run, error, result->warnings);
                 return;
         }
-        fetch_next(run);
+        run->callbacks.committed(run, result, changes, run->user_data);
+        report_progress(run, PROGRESS_STAGE_DONE, 100, "");
+        run->callbacks.finished(run, changes->len, run->user_data);
 }
 
-static void report_downloading(Run *run) {
-        guint total = run->files_fetched + g_queue_get_length(&run->queue);
-        g_autofree char *redacted = url_redact(run->current->url);
-        g_autofree char *detail = g_strdup_printf("file %u of %u %s", run->files_fetched, total, redacted);
-
-        run->callbacks.downloading(run, 100 * (run->files_fetched - 1) / total, detail, run->user_data);
+static void on_download_failed(Download *download, const GError *error, gpointer user_data) {
+        fail(user_data, error, NULL);
 }
 
-static void fetch_next(Run *run) {
-        Pending *next = g_queue_pop_head(&run->queue);
+static const DownloadCallbacks download_callbacks = {
+        .downloading = on_downloading,
+        .fetched = on_fetched,
+        .downloaded = on_downloaded,
+        .failed = on_download_failed,
+};
 
-        if (next == NULL) {
-                run->callbacks.downloaded(run, run->documents, run->user_data);
-                return;
-        }
-        if (run->files_fetched + 1 > run->max_files) {
-                fail(run, g_error_new(PROV_ERROR, PROV_ERROR_TOO_MANY_FILES,
-                                      "the run needs more than %u files", run->max_files));
-                return;
-        }
-        run->files_fetched++;
-        run->current = next;
-        report_downloading(run);
-        fetcher_fetch_async(run->fetcher, next->url, run->cancellable, on_fetched, run);
-}
-
-static gboolean on_start(gpointer user_data) {
-        Run *run = user_data;
-
-        run->start_source = 0;
-        if (run->start_error != NULL)
-                fail(run, g_steal_pointer(&run->start_error));
-        else if (g_cancellable_is_cancelled(run->cancellable))
-                fail(run, g_error_new_literal(PROV_ERROR, PROV_ERROR_CANCELLED, "the run was cancelled"));
-        else
-                fetch_next(run);
-        return G_SOURCE_REMOVE;
-}
-
-static gboolean prepare_start(Run *run, const RunSettings *settings, GError **error) {
-        g_autofree char *url = NULL;
-
-        if (settings->url == NULL || *settings->url == '\0') {
-                g_set_error_literal(error, PROV_ERROR, PROV_ERROR_NO_SOURCE,
-                                    "no provisioning URL: none given and /provisioning/url is empty");
-                return FALSE;
-        }
-        FetchOptions fetch = settings->fetch;
-
-        url = markers_replace(settings->url, settings->device);
-        if (!url_check_fetchable(url, error))
-                return FALSE;
-        /* The configured credentials are for the provisioning server, not for whatever it refers to. */
-        fetch.credentials_url = url;
-        run->fetcher = fetcher_new(&fetch, error);
-        if (run->fetcher == NULL)
-                return FALSE;
-        g_queue_push_tail(&run->queue, add_pending(run, g_steal_pointer(&url), 0, NULL));
-        return TRUE;
-}
-
-Run *run_new(const RunSettings *settings, const RunCallbacks *callbacks, gpointer user_data) {
+Run *run_new(const RunRequest *request, const RunContext *context, const RunCallbacks *callbacks,
+             gpointer user_data) {
         Run *run = g_new0(Run, 1);
+        g_autofree char *username = store_get_setting(context->store, "provisioning", "username");
+        g_autofree char *password = store_get_setting(context->store, "provisioning", "password");
+        const DaemonConfig *config = context->config;
+        DownloadSettings settings = {
+                .device = context->device,
+                .schemas = context->schemas,
+                .fetch = {
+                        .connect_timeout_seconds = config->connect_timeout,
+                        .file_timeout_seconds = config->file_timeout,
+                        .max_file_size = config->max_file_size,
+                        .max_redirects = config->max_redirects,
+                        .ca_file = config->ca_file,
+                        .user_agent = context->user_agent,
+                        .username = username,
+                        .password = password,
+                },
+                .max_files = config->max_files,
+                .max_reference_depth = config->max_reference_depth,
+        };
 
-        run->schemas = settings->schemas;
-        run->device = settings->device;
-        run->max_files = settings->max_files;
-        run->max_reference_depth = settings->max_reference_depth;
+        run->request = run_request_copy(request);
+        run->url = request->url != NULL ? g_strdup(request->url) :
+                                          store_get_setting(context->store, "provisioning", "url");
+        run->store = context->store;
+        run->schemas = context->schemas;
         run->callbacks = *callbacks;
         run->user_data = user_data;
-        run->cancellable = g_cancellable_new();
-        run->pending_nodes = g_ptr_array_new_with_free_func((GDestroyNotify)pending_free);
-        run->documents = g_ptr_array_new_with_free_func((GDestroyNotify)document_free);
-        g_queue_init(&run->queue);
-
-        prepare_start(run, settings, &run->start_error);
-        run->start_source = g_idle_add(on_start, run);
+        progress_tracker_init(&run->progress);
+        settings.url = run->url;
+        run->download = download_new(&settings, &download_callbacks, run);
         return run;
 }
 
+const char *run_get_url(const Run *run) {
+        return run->url;
+}
+
+const RunRequest *run_get_request(const Run *run) {
+        return run->request;
+}
+
 void run_cancel(Run *run) {
-        g_cancellable_cancel(run->cancellable);
+        download_cancel(run->download);
 }
 
 void run_free(Run *run) {
         if (run == NULL)
                 return;
-        if (run->start_source != 0)
-                g_source_remove(run->start_source);
-        if (run->cancellable != NULL)
-                g_cancellable_cancel(run->cancellable);
-        g_clear_object(&run->cancellable);
-        g_clear_pointer(&run->fetcher, fetcher_free);
-        g_queue_clear(&run->queue);
-        g_clear_pointer(&run->pending_nodes, g_ptr_array_unref);
-        g_clear_pointer(&run->documents, g_ptr_array_unref);
-        g_clear_error(&run->start_error);
+        g_clear_pointer(&run->download, download_free);
+        g_clear_pointer(&run->request, run_request_free);
+        g_free(run->url);
         g_free(run);
 }

@@ -1,55 +1,72 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The download part of a provisioning run: fetches the start URL, expands
- * reference documents depth-first in document order (relative URLs resolved
- * against the referencing file, markers replaced, cycles, depth and file
- * count bounded) and hands every patch and operations document, in order, to
- * its owner. Nothing here touches the settings.
+ * The run pipeline: one provisioning run from its request to the commit.
+ * Sequences the stages (download with reference expansion → working copy:
+ * apply, validate → commit once), says what share of the run each stage is,
+ * throttles progress, and reports everything upward through RunCallbacks. It
+ * takes the store and the schemas, never the engine; the engine keeps the
+ * status and the one-run rule.
  */
 #pragma once
 
 #include <glib.h>
-#include <libxml/tree.h>
 
+#include "apply-result.h"
+#include "daemon-config.h"
 #include "device.h"
-#include "document.h"
-#include "fetch.h"
+#include "run-request.h"
 #include "schema.h"
+#include "store.h"
 
 typedef struct Run Run;
 
+/* A run is freed by its owner, never inside one of these callbacks. */
 typedef struct {
-        /* "file k of n URL", percent of the download stage (0..100). */
-        void (*downloading)(Run *run, guint percent, const char *detail, gpointer user_data);
+        /* Progress of the whole run, already throttled (see progress.h); @percent 0..100. */
+        void (*progress)(Run *run, const char *stage, guint percent, const char *detail, gpointer user_data);
         /* One file arrived with @bytes bytes. */
         void (*fetched)(Run *run, guint64 bytes, gpointer user_data);
-        /* Everything is downloaded: @documents (Document*, owned by the run) are ready to apply. */
-        void (*downloaded)(Run *run, GPtrArray *documents, gpointer user_data);
-        /* The download part failed or was cancelled (PROV_ERROR_CANCELLED). */
-        void (*failed)(Run *run, const GError *error, gpointer user_data);
+        /* The working copy is committed (or nothing changed): @changes (SectionChange*) are durable. */
+        void (*committed)(Run *run, const ApplyResult *result, GPtrArray *changes, gpointer user_data);
+        /* The run ended with a commit; comes after committed and progress "done". */
+        void (*finished)(Run *run, guint sections_changed, gpointer user_data);
+        /* The run ended without a commit; @warnings (char*) are those of the apply, if it got that far. */
+        void (*failed)(Run *run, const GError *error, GPtrArray *warnings, gpointer user_data);
 } RunCallbacks;
 
+/* What a run works with; all borrowed, all must outlive the run. */
 typedef struct {
-        const char *url;              /* the start URL, markers not yet replaced; NULL or "": none */
-        const DeviceIdentity *device;
+        Store *store;
         const SchemaSet *schemas;
-        FetchOptions fetch;
-        guint max_files;
-        guint max_reference_depth;
-} RunSettings;
+        const DeviceIdentity *device;
+        const DaemonConfig *config; /* limits, TLS */
+        const char *user_agent;
+} RunContext;
 
 /**
  * run_new:
- * A run that starts from an idle callback, so that its id is replied before
- * anything is reported. Every problem, a missing URL (NoSource) included,
- * arrives through the failed callback. @settings is copied.
+ * Prepares a run for @request (copied): the start URL is the request's, else
+ * /provisioning/url; the credentials are /provisioning/username and
+ * /provisioning/password. The run starts from an idle callback, so that its
+ * id is replied before anything is reported; every problem, a missing URL
+ * (NoSource) included, arrives through the failed callback.
  */
-Run *run_new(const RunSettings *settings, const RunCallbacks *callbacks, gpointer user_data);
+Run *run_new(const RunRequest *request, const RunContext *context, const RunCallbacks *callbacks,
+             gpointer user_data);
 
+/** run_get_url: the start URL as given or configured (markers not replaced), or NULL when there is none. */
+const char *run_get_url(const Run *run);
 
-/** run_cancel: aborts downloads in flight; the failed callback follows with PROV_ERROR_CANCELLED. */
+/** run_get_request: the request the run was started for (its source resolved). */
+const RunRequest *run_get_request(const Run *run);
+
+/**
+ * run_cancel:
+ * Aborts downloads in flight; the failed callback follows with
+ * PROV_ERROR_CANCELLED. Once the downloads are done, the rest is synchronous
+ * and cannot be interrupted.
+ */
 void run_cancel(Run *run);
 
 void run_free(Run *run);
-
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Run, run_free)

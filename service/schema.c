@@ -2,7 +2,7 @@
 #include "schema.h"
 
 #include "migration-steps.h"
-#include "provision.h"
+#include "provision-error.h"
 #include "schema-known.h"
 #include "secrets.h"
 #include "xml-cleanup.h"

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "status.h"
 
+#include "provision-error.h"
+
 void status_init(Status *status) {
         *status = (Status){
                 .state = "idle",
@@ -56,8 +58,10 @@ static GStrv warnings_capped(GPtrArray *warnings) {
         return result;
 }
 
-void status_set_result(Status *status, const char *error_name, const char *message, GPtrArray *warnings) {
-        const char *result = error_name == NULL ? "success" : "failed";
+void status_set_result(Status *status, const GError *failure, GPtrArray *warnings) {
+        const char *result = failure == NULL ? "success" : "failed";
+        const char *error_name = failure != NULL ? prov_error_get_dbus_name(failure) : NULL;
+        const char *message = failure != NULL ? failure->message : NULL;
 
         if (!g_str_equal(status->last_result, result)) {
                 status->last_result = result;

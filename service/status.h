@@ -63,10 +63,10 @@ void status_set_number(Status *status, guint64 *field, guint64 value, const char
 
 /**
  * status_set_result:
- * LastResult, LastError and LastWarnings of an apply or a run (@error_name
- * NULL: success). Past STATUS_MAX_WARNINGS, the last entry says how many more there were.
+ * LastResult, LastError and LastWarnings of an apply or a run (@failure
+ * NULL: success; else LastError is its D-Bus name, see prov_error_get_dbus_name()). Past STATUS_MAX_WARNINGS, the last entry says how many more there were.
  */
-void status_set_result(Status *status, const char *error_name, const char *message, GPtrArray *warnings);
+void status_set_result(Status *status, const GError *failure, GPtrArray *warnings);
 
 /** status_take_changed: the changed property names, NULL-terminated (free with g_strfreev), or NULL if none. */
 GStrv status_take_changed(Status *status);

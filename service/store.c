@@ -6,7 +6,7 @@
 #include <glib/gstdio.h>
 #include <unistd.h>
 
-#include "provision.h"
+#include "provision-error.h"
 #include "xml-cleanup.h"
 #include "xml-parse.h"
 
@@ -161,6 +161,19 @@ xmlDoc *store_get_document(const Store *store) {
 
 xmlDoc *store_copy_document(const Store *store) {
         return xmlCopyDoc(store->doc, 1);
+}
+
+xmlNode *store_get_section(const Store *store, const char *name) {
+        return xml_find_child(xmlDocGetRootElement(store->doc), name);
+}
+
+char *store_get_setting(const Store *store, const char *section, const char *element) {
+        xmlNode *node = xml_find_child(store_get_section(store, section), element);
+        g_autoptr(XmlString) text = node != NULL ? xmlNodeGetContent(node) : NULL;
+
+        if (text == NULL || *g_strstrip((char *)text) == '\0')
+                return NULL;
+        return g_strdup((const char *)text);
 }
 
 gboolean store_commit(Store *store, xmlDoc *doc, GError **error) {

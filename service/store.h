@@ -30,6 +30,17 @@ xmlDoc *store_get_document(const Store *store);
 /** store_copy_document: a working copy of the committed settings. */
 xmlDoc *store_copy_document(const Store *store);
 
+/** store_get_section: the committed section element named @name, or NULL (owned by @store; do not modify). */
+xmlNode *store_get_section(const Store *store, const char *name);
+
+/**
+ * store_get_setting:
+ * The text of /@section/@element in the committed settings, with leading and
+ * trailing whitespace removed (newly allocated), or NULL when the section or
+ * the element is absent or the text is empty.
+ */
+char *store_get_setting(const Store *store, const char *section, const char *element);
+
 /**
  * store_commit:
  * Makes @doc (ownership taken, also on failure) the stored settings. Returns

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "provision.h"
+#include "provision-error.h"
 
 /* Keep every component as written (no decoding and re-encoding), and split a
  * password off the user so that redaction can drop both. */

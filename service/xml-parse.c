@@ -3,7 +3,7 @@
 
 #include <libxml/parser.h>
 
-#include "provision.h"
+#include "provision-error.h"
 #include "xml-cleanup.h"
 
 /* No NOENT (entities stay unexpanded), no DTDLOAD/DTDATTR/DTDVALID, no XINCLUDE,
@@ -99,6 +99,14 @@ xmlNode *xml_next_element(const xmlNode *node) {
         for (xmlNode *sibling = node->next; sibling != NULL; sibling = sibling->next)
                 if (sibling->type == XML_ELEMENT_NODE)
                         return sibling;
+        return NULL;
+}
+
+xmlNode *xml_find_child(const xmlNode *parent, const char *name) {
+        for (xmlNode *child = parent != NULL ? xml_first_element_child(parent) : NULL; child != NULL;
+             child = xml_next_element(child))
+                if (g_str_equal(xml_node_name(child), name))
+                        return child;
         return NULL;
 }
 

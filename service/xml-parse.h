@@ -23,6 +23,9 @@ xmlNode *xml_first_element_child(const xmlNode *node);
 /** xml_next_element: the next element sibling of @node, or NULL. */
 xmlNode *xml_next_element(const xmlNode *node);
 
+/** xml_find_child: the first element child of @parent named @name, or NULL (also for a NULL @parent). */
+xmlNode *xml_find_child(const xmlNode *parent, const char *name);
+
 /** xml_has_element_children: whether @node has at least one element child. */
 gboolean xml_has_element_children(const xmlNode *node);
 

@@ -291,14 +291,37 @@ static void test_cancel_fails_the_run_with_cancelled(void) {
 
 static void test_start_during_a_run_returns_its_id(void) {
         g_autofree char *url = served_url("slow/" EXAMPLE_BACKUP);
-        g_autofree char *other_url = served_url(EXAMPLE_BACKUP);
         g_autoptr(GError) error = NULL;
         g_autoptr(RunRecord) record = start_run(url, NULL);
         guint64 joined_run_id = 0;
 
-        g_assert_true(prov_client_start(context.client, other_url, NULL, &joined_run_id, &error));
+        /* Without a URL, or with the active run's URL: the menu pressed twice joins the run. */
+        g_assert_true(prov_client_start(context.client, NULL, NULL, &joined_run_id, &error));
         g_assert_no_error(error);
         g_assert_cmpuint(joined_run_id, ==, record->run_id);
+        joined_run_id = 0;
+        g_assert_true(prov_client_start(context.client, url, NULL, &joined_run_id, &error));
+        g_assert_no_error(error);
+        g_assert_cmpuint(joined_run_id, ==, record->run_id);
+        g_assert_true(prov_client_cancel(context.client, &error));
+        g_assert_no_error(error);
+        wait_for_run_end(record);
+        g_assert_error(record->error, PROV_ERROR, PROV_ERROR_CANCELLED);
+}
+
+static void test_start_with_another_url_during_a_run_fails_with_busy(void) {
+        g_autofree char *url = served_url("slow/" EXAMPLE_BACKUP);
+        g_autofree char *other_url = served_url(EXAMPLE_BACKUP);
+        g_autofree char *active = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(RunRecord) record = start_run(url, NULL);
+        guint64 run_id = 0;
+
+        g_assert_false(prov_client_start(context.client, other_url, NULL, &run_id, &error));
+        g_assert_error(error, PROV_ERROR, PROV_ERROR_BUSY);
+        active = g_strdup_printf("run %" G_GUINT64_FORMAT " from %s", record->run_id, url);
+        g_assert_nonnull(strstr(error->message, active));
+        g_clear_error(&error);
         g_assert_true(prov_client_cancel(context.client, &error));
         g_assert_no_error(error);
         wait_for_run_end(record);
@@ -343,6 +366,8 @@ int main(int argc, char **argv) {
         g_test_add_func("/run/without-any-url-fails-with-no-source", test_run_without_any_url_fails_with_no_source);
         g_test_add_func("/cancel/fails-the-run-with-cancelled", test_cancel_fails_the_run_with_cancelled);
         g_test_add_func("/start/during-a-run-returns-its-id", test_start_during_a_run_returns_its_id);
+        g_test_add_func("/start/another-url-during-a-run-fails-with-busy",
+                        test_start_with_another_url_during_a_run_fails_with_busy);
         g_test_add_func("/cancel/without-a-run-fails-with-not-running",
                         test_cancel_without_a_run_fails_with_not_running);
         result = g_test_run();

@@ -277,8 +277,22 @@ test_cancel_ends_a_waiting_start_with_cancelled() {
 test_start_during_a_run_joins_it() {
         run 0 start --no-wait --url "$SLOW_BACKUP_URL"
         first_id=$(cat "$work_dir/out")
-        run 0 start --no-wait --url "$BACKUP_URL"
+        run 0 start --no-wait --url "$SLOW_BACKUP_URL"
         expect_in out "^$first_id\$"
+        run 0 start --no-wait
+        expect_in out "^$first_id\$"
+        run 0 status
+        expect_in out '^ *State: running$'
+        run 0 cancel
+        wait_until_no_run
+}
+
+test_start_with_another_url_during_a_run_exits_1_busy() {
+        run 0 start --no-wait --url "$SLOW_BACKUP_URL"
+        first_id=$(cat "$work_dir/out")
+        run 1 start --url "$BACKUP_URL"
+        expect_in err "^provisionctl: ${ERROR_PREFIX}Busy: run $first_id from .*/slow/backup\.xml is active"
+        expect_in err "cancel'\$"
         run 0 status
         expect_in out '^ *State: running$'
         run 0 cancel
@@ -309,6 +323,7 @@ test_start_without_wait_prints_the_run_id
 test_status_shows_the_last_run
 test_cancel_ends_a_waiting_start_with_cancelled
 test_start_during_a_run_joins_it
+test_start_with_another_url_during_a_run_exits_1_busy
 test_cancel_without_a_run_exits_1
 
 if [ "$failures" -ne 0 ]; then

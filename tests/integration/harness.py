@@ -36,7 +36,7 @@ STOP_TIMEOUT = 10.0
 CALL_TIMEOUT = 30.0
 SIGNAL_TIMEOUT = 5.0
 
-# List elements matched by an attribute instead of by position (DOMAIN.md).
+# List elements matched by an attribute instead of by position (docs/architecture.md, "Merge rules").
 LIST_KEY_ATTRIBUTES = ('name', 'keyNumber')
 
 

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""An idle daemon sleeps: it must not spin its main loop (DESIGN.md names the
-pitfall: re-arming the bus fd in every prepare wakes the loop forever)."""
+"""An idle daemon sleeps: it must not spin its main loop (docs/architecture.md,
+"The sd-bus GSource", names the pitfall: re-arming the bus fd in every prepare
+wakes the loop forever)."""
 
 import os
 import time

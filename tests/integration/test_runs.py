@@ -53,17 +53,42 @@ class StartProvisioningTest(RunTestCase):
         self.wait_run(run_id)
 
     def test_second_start_during_a_run_returns_the_same_id(self):
+        # The menu pressed twice: no URL, or the active run's own URL, joins the run.
         self.server.add('/silent.xml', hang=True)
-        self.other_server.add_document('/settings.xml', telephony_patch(active=False))
         run_id = self.start_run(self.server.url('/silent.xml'))
         self.server.wait_for_request('/silent.xml')
 
-        again = self.start_run(self.other_server.url('/settings.xml'))
+        without_url = self.start_run()
+        same_url = self.start_run(self.server.url('/silent.xml'))
 
-        self.assertEqual(run_id, again)
+        self.assertEqual(run_id, without_url)
+        self.assertEqual(run_id, same_url)
+        self.assertEqual(run_id, self.daemon.status()['RunId'])
         self.daemon.cancel()
         self.assertEqual('Failed', self.wait_run(run_id).member)
-        self.assertEqual([], self.other_server.requests, 'the second call started a download')
+        self.assertEqual(1, len(self.server.requests), 'a joining call started a download')
+
+    def test_second_start_with_another_url_is_busy(self):
+        # Joining would report the first run's outcome for a URL that is never fetched.
+        active_url = self.server.url('/silent.xml', userinfo='someone:pw-busy-3')
+        self.server.add('/silent.xml', hang=True)
+        self.other_server.add_document('/settings.xml', telephony_patch(active=False))
+        run_id = self.start_run(active_url)
+        self.server.wait_for_request('/silent.xml')
+
+        with self.assertDBusError(error_name('Busy')) as refused:
+            self.start_run(self.other_server.url('/settings.xml'))
+
+        self.assertIn(f'run {run_id} ', refused['message'])
+        self.assertIn(self.server.url('/silent.xml'), refused['message'])
+        self.assertIn(self.other_server.url('/settings.xml'), refused['message'])
+        self.assertNotIn('pw-busy-3', refused['message'])
+        status = self.daemon.status()
+        self.assertEqual(run_id, status['RunId'])
+        self.assertEqual('running', status['State'])
+        self.daemon.cancel()
+        self.assertEqual('Failed', self.wait_run(run_id).member)
+        self.assertEqual([], self.other_server.requests, 'the refused call started a download')
 
     def test_unknown_option_is_invalid_args(self):
         with self.assertDBusError(INVALID_ARGS):

@@ -2,11 +2,12 @@
 /* Patch documents against the real schemas and factory defaults: modes, roots, stripping, validation. */
 #include <glib.h>
 
-#include "apply.h"
 #include "document.h"
+#include "patch.h"
 #include "provision.h"
 #include "schema.h"
 #include "test-util.h"
+#include "working-copy.h"
 #include "xml-cleanup.h"
 #include "xml-parse.h"
 
@@ -17,8 +18,8 @@ static xmlDoc *apply_to_defaults(const char *patch_text, ApplyResult *result, GE
         g_autoptr(xmlDoc) working = load_source_file("data/defaults.xml");
         g_autoptr(xmlDoc) patch = parse_text(patch_text);
 
-        if (!apply_patch_document(working, patch, schemas, result, error) ||
-            !apply_validate_touched(working, schemas, result, error))
+        if (!patch_apply(working, patch, schemas, result, error) ||
+            !working_copy_validate_touched(working, schemas, result, error))
                 return NULL;
         return g_steal_pointer(&working);
 }
@@ -30,7 +31,7 @@ static void test_factory_defaults_are_valid(void) {
                 g_autoptr(xmlDoc) doc = load_source_file(documents[d]);
                 for (const char *const *name = schema_set_sections(schemas); *name != NULL; name++) {
                         g_autoptr(GError) error = NULL;
-                        xmlNode *section = apply_find_section(doc, *name);
+                        xmlNode *section = document_find_section(doc, *name);
                         g_assert_nonnull(section);
                         schema_set_validate_section(schemas, section, &error);
                         g_assert_no_error(error);
@@ -158,8 +159,8 @@ static void test_partial_patch_keeps_settings_it_leaves_out(void) {
         g_autoptr(xmlDoc) partial = parse_text("<provisioning><execution><time>4:00</time></execution>"
                                                "<vendorExtension>1</vendorExtension></provisioning>");
 
-        g_assert_true(apply_patch_document(working, tuned, schemas, result, &error));
-        g_assert_true(apply_patch_document(working, partial, schemas, result, &error));
+        g_assert_true(patch_apply(working, tuned, schemas, result, &error));
+        g_assert_true(patch_apply(working, partial, schemas, result, &error));
         g_assert_no_error(error);
         assert_leaf(working, "/configuration/provisioning/execution/time", "4:00");
         assert_leaf(working, "/configuration/provisioning/execution/useRandomDelay", "false");
@@ -210,7 +211,7 @@ static void test_unchanged_section_not_reported(void) {
         g_autoptr(GPtrArray) changes = NULL;
 
         g_assert_no_error(error);
-        changes = apply_changed_sections(before, working, result);
+        changes = working_copy_changed_sections(before, working, result);
         g_assert_cmpuint(g_hash_table_size(result->touched), ==, 2);
         g_assert_cmpuint(changes->len, ==, 1);
         g_assert_cmpstr(((SectionChange *)g_ptr_array_index(changes, 0))->section, ==, "telephony");

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The merge rules of a patch section, one case per rule (DOMAIN.md "Patch rules"). */
+/* The merge rules of a patch section, one case per rule (docs/architecture.md, "Merge rules"). */
 #include <glib.h>
 
 #include "merge.h"

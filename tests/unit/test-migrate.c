@@ -296,7 +296,7 @@ static void test_newer_section_refuses_the_document(void) {
         g_autofree char *before = xml_doc_to_string(working, NULL);
         g_autofree char *after = NULL;
 
-        g_assert_false(apply_patch_document(working, patch, schemas, result, &error));
+        g_assert_false(patch_apply(working, patch, schemas, result, &error));
         g_assert_error(error, PROV_ERROR, PROV_ERROR_UNSUPPORTED_VERSION);
         after = xml_doc_to_string(working, NULL);
         g_assert_cmpstr(after, ==, before);

@@ -2,11 +2,12 @@
 /* Operations documents against the real schemas and factory defaults: each kind, per-section discarding. */
 #include <glib.h>
 
-#include "apply.h"
 #include "operations.h"
+#include "patch.h"
 #include "provision.h"
 #include "schema.h"
 #include "test-util.h"
+#include "working-copy.h"
 #include "xml-cleanup.h"
 #include "xml-parse.h"
 
@@ -79,7 +80,7 @@ static void test_seed_example_as_written(void) {
         const char *key3 = "/configuration/keys/phoneXtensions/key[@keyNumber='3']/parameters";
 
         /* The factory defaults have no template "Test"; a patch adds it first. */
-        apply_patch_document(working, patch, schemas, result, &error);
+        patch_apply(working, patch, schemas, result, &error);
         g_assert_no_error(error);
         g_assert_cmpuint(count_nodes(working, "/configuration/templates/template[@name='Test']"), ==, 1);
 
@@ -287,7 +288,7 @@ static void test_unchanged_section_not_reported(void) {
                          "parameter[@name='identity']\"><parameter name=\"identity\" value=\"1\"/></replace>"
                          "</operations>",
                          result);
-        changes = apply_changed_sections(before, working, result);
+        changes = working_copy_changed_sections(before, working, result);
         g_assert_cmpuint(changes->len, ==, 0);
         g_assert_cmpuint(result->discarded->len, ==, 0);
 }
@@ -298,7 +299,7 @@ static void test_unchanged_section_keeps_earlier_how(void) {
         g_autoptr(ApplyResult) result = apply_result_new();
         g_autoptr(GError) error = NULL;
 
-        apply_patch_document(working, patch, schemas, result, &error);
+        patch_apply(working, patch, schemas, result, &error);
         g_assert_no_error(error);
         apply_operations(working,
                          "<operations><replace path=\"/keys/phoneXtensions/key[@keyNumber='9']\">"

@@ -5,8 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "apply.h"
+#include "patch.h"
 #include "test-util.h"
+#include "working-copy.h"
 #include "xml-cleanup.h"
 #include "xml-parse.h"
 
@@ -37,7 +38,7 @@ xmlDoc *load_source_file(const char *relative_path) {
 }
 
 char *section_text(xmlDoc *doc, const char *name) {
-        xmlNode *section = apply_find_section(doc, name);
+        xmlNode *section = document_find_section(doc, name);
 
         return section != NULL ? xml_node_to_string(section) : NULL;
 }

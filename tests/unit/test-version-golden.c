@@ -24,10 +24,10 @@ static xmlDoc *apply_documents(const SchemaSet *set, xmlDoc *working, const char
 
         for (const char *const *path = paths; *path != NULL; path++) {
                 g_autoptr(xmlDoc) patch = load_source_file(*path);
-                g_assert_true(apply_patch_document(working, patch, set, result, &error));
+                g_assert_true(patch_apply(working, patch, set, result, &error));
                 g_assert_no_error(error);
         }
-        g_assert_true(apply_validate_touched(working, set, result, &error));
+        g_assert_true(working_copy_validate_touched(working, set, result, &error));
         g_assert_no_error(error);
         return working;
 }
@@ -153,7 +153,7 @@ static void test_store_strips_what_no_step_handles(void) {
         /* Sections at the current version are not touched, sections of no release are kept. */
         users = section_text(store, "users");
         g_assert_nonnull(strstr(users, "<shell/>"));
-        g_assert_nonnull(apply_find_section(store, "madeUp"));
+        g_assert_nonnull(document_find_section(store, "madeUp"));
 }
 
 /* After a downgrade: the newer section is kept as it is, the older ones are still migrated. */
@@ -235,7 +235,7 @@ static void test_release_2_4A_migrates_a_2_2A_store(Release24Fixture *fixture, g
 
         g_assert_true(changed);
         assert_telephony_renamed(store, "5");
-        schema_set_validate_section(fixture->schemas, apply_find_section(store, "telephony"), &error);
+        schema_set_validate_section(fixture->schemas, document_find_section(store, "telephony"), &error);
         g_assert_no_error(error);
 }
 

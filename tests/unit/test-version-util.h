@@ -9,8 +9,9 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
-#include "apply.h"
+#include "patch.h"
 #include "test-util.h"
+#include "working-copy.h"
 #include "xml-parse.h"
 
 /* Copies the files below @source into @target (created), overwriting; appends

@@ -141,15 +141,15 @@ static xmlDoc *apply_to_tuned_defaults(const char *patch_text) {
         g_autoptr(ApplyResult) result = apply_result_new();
         g_autoptr(GError) error = NULL;
 
-        g_assert_true(apply_patch_document(working, tune, schemas, result, &error));
-        g_assert_true(apply_patch_document(working, patch, schemas, result, &error));
-        g_assert_true(apply_validate_touched(working, schemas, result, &error));
+        g_assert_true(patch_apply(working, tune, schemas, result, &error));
+        g_assert_true(patch_apply(working, patch, schemas, result, &error));
+        g_assert_true(working_copy_validate_touched(working, schemas, result, &error));
         g_assert_no_error(error);
         return g_steal_pointer(&working);
 }
 
 static char *minimal_random_delay(xmlDoc *doc) {
-        xmlNode *provisioning = apply_find_section(doc, "provisioning");
+        xmlNode *provisioning = document_find_section(doc, "provisioning");
         g_autoptr(XmlString) text = NULL;
 
         for (xmlNode *execution = xml_first_element_child(provisioning); execution != NULL;

@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "download.h"
+
+#include "markers.h"
+#include "provision-error.h"
+#include "reference.h"
+#include "url.h"
+#include "xml-cleanup.h"
+#include "xml-parse.h"
+
+/* One URL to fetch; parents form the chain of reference files that led to it. */
+typedef struct Pending {
+        char *url;
+        guint depth;
+        struct Pending *parent;
+} Pending;
+
+struct Download {
+        const SchemaSet *schemas;
+        const DeviceIdentity *device;
+        guint max_files;
+        guint max_reference_depth;
+
+        Fetcher *fetcher;
+        GCancellable *cancellable;
+        GPtrArray *pending_nodes; /* owns every Pending */
+        GQueue queue;             /* Pending* still to fetch, head first */
+        Pending *current;
+        guint files_fetched;
+        GPtrArray *documents;     /* Document* */
+        guint start_source;
+        GError *start_error; /* a problem found by download_new, reported once started */
+
+        DownloadCallbacks callbacks;
+        gpointer user_data;
+};
+
+static void pending_free(Pending *pending) {
+        g_free(pending->url);
+        g_free(pending);
+}
+
+static Pending *add_pending(Download *download, char *url, guint depth, Pending *parent) {
+        Pending *pending = g_new0(Pending, 1);
+
+        pending->url = url;
+        pending->depth = depth;
+        pending->parent = parent;
+        g_ptr_array_add(download->pending_nodes, pending);
+        return pending;
+}
+
+static void fail(Download *download, GError *error) {
+        g_autoptr(GError) owned = error;
+
+        download->callbacks.failed(download, owned, download->user_data);
+}
+
+static void fetch_next(Download *download);
+
+static gboolean in_chain(const Pending *parent, const char *url) {
+        for (const Pending *ancestor = parent; ancestor != NULL; ancestor = ancestor->parent)
+                if (g_str_equal(ancestor->url, url))
+                        return TRUE;
+        return FALSE;
+}
+
+/* Queues the URLs of a reference document right after it, in document order. */
+static gboolean expand_reference(Download *download, Pending *reference, xmlDoc *doc, GError **error) {
+        g_autofree char *redacted = url_redact(reference->url);
+        g_auto(GStrv) urls = NULL;
+
+        if (reference->depth + 1 > download->max_reference_depth) {
+                g_set_error(error, PROV_ERROR, PROV_ERROR_REFERENCE_DEPTH,
+                            "reference files nested deeper than %u at %s", download->max_reference_depth, redacted);
+                return FALSE;
+        }
+        urls = reference_urls(doc, reference->url, download->device, error);
+        if (urls == NULL)
+                return FALSE;
+        for (gsize i = g_strv_length(urls); i > 0; i--) {
+                const char *url = urls[i - 1];
+                if (in_chain(reference, url)) {
+                        g_autofree char *redacted_url = url_redact(url);
+                        g_set_error(error, PROV_ERROR, PROV_ERROR_REFERENCE_CYCLE,
+                                    "%s refers to %s, which is already in its reference chain", redacted,
+                                    redacted_url);
+                        return FALSE;
+                }
+                g_queue_push_head(&download->queue, add_pending(download, g_strdup(url), reference->depth + 1, reference));
+        }
+        return TRUE;
+}
+
+static gboolean take_document(Download *download, Pending *source, GBytes *body, GError **error) {
+        g_autofree char *redacted = url_redact(source->url);
+        g_autofree char *what = g_strdup_printf("the file from %s", redacted);
+        g_autoptr(GBytes) escaped = markers_escape_in_url_elements(body);
+        g_autoptr(xmlDoc) doc = NULL;
+        DocumentType type;
+        gsize size = 0;
+        const char *data = g_bytes_get_data(escaped, &size);
+
+        doc = document_parse(data, size, what, download->schemas, &type, error);
+        if (doc == NULL)
+                return FALSE;
+        if (type == DOCUMENT_REFERENCE)
+                return expand_reference(download, source, doc, error);
+
+        g_ptr_array_add(download->documents, document_new(g_steal_pointer(&redacted), type, g_steal_pointer(&doc)));
+        return TRUE;
+}
+
+static void on_fetched(GObject *source_object, GAsyncResult *result, gpointer user_data) {
+        Download *download = user_data;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GBytes) body = fetcher_fetch_finish(download->fetcher, result, &error);
+
+        if (body == NULL) {
+                fail(download, g_steal_pointer(&error));
+                return;
+        }
+        download->callbacks.fetched(download, g_bytes_get_size(body), download->user_data);
+        if (!take_document(download, download->current, body, &error)) {
+                fail(download, g_steal_pointer(&error));
+                return;
+        }
+        fetch_next(download);
+}
+
+static void report_downloading(Download *download) {
+        guint total = download->files_fetched + g_queue_get_length(&download->queue);
+        g_autofree char *redacted = url_redact(download->current->url);
+        g_autofree char *detail = g_strdup_printf("file %u of %u %s", download->files_fetched, total, redacted);
+
+        download->callbacks.downloading(download, 100 * (download->files_fetched - 1) / total, detail, download->user_data);
+}
+
+static void fetch_next(Download *download) {
+        Pending *next = g_queue_pop_head(&download->queue);
+
+        if (next == NULL) {
+                download->callbacks.downloaded(download, download->documents, download->user_data);
+                return;
+        }
+        if (download->files_fetched + 1 > download->max_files) {
+                fail(download, g_error_new(PROV_ERROR, PROV_ERROR_TOO_MANY_FILES,
+                                      "the run needs more than %u files", download->max_files));
+                return;
+        }
+        download->files_fetched++;
+        download->current = next;
+        report_downloading(download);
+        fetcher_fetch_async(download->fetcher, next->url, download->cancellable, on_fetched, download);
+}
+
+static gboolean on_start(gpointer user_data) {
+        Download *download = user_data;
+
+        download->start_source = 0;
+        if (download->start_error != NULL)
+                fail(download, g_steal_pointer(&download->start_error));
+        else if (g_cancellable_is_cancelled(download->cancellable))
+                fail(download, g_error_new_literal(PROV_ERROR, PROV_ERROR_CANCELLED, "the run was cancelled"));
+        else
+                fetch_next(download);
+        return G_SOURCE_REMOVE;
+}
+
+static gboolean prepare_start(Download *download, const DownloadSettings *settings, GError **error) {
+        g_autofree char *url = NULL;
+
+        if (settings->url == NULL || *settings->url == '\0') {
+                g_set_error_literal(error, PROV_ERROR, PROV_ERROR_NO_SOURCE,
+                                    "no provisioning URL: none given and /provisioning/url is empty");
+                return FALSE;
+        }
+        FetchOptions fetch = settings->fetch;
+
+        url = markers_replace(settings->url, settings->device);
+        if (!url_check_fetchable(url, error))
+                return FALSE;
+        /* The configured credentials are for the provisioning server, not for whatever it refers to. */
+        fetch.credentials_url = url;
+        download->fetcher = fetcher_new(&fetch, error);
+        if (download->fetcher == NULL)
+                return FALSE;
+        g_queue_push_tail(&download->queue, add_pending(download, g_steal_pointer(&url), 0, NULL));
+        return TRUE;
+}
+
+Download *download_new(const DownloadSettings *settings, const DownloadCallbacks *callbacks, gpointer user_data) {
+        Download *download = g_new0(Download, 1);
+
+        download->schemas = settings->schemas;
+        download->device = settings->device;
+        download->max_files = settings->max_files;
+        download->max_reference_depth = settings->max_reference_depth;
+        download->callbacks = *callbacks;
+        download->user_data = user_data;
+        download->cancellable = g_cancellable_new();
+        download->pending_nodes = g_ptr_array_new_with_free_func((GDestroyNotify)pending_free);
+        download->documents = g_ptr_array_new_with_free_func((GDestroyNotify)document_free);
+        g_queue_init(&download->queue);
+
+        prepare_start(download, settings, &download->start_error);
+        download->start_source = g_idle_add(on_start, download);
+        return download;
+}
+
+void download_cancel(Download *download) {
+        g_cancellable_cancel(download->cancellable);
+}
+
+void download_free(Download *download) {
+        if (download == NULL)
+                return;
+        if (download->start_source != 0)
+                g_source_remove(download->start_source);
+        if (download->cancellable != NULL)
+                g_cancellable_cancel(download->cancellable);
+        g_clear_object(&download->cancellable);
+        g_clear_pointer(&download->fetcher, fetcher_free);
+        g_queue_clear(&download->queue);
+        g_clear_pointer(&download->pending_nodes, g_ptr_array_unref);
+        g_clear_pointer(&download->documents, g_ptr_array_unref);
+        g_clear_error(&download->start_error);
+        g_free(download);
+}

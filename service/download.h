@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The download part of a provisioning run: fetches the start URL, expands
+ * reference documents depth-first in document order (relative URLs resolved
+ * against the referencing file, markers replaced, cycles, depth and file
+ * count bounded) and hands every patch and operations document, in order, to
+ * its owner. Nothing here touches the settings.
+ */
+#pragma once
+
+#include <glib.h>
+#include <libxml/tree.h>
+
+#include "device.h"
+#include "document.h"
+#include "fetch.h"
+#include "schema.h"
+
+typedef struct Download Download;
+
+typedef struct {
+        /* "file k of n URL", percent of the download stage (0..100). */
+        void (*downloading)(Download *download, guint percent, const char *detail, gpointer user_data);
+        /* One file arrived with @bytes bytes. */
+        void (*fetched)(Download *download, guint64 bytes, gpointer user_data);
+        /* Everything is downloaded: @documents (Document*, owned by the download) are ready to apply. */
+        void (*downloaded)(Download *download, GPtrArray *documents, gpointer user_data);
+        /* The download part failed or was cancelled (PROV_ERROR_CANCELLED). */
+        void (*failed)(Download *download, const GError *error, gpointer user_data);
+} DownloadCallbacks;
+
+typedef struct {
+        const char *url;              /* the start URL, markers not yet replaced; NULL or "": none */
+        const DeviceIdentity *device;
+        const SchemaSet *schemas;
+        FetchOptions fetch;
+        guint max_files;
+        guint max_reference_depth;
+} DownloadSettings;
+
+/**
+ * download_new:
+ * A download that starts from an idle callback, so that the run id is replied before
+ * anything is reported. Every problem, a missing URL (NoSource) included,
+ * arrives through the failed callback. @settings is copied.
+ */
+Download *download_new(const DownloadSettings *settings, const DownloadCallbacks *callbacks, gpointer user_data);
+
+
+/** download_cancel: aborts downloads in flight; the failed callback follows with PROV_ERROR_CANCELLED. */
+void download_cancel(Download *download);
+
+void download_free(Download *download);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Download, download_free)

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "patch.h"
+
+#include "document.h"
+#include "merge.h"
+#include "migrate.h"
+#include "xml-cleanup.h"
+#include "xml-parse.h"
+
+static void apply_one_section(xmlDoc *working, const PatchSection *patch, const char *version, ApplyResult *result) {
+        const char *name = xml_node_name(patch->section);
+        xmlNode *existing = document_find_section(working, name);
+
+        if (existing != NULL && !patch->replace) {
+                merge_section(existing, patch->section);
+                g_hash_table_insert(result->touched, g_strdup(name), HOW_MERGE);
+        } else {
+                xmlNode *copy = xmlDocCopyNode(patch->section, working, 1);
+                if (existing != NULL) {
+                        xmlReplaceNode(existing, copy);
+                        xmlFreeNode(existing);
+                } else {
+                        xmlAddChild(xmlDocGetRootElement(working), copy);
+                }
+                existing = copy;
+                g_hash_table_insert(result->touched, g_strdup(name), HOW_REPLACE);
+        }
+        /* The stored section is at the current schema version by now. */
+        xmlSetProp(existing, (const xmlChar *)SECTION_VERSION_ATTRIBUTE, (const xmlChar *)version);
+}
+
+gboolean patch_apply(xmlDoc *working, xmlDoc *patch, const SchemaSet *schemas, ApplyResult *result,
+                              GError **error) {
+        g_autoptr(GArray) sections = document_patch_sections(patch, schemas, result->warnings, error);
+
+        if (sections == NULL)
+                return FALSE;
+        /* All sections first: a version this firmware cannot migrate refuses the whole document. */
+        for (guint i = 0; i < sections->len; i++) {
+                const PatchSection *section = &g_array_index(sections, PatchSection, i);
+                if (!migrate_section(schemas, section->section, section->replace ? MIGRATION_WHOLE : MIGRATION_PARTIAL,
+                                     error))
+                        return FALSE;
+        }
+        for (guint i = 0; i < sections->len; i++) {
+                const PatchSection *section = &g_array_index(sections, PatchSection, i);
+                const char *version = schema_set_section_version(schemas, xml_node_name(section->section));
+
+                schema_set_strip_unknown(schemas, section->section, result->warnings);
+                apply_one_section(working, section, version, result);
+        }
+        return TRUE;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Applying patch documents (<configuration> or a bare section) to a working
+ * copy of the settings: per section migrate, strip, then replace or merge.
+ * Nothing here touches the disk; validation and change detection are the
+ * working copy's (working-copy.h).
+ */
+#pragma once
+
+#include <glib.h>
+#include <libxml/tree.h>
+
+#include "apply-result.h"
+#include "schema.h"
+
+/**
+ * patch_apply:
+ * Applies the patch document @patch to @working (a <configuration> document):
+ * per section, migrates it to the current version (see migrate_section();
+ * an unsupported version fails with PROV_ERROR_UNSUPPORTED_VERSION before
+ * anything is applied), strips what the schema does not know, then replaces
+ * or merges.
+ * @patch is modified (stripped) and stays owned by the caller. Records
+ * touched sections (HOW_REPLACE or HOW_MERGE) and warnings in @result. Does
+ * not validate: see working_copy_validate_touched().
+ */
+gboolean patch_apply(xmlDoc *working, xmlDoc *patch, const SchemaSet *schemas, ApplyResult *result,
+                     GError **error);

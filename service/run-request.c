@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "run-request.h"
+
+RunRequest *run_request_new(const char *trigger, const char *url, RunSource source) {
+        RunRequest *request = g_new0(RunRequest, 1);
+        /* An empty URL is what a phone menu sends when the field is left blank: use the configured one. */
+        gboolean none = url == NULL || *url == '\0';
+
+        request->trigger = g_strdup(trigger != NULL ? trigger : "manual");
+        request->url = none ? NULL : g_strdup(url);
+        request->source = none ? RUN_SOURCE_CONFIGURED : source;
+        return request;
+}
+
+RunRequest *run_request_copy(const RunRequest *request) {
+        RunRequest *copy = run_request_new(request->trigger, request->url, request->source);
+
+        copy->flags = request->flags;
+        return copy;
+}
+
+void run_request_free(RunRequest *request) {
+        if (request == NULL)
+                return;
+        g_free(request->trigger);
+        g_free(request->url);
+        g_free(request);
+}
+
+const char *run_source_name(RunSource source) {
+        static const char *const names[] = {
+                [RUN_SOURCE_MANUAL] = "manual",       [RUN_SOURCE_CONFIGURED] = "configured",
+                [RUN_SOURCE_DHCP] = "dhcp",           [RUN_SOURCE_REDIRECT] = "redirect",
+                [RUN_SOURCE_MULTICAST] = "multicast",
+        };
+        return names[source];
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The working copy: one all-or-nothing change of the stored settings, shared
+ * by ApplyFile and runs. Built from the committed settings, every document is
+ * applied to it in order (patch_apply() or operations_apply()), the touched
+ * sections are validated, the sections that really changed are detected, and
+ * the result is committed once, or dropped. Takes the store and the schemas,
+ * never the engine; reports nothing itself.
+ */
+#pragma once
+
+#include <glib.h>
+#include <libxml/tree.h>
+
+#include "apply-result.h"
+#include "document.h"
+#include "schema.h"
+#include "store.h"
+
+typedef struct WorkingCopy WorkingCopy;
+
+/**
+ * working_copy_new:
+ * A working copy of @store's committed settings. @store and @schemas are
+ * borrowed: they must outlive the working copy. Taken when the documents are
+ * about to be applied, so that a commit made in between (an ApplyFile during
+ * a run's downloads) is kept.
+ */
+WorkingCopy *working_copy_new(Store *store, const SchemaSet *schemas);
+
+void working_copy_free(WorkingCopy *copy);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(WorkingCopy, working_copy_free)
+
+/**
+ * working_copy_apply:
+ * Applies @document (borrowed; a patch document is modified: stripped) to the
+ * working copy. A reference document fails with
+ * PROV_ERROR_REFERENCE_NOT_ALLOWED; other errors are the stage's (patch.h,
+ * operations.h). After a failure the working copy must be dropped.
+ */
+gboolean working_copy_apply(WorkingCopy *copy, Document *document, GError **error);
+
+/**
+ * working_copy_apply_all:
+ * working_copy_apply() for each Document* of @documents in order, then
+ * working_copy_validate(). Stops at the first error.
+ */
+gboolean working_copy_apply_all(WorkingCopy *copy, GPtrArray *documents, GError **error);
+
+/** working_copy_validate: validates the touched sections (see working_copy_validate_touched()). */
+gboolean working_copy_validate(WorkingCopy *copy, GError **error);
+
+/**
+ * working_copy_commit:
+ * Detects the changed sections and, if there is any, commits the working
+ * copy to the store (store_commit(): PROV_ERROR_STORAGE on failure). Returns
+ * the changed sections (SectionChange*, possibly none), or NULL on error.
+ * Call once, after working_copy_validate(); the copy is spent afterwards.
+ */
+GPtrArray *working_copy_commit(WorkingCopy *copy, GError **error);
+
+/** working_copy_get_result: touched sections, warnings and discarded sections so far (owned by @copy). */
+const ApplyResult *working_copy_get_result(const WorkingCopy *copy);
+
+/**
+ * working_copy_validate_touched:
+ * Validates every section of @working that @result touched, failing with
+ * PROV_ERROR_VALIDATION on the first invalid one.
+ */
+gboolean working_copy_validate_touched(xmlDoc *working, const SchemaSet *schemas, const ApplyResult *result,
+                                       GError **error);
+
+/**
+ * working_copy_changed_sections:
+ * Compares the touched sections of @working with @before and returns a
+ * SectionChange for each whose serialized content differs, in @working's
+ * document order.
+ */
+GPtrArray *working_copy_changed_sections(xmlDoc *before, xmlDoc *working, const ApplyResult *result);
