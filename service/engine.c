@@ -187,11 +187,31 @@ static xmlDoc *build_working_copy(Engine *engine, GPtrArray *documents, ApplyRes
         return g_steal_pointer(&working);
 }
 
+static guint64 max_settings_size(const Engine *engine) {
+        return MIN(engine->config->max_settings_size, CONFIG_MAX_SETTINGS_SIZE_CEILING);
+}
+
+/* Settings past the cap would make every Backup() reply outgrow the bus: refused before the commit. */
+static gboolean check_settings_size(const Engine *engine, xmlDoc *working, GError **error) {
+        gsize length = 0;
+        g_autofree char *serialized = xml_doc_to_string(working, &length);
+
+        if (length <= max_settings_size(engine))
+                return TRUE;
+        g_set_error(error, PROV_ERROR, PROV_ERROR_SETTINGS_TOO_LARGE,
+                    "the settings would grow to %" G_GSIZE_FORMAT " bytes, more than [Limits] MaxSettingsSize "
+                    "(%" G_GUINT64_FORMAT " bytes)",
+                    length, max_settings_size(engine));
+        return FALSE;
+}
+
 /* Commits @working if it changed anything; returns the changed sections. */
 static GPtrArray *commit_working_copy(Engine *engine, xmlDoc *working, const ApplyResult *result, GError **error) {
         g_autoptr(xmlDoc) owned = working;
         g_autoptr(GPtrArray) changes = apply_changed_sections(store_get_document(engine->store), owned, result);
 
+        if (changes->len > 0 && !check_settings_size(engine, owned, error))
+                return NULL;
         if (changes->len > 0 && !store_commit(engine->store, g_steal_pointer(&owned), error))
                 return NULL;
         refresh_store_status(engine);
@@ -494,6 +514,19 @@ static gboolean check_section_names(const Engine *engine, const char *const *sec
         return TRUE;
 }
 
+/* Settings stored before MaxSettingsSize existed may be larger: the reply must still fit the bus. */
+static char *backup_to_string(xmlDoc *backup, GError **error) {
+        gsize length = 0;
+        g_autofree char *xml = xml_doc_to_string(backup, &length);
+
+        if (length <= CONFIG_MAX_SETTINGS_SIZE_CEILING)
+                return g_steal_pointer(&xml);
+        g_set_error(error, PROV_ERROR, PROV_ERROR_SETTINGS_TOO_LARGE,
+                    "the backup would be %" G_GSIZE_FORMAT " bytes, more than a bus message may safely carry (%u)",
+                    length, CONFIG_MAX_SETTINGS_SIZE_CEILING);
+        return NULL;
+}
+
 char *engine_backup(Engine *engine, const char *const *sections, gboolean include_secrets, GError **error) {
         xmlDoc *stored = store_get_document(engine->store);
         gboolean all = sections == NULL || sections[0] == NULL;
@@ -519,7 +552,11 @@ char *engine_backup(Engine *engine, const char *const *sections, gboolean includ
         if (!include_secrets && secrets_remove(root) > 0)
                 xmlAddPrevSibling(root, xmlNewDocComment(backup, (const xmlChar *)" passwords left out: the caller "
                                                                                   "may not change the settings "));
-        return xml_doc_to_string(backup, NULL);
+        return backup_to_string(backup, error);
+}
+
+guint engine_count_sections(const Engine *engine) {
+        return g_strv_length((char **)schema_set_sections(engine->schemas));
 }
 
 const Status *engine_get_status(const Engine *engine) {
