@@ -270,6 +270,7 @@ static xmlXPathObject *evaluate_path(xmlDoc *working, const char *path, Budget *
         context->node = xmlDocGetRootElement(working);
         context->error = (xmlStructuredErrorFunc)remember_xpath_error;
         context->userData = &message;
+        /* Never 0 here (libxml2 reads 0 as "no limit"): operations_apply() stops once the budget is spent. */
         context->opLimit = MIN(XPATH_OPERATION_LIMIT, budget->xpath_steps_left);
 
         compiled = xmlXPathCtxtCompile(context, (const xmlChar *)(path[0] == '/' ? path + 1 : path));
