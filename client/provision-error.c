@@ -30,6 +30,7 @@ static const char *const dbus_error_names[PROV_ERROR_LAST] = {
         [PROV_ERROR_UNSUPPORTED_VERSION] = ERROR_PREFIX "UnsupportedVersion",
         [PROV_ERROR_UNREACHABLE] = NULL, /* libprovision's own: no answer came */
         [PROV_ERROR_BUSY] = ERROR_PREFIX "Busy",
+        [PROV_ERROR_SETTINGS_TOO_LARGE] = ERROR_PREFIX "SettingsTooLarge",
 };
 
 G_DEFINE_QUARK(prov-error-quark, prov_error)

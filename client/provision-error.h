@@ -52,6 +52,7 @@ typedef enum {
         PROV_ERROR_UNSUPPORTED_VERSION,  /* .Error.UnsupportedVersion: a section's version is newer than this firmware's, or unknown */
         PROV_ERROR_UNREACHABLE,          /* libprovision's own, no D-Bus name: the daemon was not reached (see above) */
         PROV_ERROR_BUSY,                 /* .Error.Busy: StartProvisioning with another URL while a run is active */
+        PROV_ERROR_SETTINGS_TOO_LARGE,   /* .Error.SettingsTooLarge: the settings would outgrow [Limits] MaxSettingsSize */
         PROV_ERROR_LAST
 } ProvError;
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "backup.h"
 
+#include "daemon-config.h"
 #include "provision-error.h"
 #include "secrets.h"
 #include "xml-cleanup.h"
@@ -15,6 +16,19 @@ static gboolean check_section_names(const SchemaSet *schemas, const char *const 
                 }
         }
         return TRUE;
+}
+
+/* Settings stored before MaxSettingsSize existed may be larger: the reply must still fit the bus. */
+static char *backup_to_string(xmlDoc *backup, GError **error) {
+        gsize length = 0;
+        g_autofree char *xml = xml_doc_to_string(backup, &length);
+
+        if (length <= CONFIG_MAX_SETTINGS_SIZE_CEILING)
+                return g_steal_pointer(&xml);
+        g_set_error(error, PROV_ERROR, PROV_ERROR_SETTINGS_TOO_LARGE,
+                    "the backup would be %" G_GSIZE_FORMAT " bytes, more than a bus message may safely carry (%u)",
+                    length, CONFIG_MAX_SETTINGS_SIZE_CEILING);
+        return NULL;
 }
 
 char *backup_generate(const Store *store, const SchemaSet *schemas, const char *const *sections,
@@ -44,5 +58,5 @@ char *backup_generate(const Store *store, const SchemaSet *schemas, const char *
                                   xmlNewDocComment(backup,
                                                    (const xmlChar *) " passwords left out: the caller "
                                                                      "may not change the settings "));
-        return xml_doc_to_string(backup, NULL);
+        return backup_to_string(backup, error);
 }

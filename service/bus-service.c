@@ -11,6 +11,7 @@
 #include "fd-read.h"
 #include "prov-sd-bus-cleanup.h"
 #include "provision-error.h"
+#include "text-limit.h"
 
 struct BusService {
         sd_bus *bus;
@@ -24,8 +25,8 @@ typedef struct {
         char **value;
 } StringOption;
 
-/* Reads an a{sv} of string options, refusing any other key or type with
- * -EINVAL and PROV_ERROR_INVALID_ARGS in @error. */
+/* Reads an a{sv} of string options, refusing any other key or type, and values
+ * longer than TEXT_LIMIT_URL_OPTION_BYTES, with -EINVAL and PROV_ERROR_INVALID_ARGS in @error. */
 static int read_string_options(sd_bus_message *message, const StringOption *options, gsize n_options,
                                GError **error) {
         const char *key, *value;
@@ -49,6 +50,11 @@ static int read_string_options(sd_bus_message *message, const StringOption *opti
                 }
                 if (sd_bus_message_read(message, "v", "s", &value) < 0) {
                         g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_ARGS, "option '%s' must be a string", key);
+                        return -EINVAL;
+                }
+                if (strlen(value) > TEXT_LIMIT_URL_OPTION_BYTES) {
+                        g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_ARGS,
+                                    "option '%s' is longer than %u bytes", key, TEXT_LIMIT_URL_OPTION_BYTES);
                         return -EINVAL;
                 }
                 g_free(*option->value);
@@ -138,13 +144,40 @@ static int method_cancel(sd_bus_message *message, void *userdata, sd_bus_error *
         return sd_bus_reply_method_return(message, NULL);
 }
 
+/* Reads Backup's as, refusing more names than there are sections before reading them
+ * all: sd_bus_message_read_strv() costs time quadratic in the number of names. */
+static int read_section_names(sd_bus_message *message, guint max_names, GStrv *ret, GError **error) {
+        g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+        const char *name;
+        int r;
+
+        r = sd_bus_message_enter_container(message, 'a', "s");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_read_basic(message, 's', &name)) > 0) {
+                if (names->len >= max_names) {
+                        g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_ARGS,
+                                    "more section names than the %u sections there are", max_names);
+                        return -EINVAL;
+                }
+                g_ptr_array_add(names, g_strdup(name));
+        }
+        if (r < 0)
+                return r;
+        g_ptr_array_add(names, NULL);
+        *ret = (GStrv)g_ptr_array_steal(names, NULL);
+        return sd_bus_message_exit_container(message);
+}
+
 static int method_backup(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         g_auto(GStrv) sections = NULL;
         g_autoptr(GError) local_error = NULL;
         g_autofree char *xml = NULL;
         int privileged, r;
 
-        r = sd_bus_message_read_strv(message, &sections);
+        r = read_section_names(message, engine_count_sections(userdata), &sections, &local_error);
+        if (local_error != NULL)
+                return bus_error_set_from_gerror(error, local_error);
         if (r < 0)
                 return r;
         /* Everyone may back up; only who may restore gets the passwords. */
@@ -227,11 +260,15 @@ static void on_section_applied(guint64 run_id, const char *section, const char *
 }
 
 static void on_progress(guint64 run_id, const char *stage, guint percent, const char *detail, gpointer user_data) {
-        emit_signal(user_data, "Progress", "tsus", run_id, stage, percent, detail);
+        g_autofree char *shown = text_limit(detail, TEXT_LIMIT_BYTES);
+
+        emit_signal(user_data, "Progress", "tsus", run_id, stage, percent, shown);
 }
 
 static void on_failed(guint64 run_id, const GError *error, gpointer user_data) {
-        emit_signal(user_data, "Failed", "tss", run_id, prov_error_get_dbus_name(error), error->message);
+        g_autofree char *shown = text_limit(error->message, TEXT_LIMIT_BYTES);
+
+        emit_signal(user_data, "Failed", "tss", run_id, prov_error_get_dbus_name(error), shown);
 }
 
 static void on_finished(guint64 run_id, guint sections_changed, gpointer user_data) {

@@ -16,6 +16,7 @@ DaemonConfig *daemon_config_new_default(void) {
         config->max_redirects = CONFIG_DEFAULT_MAX_REDIRECTS;
         config->max_files = CONFIG_DEFAULT_MAX_FILES;
         config->max_reference_depth = CONFIG_DEFAULT_MAX_REFERENCE_DEPTH;
+        config->max_settings_size = CONFIG_DEFAULT_MAX_SETTINGS_SIZE;
         return config;
 }
 
@@ -56,6 +57,7 @@ static const struct {
         { "Limits", "MaxRedirects", G_STRUCT_OFFSET(DaemonConfig, max_redirects), FALSE },
         { "Limits", "MaxFiles", G_STRUCT_OFFSET(DaemonConfig, max_files), FALSE },
         { "Limits", "MaxReferenceDepth", G_STRUCT_OFFSET(DaemonConfig, max_reference_depth), FALSE },
+        { "Limits", "MaxSettingsSize", G_STRUCT_OFFSET(DaemonConfig, max_settings_size), FALSE },
 };
 
 static gboolean load_number(GKeyFile *key_file, gsize index, DaemonConfig *config, const char *path,

@@ -10,6 +10,10 @@
 #define CONFIG_DEFAULT_MAX_REDIRECTS 5
 #define CONFIG_DEFAULT_MAX_FILES 64
 #define CONFIG_DEFAULT_MAX_REFERENCE_DEPTH 8
+#define CONFIG_DEFAULT_MAX_SETTINGS_SIZE (8u * 1024u * 1024u)
+/* Whatever is configured: a Backup() reply holds all settings and must stay far
+ * below the system bus' 32 MiB message limit. */
+#define CONFIG_MAX_SETTINGS_SIZE_CEILING (16u * 1024u * 1024u)
 
 typedef struct {
         char *state_dir;    /* holds settings.xml */
@@ -29,6 +33,7 @@ typedef struct {
         guint max_redirects;
         guint max_files;
         guint max_reference_depth;
+        guint max_settings_size; /* bytes of settings.xml a commit may write, see CONFIG_MAX_SETTINGS_SIZE_CEILING */
 
         /* [TLS] */
         char *ca_file;          /* NULL: the system trust store */

@@ -102,7 +102,10 @@ Engine *engine_new(const DaemonConfig *config, GError **error) {
         if (engine->schemas == NULL)
                 return NULL;
         engine->store = store_open(config->state_dir, config->defaults_file, error);
-        if (engine->store == NULL || !migrate_stored_settings(engine, error))
+        if (engine->store == NULL)
+                return NULL;
+        store_set_max_size(engine->store, MIN(config->max_settings_size, CONFIG_MAX_SETTINGS_SIZE_CEILING));
+        if (!migrate_stored_settings(engine, error))
                 return NULL;
         engine->device = load_device(config);
         engine->user_agent = g_strdup_printf("provisiond/%s (%s; MAC %s; SN %s)", PROVISIOND_VERSION,
@@ -392,6 +395,10 @@ gboolean engine_cancel_run(Engine *engine, GError **error) {
 
 char *engine_backup(Engine *engine, const char *const *sections, gboolean include_secrets, GError **error) {
         return backup_generate(engine->store, engine->schemas, sections, include_secrets, error);
+}
+
+guint engine_count_sections(const Engine *engine) {
+        return g_strv_length((char **)schema_set_sections(engine->schemas));
 }
 
 const Status *engine_get_status(const Engine *engine) {

@@ -84,6 +84,9 @@ gboolean engine_cancel_run(Engine *engine, GError **error);
  */
 char *engine_backup(Engine *engine, const char *const *sections, gboolean include_secrets, GError **error);
 
+/** engine_count_sections: how many settings sections the schemas know (Backup() takes at most this many names). */
+guint engine_count_sections(const Engine *engine);
+
 /** engine_get_status: the current status (owned by @engine). */
 const Status *engine_get_status(const Engine *engine);
 

@@ -79,8 +79,12 @@ static gboolean on_quit(gpointer user_data) {
         return G_SOURCE_CONTINUE;
 }
 
+/* Losing the bus is a failure: the exit status lets the service manager restart us. */
+static gboolean bus_lost;
+
 static gboolean on_bus_lost(gpointer user_data) {
         g_warning("lost the bus connection");
+        bus_lost = TRUE;
         g_main_loop_quit(user_data);
         return G_SOURCE_REMOVE;
 }
@@ -133,7 +137,7 @@ static int run(Arguments *arguments) {
         g_source_destroy(bus_source);
         bus_service_free(service);
         worker_threads_stop_idle(2 * G_TIME_SPAN_SECOND);
-        return EXIT_SUCCESS;
+        return bus_lost ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
 int main(int argc, char *argv[]) {

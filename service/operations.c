@@ -30,6 +30,12 @@ typedef struct {
         char *section; /* the path's first step */
 } Operation;
 
+/* What the rest of one document may still cost. */
+typedef struct {
+        guint64 xpath_steps_left;
+        guint64 nodes_left;
+} Budget;
+
 /* One section that operations of this document touch. */
 typedef struct {
         char *name;
@@ -256,7 +262,7 @@ static void remember_xpath_error(void *user_data, const xmlError *xml_error) {
 /* Evaluates @path with the <configuration> element as context node, so the
  * path's first step names a section: "/templates/x" is evaluated as
  * "templates/x". Returns NULL with a reason when it does not compile or run. */
-static xmlXPathObject *evaluate_path(xmlDoc *working, const char *path, char **reason) {
+static xmlXPathObject *evaluate_path(xmlDoc *working, const char *path, Budget *budget, char **reason) {
         g_autoptr(xmlXPathContext) context = xmlXPathNewContext(working);
         g_autofree char *message = NULL;
         xmlXPathCompExpr *compiled;
@@ -265,7 +271,8 @@ static xmlXPathObject *evaluate_path(xmlDoc *working, const char *path, char **r
         context->node = xmlDocGetRootElement(working);
         context->error = (xmlStructuredErrorFunc)remember_xpath_error;
         context->userData = &message;
-        context->opLimit = XPATH_OPERATION_LIMIT;
+        /* Never 0 here (libxml2 reads 0 as "no limit"): operations_apply() stops once the budget is spent. */
+        context->opLimit = MIN(XPATH_OPERATION_LIMIT, budget->xpath_steps_left);
 
         compiled = xmlXPathCtxtCompile(context, (const xmlChar *)(path[0] == '/' ? path + 1 : path));
         if (compiled == NULL) {
@@ -275,6 +282,7 @@ static xmlXPathObject *evaluate_path(xmlDoc *working, const char *path, char **r
         }
         found = xmlXPathCompiledEval(compiled, context);
         xmlXPathFreeCompExpr(compiled);
+        budget->xpath_steps_left -= MIN(context->opCount, budget->xpath_steps_left);
         if (found == NULL)
                 *reason = g_strdup_printf("path \"%s\" cannot be evaluated: %s", path,
                                           message != NULL ? message : "evaluation failed");
@@ -314,8 +322,8 @@ static char *check_target(const xmlNode *node, const Operation *operation, const
 
 /* The elements @operation works on; NULL with a reason unless it selects elements of its section only. */
 static xmlXPathObject *select_targets(xmlDoc *working, const Operation *operation, const xmlNode *section,
-                                      char **reason) {
-        g_autoptr(xmlXPathObject) found = evaluate_path(working, operation->path, reason);
+                                      Budget *budget, char **reason) {
+        g_autoptr(xmlXPathObject) found = evaluate_path(working, operation->path, budget, reason);
         xmlNodeSet *nodes;
 
         if (found == NULL)
@@ -337,15 +345,54 @@ static xmlXPathObject *select_targets(xmlDoc *working, const Operation *operatio
         return g_steal_pointer(&found);
 }
 
-static void operation_run(xmlDoc *working, const Operation *operation, SectionState *state) {
-        char *reason = NULL;
-        g_autoptr(xmlXPathObject) targets = select_targets(working, operation, state->section, &reason);
+/* Nodes in @node and below: elements, attributes and text. */
+static guint64 count_nodes(const xmlNode *node) {
+        guint64 count = 1;
 
+        for (const xmlAttr *attribute = node->type == XML_ELEMENT_NODE ? node->properties : NULL; attribute != NULL;
+             attribute = attribute->next)
+                count++;
+        for (const xmlNode *child = node->children; child != NULL; child = child->next)
+                count += count_nodes(child);
+        return count;
+}
+
+/* Takes what copying the operation's children to @n_targets targets creates from @budget. */
+static gboolean budget_take_nodes(Budget *budget, const xmlNode *operation, int n_targets, GError **error) {
+        guint64 per_target = 0;
+
+        for (const xmlNode *child = xml_first_element_child(operation); child != NULL; child = xml_next_element(child))
+                per_target += count_nodes(child);
+        if (per_target == 0 || (guint64)n_targets <= budget->nodes_left / per_target) {
+                budget->nodes_left -= per_target * (guint64)n_targets;
+                return TRUE;
+        }
+        g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_FILE,
+                    "the operations would create more than %u nodes (an operation copies its content to each "
+                    "target)",
+                    OPERATIONS_MAX_NODES_CREATED);
+        return FALSE;
+}
+
+static gboolean operation_run(xmlDoc *working, const Operation *operation, SectionState *state, Budget *budget,
+                              GError **error) {
+        char *reason = NULL;
+        g_autoptr(xmlXPathObject) targets = select_targets(working, operation, state->section, budget, &reason);
+
+        if (budget->xpath_steps_left == 0) {
+                g_free(reason);
+                g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_FILE,
+                            "the operations' paths take more than %u XPath steps together", OPERATIONS_XPATH_BUDGET);
+                return FALSE;
+        }
         if (targets == NULL) {
                 section_state_fail(state, reason);
-                return;
+                return TRUE;
         }
+        if (!budget_take_nodes(budget, operation->element, targets->nodesetval->nodeNr, error))
+                return FALSE;
         operation->kind->apply(targets->nodesetval, operation->element);
+        return TRUE;
 }
 
 static gboolean section_state_changed(SectionState *state) {
@@ -382,6 +429,7 @@ gboolean operations_apply(xmlDoc *working, xmlDoc *operations, const SchemaSet *
         g_autoptr(GPtrArray) in_order = NULL;
         g_autoptr(GHashTable) by_name = NULL;
         SectionStates states;
+        Budget budget = { .xpath_steps_left = OPERATIONS_XPATH_BUDGET, .nodes_left = OPERATIONS_MAX_NODES_CREATED };
 
         if (parsed == NULL)
                 return FALSE;
@@ -392,8 +440,8 @@ gboolean operations_apply(xmlDoc *working, xmlDoc *operations, const SchemaSet *
                 const Operation *operation = g_ptr_array_index(parsed, i);
                 SectionState *state = section_state_get(&states, working, schemas, operation->section);
 
-                if (state->failure == NULL)
-                        operation_run(working, operation, state);
+                if (state->failure == NULL && !operation_run(working, operation, state, &budget, error))
+                        return FALSE;
         }
         for (guint i = 0; i < in_order->len; i++)
                 section_state_finish(g_ptr_array_index(in_order, i), schemas, result);

@@ -52,38 +52,32 @@ static const VersionSchema *current_version(const SectionSchema *section) {
         return g_ptr_array_index(section->history, section->history->len - 1);
 }
 
-/* Collects the first schema parser or validation error as "node: message". */
-/* Validation messages quote the offending value; for a secret that would put it
- * into LastError, the Failed signal and the journal. */
-static char *hide_quoted_values(const char *message) {
-        g_auto(GStrv) parts = g_strsplit(message, "'", -1);
-
-        /* Odd parts are inside quotes; element names are quoted too, which is a fair price. */
-        for (gsize i = 1; parts[i] != NULL; i += 2) {
-                g_free(parts[i]);
-                parts[i] = g_strdup("(hidden)");
-                if (parts[i + 1] == NULL)
-                        break;
-        }
-        return g_strjoinv("'", parts);
+/* Whether @node is a secret or lies inside one (secrets.h). */
+static gboolean is_within_secret(const xmlNode *node) {
+        for (; node != NULL; node = node->parent)
+                if (secrets_is_secret(node))
+                        return TRUE;
+        return FALSE;
 }
 
+/* Collects the first schema parser or validation error as "node: message".
+ * Validation messages quote the offending value; for a secret that would put it
+ * into LastError, the Failed signal and the journal. So an error about a secret
+ * (or anything inside one) never uses libxml2's message, whatever the secret holds. */
 static void remember_first_error(void *user_data, const xmlError *xml_error) {
         char **first = user_data;
         g_autofree char *message = NULL;
         g_autoptr(XmlString) node_path = NULL;
+        const xmlNode *node = xml_error != NULL ? xml_error->node : NULL;
 
         if (*first != NULL || xml_error == NULL)
                 return;
-        message = g_strchomp(g_strdup(xml_error->message != NULL ? xml_error->message : "invalid"));
-        if (xml_error->node != NULL && ((xmlNode *)xml_error->node)->type == XML_ELEMENT_NODE) {
-                node_path = xmlGetNodePath(xml_error->node);
-                if (secrets_is_secret(xml_error->node)) {
-                        char *hidden = hide_quoted_values(message);
-                        g_free(message);
-                        message = hidden;
-                }
-        }
+        if (node != NULL && is_within_secret(node))
+                message = g_strdup("a secret's value or content is not valid (not shown)");
+        else
+                message = g_strchomp(g_strdup(xml_error->message != NULL ? xml_error->message : "invalid"));
+        if (node != NULL && node->type == XML_ELEMENT_NODE)
+                node_path = xmlGetNodePath(node);
         if (node_path != NULL)
                 *first = g_strdup_printf("%s: %s", (const char *)node_path, message);
         else if (xml_error->line > 0)

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "status.h"
 
+#include <string.h>
+
 #include "provision-error.h"
+#include "text-limit.h"
 
 void status_init(Status *status) {
         *status = (Status){
@@ -33,10 +36,12 @@ void status_changed(Status *status, const char *property) {
 }
 
 void status_set_string(Status *status, char **field, const char *value, const char *property) {
-        if (g_strcmp0(*field, value) == 0)
+        g_autofree char *shown = text_limit(value, TEXT_LIMIT_BYTES);
+
+        if (g_strcmp0(*field, shown) == 0)
                 return;
         g_free(*field);
-        *field = g_strdup(value);
+        *field = g_steal_pointer(&shown);
         status_changed(status, property);
 }
 
@@ -47,12 +52,22 @@ void status_set_number(Status *status, guint64 *field, guint64 value, const char
         status_changed(status, property);
 }
 
+/* At most STATUS_MAX_WARNINGS entries of TEXT_LIMIT_BYTES each and TEXT_LIMIT_WARNINGS_BYTES in all. */
 static GStrv warnings_capped(GPtrArray *warnings) {
-        guint kept = MIN(warnings->len, STATUS_MAX_WARNINGS);
-        GStrv result = g_new0(char *, kept + 2);
+        guint limit = MIN(warnings->len, STATUS_MAX_WARNINGS);
+        GStrv result = g_new0(char *, limit + 2);
+        gsize total = 0;
+        guint kept = 0;
 
-        for (guint i = 0; i < kept; i++)
-                result[i] = g_strdup(g_ptr_array_index(warnings, i));
+        for (; kept < limit; kept++) {
+                char *shown = text_limit(g_ptr_array_index(warnings, kept), TEXT_LIMIT_BYTES);
+                total += strlen(shown);
+                if (total > TEXT_LIMIT_WARNINGS_BYTES) {
+                        g_free(shown);
+                        break;
+                }
+                result[kept] = shown;
+        }
         if (warnings->len > kept)
                 result[kept] = g_strdup_printf("… and %u more warnings", warnings->len - kept);
         return result;

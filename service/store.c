@@ -16,6 +16,7 @@ struct Store {
         xmlDoc *doc;
         guint64 generation;
         guint64 last_change;
+        gsize max_size; /* bytes of settings.xml a commit may write; 0: no cap */
 };
 
 static gboolean set_storage_error(GError **error, int errno_value, const char *what, const char *path) {
@@ -176,12 +177,24 @@ char *store_get_setting(const Store *store, const char *section, const char *ele
         return g_strdup((const char *)text);
 }
 
+void store_set_max_size(Store *store, gsize max_size) {
+        store->max_size = max_size;
+}
+
 gboolean store_commit(Store *store, xmlDoc *doc, GError **error) {
         g_autoptr(xmlDoc) owned = doc;
         g_autofree char *data = NULL;
         gsize length = 0;
 
         data = xml_doc_to_string(owned, &length);
+        /* Settings past the cap would make every Backup() reply outgrow the bus. */
+        if (store->max_size > 0 && length > store->max_size) {
+                g_set_error(error, PROV_ERROR, PROV_ERROR_SETTINGS_TOO_LARGE,
+                            "the settings would grow to %" G_GSIZE_FORMAT " bytes, more than [Limits] "
+                            "MaxSettingsSize (%" G_GSIZE_FORMAT " bytes)",
+                            length, store->max_size);
+                return FALSE;
+        }
         if (!store_write_file_atomic(store->settings_path, data, length, error))
                 return FALSE;
 

@@ -42,6 +42,13 @@ xmlNode *store_get_section(const Store *store, const char *name);
 char *store_get_setting(const Store *store, const char *section, const char *element);
 
 /**
+ * store_set_max_size:
+ * The largest settings.xml, in bytes, that store_commit() writes (0: no cap).
+ * A bigger commit fails with PROV_ERROR_SETTINGS_TOO_LARGE and changes nothing.
+ */
+void store_set_max_size(Store *store, gsize max_size);
+
+/**
  * store_commit:
  * Makes @doc (ownership taken, also on failure) the stored settings. Returns
  * only after the new file is durable. On failure the old file and the

@@ -5,6 +5,7 @@
 
 #include "provision-error.h"
 #include "xml-cleanup.h"
+#include "xml-limits.h"
 
 /* No NOENT (entities stay unexpanded), no DTDLOAD/DTDATTR/DTDVALID, no XINCLUDE,
  * no HUGE (keeps libxml2's own text and depth limits). */
@@ -47,6 +48,8 @@ xmlDoc *xml_parse_untrusted(const char *data, gsize size, const char *what, GErr
                 g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_FILE, "%s is too large", what);
                 return NULL;
         }
+        if (!xml_limits_check_attributes(data, size, what, error))
+                return NULL;
 
         parser = xmlNewParserCtxt();
         if (parser == NULL) {
