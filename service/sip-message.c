@@ -8,7 +8,7 @@
 #include "device.h"
 #include "url.h"
 
-G_DEFINE_QUARK(sip-message-error-quark, sip_message_error)
+G_DEFINE_QUARK(sip - message - error - quark, sip_message_error)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(osip_message_t, osip_message_free)
 
@@ -77,10 +77,10 @@ static gboolean check_subscribe(const SipSubscribe *subscribe, GError **error) {
                 const char *name;
                 const char *value;
         } fields[] = {
-                { "group", subscribe->group },         { "local address", subscribe->local_address },
-                { "vendor", subscribe->vendor },       { "model", subscribe->model },
-                { "version", subscribe->version },     { "Call-ID", subscribe->call_id },
-                { "From tag", subscribe->from_tag },   { "Via branch", subscribe->branch },
+                { "group", subscribe->group },       { "local address", subscribe->local_address },
+                { "vendor", subscribe->vendor },     { "model", subscribe->model },
+                { "version", subscribe->version },   { "Call-ID", subscribe->call_id },
+                { "From tag", subscribe->from_tag }, { "Via branch", subscribe->branch },
         };
 
         for (gsize i = 0; i < G_N_ELEMENTS(fields); i++)
@@ -95,20 +95,22 @@ static gboolean check_subscribe(const SipSubscribe *subscribe, GError **error) {
         return TRUE;
 }
 
-static gboolean build_subscribe_headers(osip_message_t *message, const SipSubscribe *subscribe, const char *aor,
-                                        GError **error) {
+static gboolean build_subscribe_headers(osip_message_t *message, const SipSubscribe *subscribe,
+                                        const char *aor, GError **error) {
         g_autofree char *host_port = g_strdup_printf("%s:%u", subscribe->local_address, subscribe->local_port);
         g_autofree char *via = g_strdup_printf("SIP/2.0/UDP %s;branch=%s;rport", host_port, subscribe->branch);
         g_autofree char *from = g_strdup_printf("<%s>;tag=%s", aor, subscribe->from_tag);
         g_autofree char *to = g_strdup_printf("<%s>", aor);
         g_autofree char *cseq = g_strdup_printf("%u SUBSCRIBE", subscribe->cseq);
         g_autofree char *contact = g_strdup_printf("<sip:%s>", host_port);
-        g_autofree char *event = g_strdup_printf("ua-profile;profile-type=\"device\";vendor=\"%s\";model=\"%s\";"
-                                                 "version=\"%s\"",
-                                                 subscribe->vendor, subscribe->model, subscribe->version);
+        g_autofree char *event = g_strdup_printf(
+                "ua-profile;profile-type=\"device\";vendor=\"%s\";model=\"%s\";"
+                "version=\"%s\"",
+                subscribe->vendor, subscribe->model, subscribe->version);
 
         if (osip_message_set_via(message, via) != 0 || osip_message_set_from(message, from) != 0 ||
-            osip_message_set_to(message, to) != 0 || osip_message_set_call_id(message, subscribe->call_id) != 0 ||
+            osip_message_set_to(message, to) != 0 ||
+            osip_message_set_call_id(message, subscribe->call_id) != 0 ||
             osip_message_set_cseq(message, cseq) != 0 || osip_message_set_contact(message, contact) != 0 ||
             osip_message_set_max_forwards(message, "70") != 0 ||
             osip_message_set_header(message, "Event", event) != 0 ||
@@ -221,8 +223,8 @@ static gboolean check_response(osip_message_t *message, const char *call_id, gui
         if (!g_ascii_string_to_unsigned(message->cseq->number, 10, 0, G_MAXUINT32, &number, NULL) ||
             number != cseq || g_ascii_strcasecmp(message->cseq->method, "SUBSCRIBE") != 0) {
                 g_autofree char *shown = printable(message->cseq->number);
-                return incoming_set_error(error, SIP_MESSAGE_ERROR_NOT_OURS, "response to CSeq %s is not ours",
-                                          shown);
+                return incoming_set_error(error, SIP_MESSAGE_ERROR_NOT_OURS,
+                                          "response to CSeq %s is not ours", shown);
         }
         if (message->status_code < 100 || message->status_code > 699)
                 return incoming_set_error(error, SIP_MESSAGE_ERROR_MALFORMED, "status code %d out of range",
@@ -239,12 +241,14 @@ static gboolean check_event(osip_message_t *message, GError **error) {
             osip_message_header_get_byname(message, "o", 0, &header) < 0)
                 return incoming_set_error(error, SIP_MESSAGE_ERROR_NOT_OURS, "NOTIFY without an Event header");
         if (header->hvalue == NULL)
-                return incoming_set_error(error, SIP_MESSAGE_ERROR_NOT_OURS, "NOTIFY with an empty Event header");
+                return incoming_set_error(error, SIP_MESSAGE_ERROR_NOT_OURS,
+                                          "NOTIFY with an empty Event header");
         token_length = strcspn(header->hvalue, "; \t");
-        if (token_length != strlen("ua-profile") || g_ascii_strncasecmp(header->hvalue, "ua-profile", token_length) != 0) {
+        if (token_length != strlen("ua-profile") ||
+            g_ascii_strncasecmp(header->hvalue, "ua-profile", token_length) != 0) {
                 g_autofree char *shown = printable(header->hvalue);
-                return incoming_set_error(error, SIP_MESSAGE_ERROR_NOT_OURS, "NOTIFY for event %s, not ua-profile",
-                                          shown);
+                return incoming_set_error(error, SIP_MESSAGE_ERROR_NOT_OURS,
+                                          "NOTIFY for event %s, not ua-profile", shown);
         }
         return TRUE;
 }
@@ -273,7 +277,8 @@ static char *external_body_url(osip_content_type_t *content_type, GError **error
         }
         osip_generic_param_get_byname(&content_type->gen_params, "url", &url);
         if (url == NULL || url->gvalue == NULL) {
-                incoming_set_error(error, SIP_MESSAGE_ERROR_NO_URL, "message/external-body without a URL parameter");
+                incoming_set_error(error, SIP_MESSAGE_ERROR_NO_URL,
+                                   "message/external-body without a URL parameter");
                 return NULL;
         }
         return unquote(url->gvalue);
@@ -305,8 +310,8 @@ static char *notify_url(osip_message_t *message, GError **error) {
 
         g_autofree char *type = printable(content_type->type);
         g_autofree char *subtype = printable(content_type->subtype);
-        incoming_set_error(error, SIP_MESSAGE_ERROR_NO_URL, "NOTIFY with Content-Type %s/%s, not application/url",
-                           type, subtype);
+        incoming_set_error(error, SIP_MESSAGE_ERROR_NO_URL,
+                           "NOTIFY with Content-Type %s/%s, not application/url", type, subtype);
         return NULL;
 }
 
@@ -345,8 +350,8 @@ static osip_message_t *parse_datagram(const char *data, gsize length, GError **e
                 return NULL;
         }
         if (length > SIP_MESSAGE_MAX_LENGTH) {
-                incoming_set_error(error, SIP_MESSAGE_ERROR_MALFORMED, "%" G_GSIZE_FORMAT " bytes, more than %d",
-                                   length, SIP_MESSAGE_MAX_LENGTH);
+                incoming_set_error(error, SIP_MESSAGE_ERROR_MALFORMED, "message longer than %d bytes",
+                                   SIP_MESSAGE_MAX_LENGTH);
                 return NULL;
         }
         if (memchr(data, '\0', length) != NULL) {
@@ -415,9 +420,9 @@ static gboolean copy_dialog_headers(osip_message_t *response, const osip_message
                 osip_list_add(&response->vias, copy, -1);
         }
         return osip_from_clone(request->from, &response->from) == 0 &&
-               osip_to_clone(request->to, &response->to) == 0 &&
-               osip_call_id_clone(request->call_id, &response->call_id) == 0 &&
-               osip_cseq_clone(request->cseq, &response->cseq) == 0;
+                osip_to_clone(request->to, &response->to) == 0 &&
+                osip_call_id_clone(request->call_id, &response->call_id) == 0 &&
+                osip_cseq_clone(request->cseq, &response->cseq) == 0;
 }
 
 char *sip_message_build_notify_ok(const SipIncoming *incoming, gsize *length, GError **error) {

@@ -12,7 +12,7 @@
 #include "sip-message.h"
 #include "url.h"
 
-G_DEFINE_QUARK(multicast-source-error-quark, multicast_source_error)
+G_DEFINE_QUARK(multicast - source - error - quark, multicast_source_error)
 
 /* How many ignored messages the NoAnswer reason lists by sender and reason; more are only counted. */
 #define MULTICAST_MAX_LISTED_IGNORED 8
@@ -43,7 +43,7 @@ typedef struct {
         char *call_id;
         guint32 cseq;
         guint retransmit_ms;
-        char *answered_by; /* who sent a 2xx to the SUBSCRIBE, for the reason */
+        char *answered_by;  /* who sent a 2xx to the SUBSCRIBE, for the reason */
         GPtrArray *ignored; /* "sender: reason" */
         guint ignored_count;
 } Lookup;
@@ -165,19 +165,22 @@ static GError *lookup_no_answer_error(Lookup *lookup) {
                 g_ptr_array_remove_index(lookup->ignored, lookup->ignored->len - 1);
                 g_string_append_printf(reason, "; ignored %u message(s): %s", lookup->ignored_count, listed);
                 if (lookup->ignored_count > lookup->ignored->len)
-                        g_string_append_printf(reason, "; and %u more", lookup->ignored_count - lookup->ignored->len);
+                        g_string_append_printf(reason, "; and %u more",
+                                               lookup->ignored_count - lookup->ignored->len);
         }
         return g_error_new_literal(MULTICAST_SOURCE_ERROR, MULTICAST_SOURCE_ERROR_NO_ANSWER, reason->str);
 }
 
-static gboolean lookup_send(Lookup *lookup, const char *data, gsize length, GSocketAddress *to, GError **error) {
+static gboolean lookup_send(Lookup *lookup, const char *data, gsize length, GSocketAddress *to,
+                            GError **error) {
         g_autoptr(GError) send_error = NULL;
         gssize sent = g_socket_send_to(lookup->socket, to, data, length, NULL, &send_error);
 
         if (sent < 0 || (gsize) sent != length) {
                 g_autofree char *destination = socket_address_to_string(to);
-                g_set_error(error, MULTICAST_SOURCE_ERROR, MULTICAST_SOURCE_ERROR_NETWORK, "cannot send to %s: %s",
-                            destination, send_error != NULL ? send_error->message : "short write");
+                g_set_error(error, MULTICAST_SOURCE_ERROR, MULTICAST_SOURCE_ERROR_NETWORK,
+                            "cannot send to %s: %s", destination,
+                            send_error != NULL ? send_error->message : "short write");
                 return FALSE;
         }
         return TRUE;
@@ -206,8 +209,9 @@ static Answer *handle_notify(Lookup *lookup, SipIncoming *incoming, GSocketAddre
         Answer *answer;
 
         if (lookup->source->https_only && g_ascii_strncasecmp(url, "https:", strlen("https:")) != 0) {
-                g_set_error_literal(error, MULTICAST_SOURCE_ERROR, MULTICAST_SOURCE_ERROR_NO_ANSWER,
-                                    "NOTIFY with a plain http URL, and only https is accepted from multicast PnP");
+                g_set_error_literal(
+                        error, MULTICAST_SOURCE_ERROR, MULTICAST_SOURCE_ERROR_NO_ANSWER,
+                        "NOTIFY with a plain http URL, and only https is accepted from multicast PnP");
                 return NULL;
         }
         ok = sip_message_build_notify_ok(incoming, &ok_length, error);
@@ -288,7 +292,8 @@ static gboolean on_wait_over(gpointer user_data) {
 static gboolean on_cancelled(GCancellable *cancellable, gpointer user_data) {
         GTask *task = user_data;
 
-        lookup_return_error(task, g_error_new_literal(G_IO_ERROR, G_IO_ERROR_CANCELLED, "multicast PnP cancelled"));
+        lookup_return_error(task,
+                            g_error_new_literal(G_IO_ERROR, G_IO_ERROR_CANCELLED, "multicast PnP cancelled"));
         return G_SOURCE_REMOVE;
 }
 
@@ -366,7 +371,8 @@ static char *random_token(const char *prefix) {
         return g_strdup_printf("%s%08x%08x", prefix, g_random_int(), g_random_int());
 }
 
-static gboolean lookup_build_subscribe(Lookup *lookup, GInetAddress *local, guint16 local_port, GError **error) {
+static gboolean lookup_build_subscribe(Lookup *lookup, GInetAddress *local, guint16 local_port,
+                                       GError **error) {
         MulticastSource *source = lookup->source;
         g_autofree char *local_text = g_inet_address_to_string(local);
         g_autofree char *from_tag = random_token("");
@@ -417,8 +423,8 @@ static gboolean lookup_start(Lookup *lookup, GError **error) {
         lookup->group_address = group_socket_address(source, error);
         if (lookup->group_address == NULL)
                 return FALSE;
-        local = source->interface != NULL ? interface_address(source->interface, error)
-                                          : route_address(lookup->group_address, error);
+        local = source->interface != NULL ? interface_address(source->interface, error) :
+                                            route_address(lookup->group_address, error);
         if (local == NULL)
                 return FALSE;
         lookup->socket = lookup_open_socket(lookup, local, error);
@@ -427,8 +433,8 @@ static gboolean lookup_start(Lookup *lookup, GError **error) {
         bound = g_socket_get_local_address(lookup->socket, error);
         if (bound == NULL)
                 return FALSE;
-        if (!lookup_build_subscribe(lookup, local, g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound)),
-                                    error))
+        if (!lookup_build_subscribe(lookup, local,
+                                    g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound)), error))
                 return FALSE;
         return lookup_send(lookup, lookup->subscribe, lookup->subscribe_length, lookup->group_address, error);
 }
@@ -456,8 +462,8 @@ static void lookup_attach(GTask *task, GCancellable *cancellable) {
         }
 }
 
-void multicast_source_find_async(MulticastSource *source, GCancellable *cancellable, GAsyncReadyCallback callback,
-                                 gpointer user_data) {
+void multicast_source_find_async(MulticastSource *source, GCancellable *cancellable,
+                                 GAsyncReadyCallback callback, gpointer user_data) {
         GTask *task;
         Lookup *lookup;
         GError *error = NULL;

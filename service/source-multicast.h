@@ -15,21 +15,21 @@ GQuark multicast_source_error_quark(void);
 
 typedef enum {
         MULTICAST_SOURCE_ERROR_NO_ANSWER, /* no valid NOTIFY within the wait; the message lists what was ignored */
-        MULTICAST_SOURCE_ERROR_NETWORK,   /* no socket, no address on the interface, or the SUBSCRIBE cannot be sent */
-        MULTICAST_SOURCE_ERROR_CONFIG,    /* the configuration cannot make a SUBSCRIBE (group, MAC, identity) */
+        MULTICAST_SOURCE_ERROR_NETWORK, /* no socket, no address on the interface, or the SUBSCRIBE cannot be sent */
+        MULTICAST_SOURCE_ERROR_CONFIG, /* the configuration cannot make a SUBSCRIBE (group, MAC, identity) */
 } MulticastSourceError;
 
 /* What the source needs to know. Strings are copied by multicast_source_new(). */
 typedef struct {
-        const char *group;     /* IPv4 multicast group; NULL: MULTICAST_DEFAULT_GROUP */
-        guint16 port;          /* 0: MULTICAST_DEFAULT_PORT */
+        const char *group; /* IPv4 multicast group; NULL: MULTICAST_DEFAULT_GROUP */
+        guint16 port;      /* 0: MULTICAST_DEFAULT_PORT */
         const char *interface; /* send and bind on this interface's IPv4 address; NULL: the routing table's choice */
         guint wait_ms;         /* how long to wait for the NOTIFY, in ms; 0: MULTICAST_DEFAULT_WAIT_MS */
-        gboolean https_only;   /* refuse http URLs (the answer is unauthenticated, see docs/discovery.md) */
-        const char *vendor;    /* Event header vendor="…" */
-        const char *model;     /* Event header model="…": the device type, e.g. "D200" */
-        const char *version;   /* Event header version="…": the firmware version */
-        const char *mac;       /* the phone's MAC, any common notation */
+        gboolean https_only; /* refuse http URLs (the answer is unauthenticated, see docs/discovery.md) */
+        const char *vendor;  /* Event header vendor="…" */
+        const char *model;   /* Event header model="…": the device type, e.g. "D200" */
+        const char *version; /* Event header version="…": the firmware version */
+        const char *mac;     /* the phone's MAC, any common notation */
 } MulticastConfig;
 
 typedef struct MulticastSource MulticastSource;
@@ -47,8 +47,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MulticastSource, multicast_source_free)
  * @source must outlive the call. Cancelling @cancellable completes it with
  * G_IO_ERROR_CANCELLED at once.
  */
-void multicast_source_find_async(MulticastSource *source, GCancellable *cancellable, GAsyncReadyCallback callback,
-                                 gpointer user_data);
+void multicast_source_find_async(MulticastSource *source, GCancellable *cancellable,
+                                 GAsyncReadyCallback callback, gpointer user_data);
 
 /**
  * multicast_source_find_finish:
