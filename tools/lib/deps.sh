@@ -12,6 +12,8 @@ provisiond_packages=(
         libxml2-utils valgrind openssl
         # setpriv (policy test), busctl and systemd-analyze (unit check, demo)
         util-linux systemd
+        # SIP multicast PnP: libosip2 parses and builds, sipp plays the PBX in tests
+        libosip2-dev sip-tester iproute2
 )
 
 package_installed() {
