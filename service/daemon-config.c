@@ -7,6 +7,7 @@ DaemonConfig *daemon_config_new_default(void) {
         config->state_dir = g_strdup(PROVISIOND_STATE_DIR);
         config->defaults_file = g_strdup(PROVISIOND_DEFAULTS_FILE);
         config->schemas_dir = g_strdup(PROVISIOND_SCHEMAS_DIR);
+        config->runtime_dir = g_strdup(CONFIG_DEFAULT_RUNTIME_DIR);
         config->max_file_size = CONFIG_DEFAULT_MAX_FILE_SIZE;
         config->device_type = g_strdup("");
         config->device_serial = g_strdup("");
@@ -36,6 +37,7 @@ static const struct {
         { "Paths", "StateDir", G_STRUCT_OFFSET(DaemonConfig, state_dir) },
         { "Paths", "Defaults", G_STRUCT_OFFSET(DaemonConfig, defaults_file) },
         { "Paths", "SchemasDir", G_STRUCT_OFFSET(DaemonConfig, schemas_dir) },
+        { "Paths", "RuntimeDir", G_STRUCT_OFFSET(DaemonConfig, runtime_dir) },
         { "Device", "MAC", G_STRUCT_OFFSET(DaemonConfig, device_mac) },
         { "Device", "Serial", G_STRUCT_OFFSET(DaemonConfig, device_serial) },
         { "Device", "Type", G_STRUCT_OFFSET(DaemonConfig, device_type) },
@@ -76,7 +78,7 @@ static gboolean load_number(GKeyFile *key_file, gsize index, DaemonConfig *confi
         if (number_keys[index].is_64bit)
                 G_STRUCT_MEMBER(guint64, config, number_keys[index].offset) = value;
         else
-                G_STRUCT_MEMBER(guint, config, number_keys[index].offset) = (guint)value;
+                G_STRUCT_MEMBER(guint, config, number_keys[index].offset) = (guint) value;
         return TRUE;
 }
 
@@ -105,8 +107,8 @@ DaemonConfig *daemon_config_copy(const DaemonConfig *config) {
 
         /* Every string of the configuration is in the table. */
         for (gsize i = 0; i < G_N_ELEMENTS(string_keys); i++)
-                G_STRUCT_MEMBER(char *, copy, string_keys[i].offset) =
-                        g_strdup(G_STRUCT_MEMBER(char *, config, string_keys[i].offset));
+                G_STRUCT_MEMBER(char *, copy, string_keys[i].offset) = g_strdup(
+                        G_STRUCT_MEMBER(char *, config, string_keys[i].offset));
         return copy;
 }
 
