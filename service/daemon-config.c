@@ -78,7 +78,7 @@ static gboolean load_number(GKeyFile *key_file, gsize index, DaemonConfig *confi
         if (number_keys[index].is_64bit)
                 G_STRUCT_MEMBER(guint64, config, number_keys[index].offset) = value;
         else
-                G_STRUCT_MEMBER(guint, config, number_keys[index].offset) = (guint) value;
+                G_STRUCT_MEMBER(guint, config, number_keys[index].offset) = (guint)value;
         return TRUE;
 }
 
@@ -107,8 +107,8 @@ DaemonConfig *daemon_config_copy(const DaemonConfig *config) {
 
         /* Every string of the configuration is in the table. */
         for (gsize i = 0; i < G_N_ELEMENTS(string_keys); i++)
-                G_STRUCT_MEMBER(char *, copy, string_keys[i].offset) = g_strdup(
-                        G_STRUCT_MEMBER(char *, config, string_keys[i].offset));
+                G_STRUCT_MEMBER(char *, copy, string_keys[i].offset) =
+                        g_strdup(G_STRUCT_MEMBER(char *, config, string_keys[i].offset));
         return copy;
 }
 

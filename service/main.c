@@ -36,20 +36,13 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Arguments, arguments_clear)
 
 static gboolean parse_arguments(int *argc, char ***argv, Arguments *arguments, GError **error) {
         const GOptionEntry entries[] = {
-                { "system", 0, 0, G_OPTION_ARG_NONE, &arguments->system_bus,
-                  "Serve on the system bus (default)", NULL },
-                { "session", 0, 0, G_OPTION_ARG_NONE, &arguments->session_bus, "Serve on the session bus",
-                  NULL },
-                { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &arguments->state_dir,
-                  "Where the settings are stored", "DIR" },
-                { "config", 0, 0, G_OPTION_ARG_FILENAME, &arguments->config_file, "Configuration file",
-                  "FILE" },
-                { "defaults", 0, 0, G_OPTION_ARG_FILENAME, &arguments->defaults_file, "Factory defaults",
-                  "FILE" },
-                { "schemas-dir", 0, 0, G_OPTION_ARG_FILENAME, &arguments->schemas_dir, "Settings schemas",
-                  "DIR" },
-                { "runtime-dir", 0, 0, G_OPTION_ARG_FILENAME, &arguments->runtime_dir,
-                  "Runtime state (DHCP options)", "DIR" },
+                { "system", 0, 0, G_OPTION_ARG_NONE, &arguments->system_bus, "Serve on the system bus (default)", NULL },
+                { "session", 0, 0, G_OPTION_ARG_NONE, &arguments->session_bus, "Serve on the session bus", NULL },
+                { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &arguments->state_dir, "Where the settings are stored", "DIR" },
+                { "config", 0, 0, G_OPTION_ARG_FILENAME, &arguments->config_file, "Configuration file", "FILE" },
+                { "defaults", 0, 0, G_OPTION_ARG_FILENAME, &arguments->defaults_file, "Factory defaults", "FILE" },
+                { "schemas-dir", 0, 0, G_OPTION_ARG_FILENAME, &arguments->schemas_dir, "Settings schemas", "DIR" },
+                { "runtime-dir", 0, 0, G_OPTION_ARG_FILENAME, &arguments->runtime_dir, "Runtime state (DHCP options)", "DIR" },
                 { "verbose", 'v', 0, G_OPTION_ARG_NONE, &arguments->verbose, "Log debug messages", NULL },
                 G_OPTION_ENTRY_NULL,
         };
@@ -103,7 +96,6 @@ static DhcpLeases *load_dhcp_leases(const DaemonConfig *config) {
         g_autofree char *directory = g_build_filename(config->runtime_dir, DHCP_LEASES_SUBDIR, NULL);
         g_autoptr(DhcpLeases) leases = dhcp_leases_new(directory);
         g_autoptr(GError) error = NULL;
-
         g_autoptr(GPtrArray) kept = NULL;
 
         if (!dhcp_leases_load(leases, &error))
@@ -138,8 +130,8 @@ static int run(Arguments *arguments) {
 
         r = arguments->session_bus ? sd_bus_open_user(&bus) : sd_bus_open_system(&bus);
         if (r < 0) {
-                g_printerr("provisiond: cannot connect to the %s bus: %s\n",
-                           arguments->session_bus ? "session" : "system", g_strerror(-r));
+                g_printerr("provisiond: cannot connect to the %s bus: %s\n", arguments->session_bus ? "session" : "system",
+                           g_strerror(-r));
                 return EXIT_FAILURE;
         }
         /* Before the name is owned: a client may stop us as soon as it sees us. */
