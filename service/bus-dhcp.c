@@ -31,6 +31,9 @@ static int read_options(sd_bus_message *message, DhcpLease *lease, GError **erro
                                     "option %u is longer than %d bytes", code, BUS_DHCP_MAX_VALUE_LENGTH);
                         return -EINVAL;
                 }
+                /* The client had no value for it: the same as not passing it. */
+                if (value[0] == '\0')
+                        continue;
                 if (!is_kept_option(code)) {
                         g_debug("DHCP %s: ignoring option %u", lease->interface, code);
                         continue;

@@ -5,6 +5,7 @@ it, a restart keeps it, and bad input is refused or reported without touching th
 settings."""
 
 import os
+import subprocess
 
 from gi.repository import GLib
 
@@ -94,6 +95,49 @@ class SetDhcpOptionsTest(DaemonTestCase):
         self.assertIn('DHCP eth0: no provisioning URL: option 43: sub-option 0x42 holds bytes that are not text', log)
         self.assertEqual(before, self.daemon.state_snapshot())
         self.assertEqual('idle', self.daemon.status()['State'])
+
+
+def provisionctl(*args):
+    return subprocess.run([harness.provisionctl_binary(), *args], stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=harness.CALL_TIMEOUT)
+
+
+class ProvisionctlDhcpTest(DaemonTestCase):
+    """provisionctl dhcp, as the shipped hooks call it."""
+
+    def setUp(self):
+        self.daemon = harness.start_daemon(self)
+
+    def test_options_reach_the_daemon(self):
+        result = provisionctl('dhcp', '--interface', 'eth0', '--option', '66=http://h/prov',
+                              '--option', '67=<MACADR>.xml', '--option', f'43={DNSMASQ_43}')
+        self.assertEqual(0, result.returncode, result.stderr)
+        self.assertEqual({66: 'http://h/prov', 67: '<MACADR>.xml', 43: DNSMASQ_43},
+                         read_lease(self.daemon, 'eth0'))
+
+    def test_empty_values_left_out_and_none_forgets(self):
+        provisionctl('dhcp', '--interface', 'eth0', '--option', '66=http://h/prov')
+        result = provisionctl('dhcp', '-i', 'eth0', '-o', '66=', '-o', '67=', '-o', '43=')
+        self.assertEqual(0, result.returncode, result.stderr)
+        self.assertFalse(os.path.exists(lease_path(self.daemon, 'eth0')))
+
+    def test_bad_option_argument_is_usage_error(self):
+        for argument in ('66', 'x=1', '0=a', '255=a', '=a'):
+            with self.subTest(argument=argument):
+                result = provisionctl('dhcp', '--interface', 'eth0', '--option', argument)
+                self.assertEqual(2, result.returncode)
+                self.assertIn('--option needs CODE=VALUE', result.stderr)
+
+    def test_missing_interface_is_usage_error(self):
+        result = provisionctl('dhcp', '--option', '66=http://h')
+        self.assertEqual(2, result.returncode)
+        self.assertIn('--interface is required', result.stderr)
+
+    def test_bad_interface_is_refused_by_the_daemon(self):
+        result = provisionctl('dhcp', '--interface', '../etc', '--option', '66=http://h')
+        self.assertEqual(1, result.returncode)
+        self.assertIn('InvalidArgs', result.stderr)
+        self.assertIn('not an interface name', result.stderr)
 
 
 if __name__ == '__main__':
