@@ -72,6 +72,42 @@ GBytes *dhcp_hex_decode(const char *text, GError **error) {
         return g_byte_array_free_to_bytes(g_steal_pointer(&bytes));
 }
 
+/* Hex spelling: nothing but hex digits and colons (surrounding whitespace aside). */
+static gboolean is_hex_spelling(const char *text) {
+        g_autofree char *trimmed = g_strstrip(g_strdup(text));
+
+        for (const char *c = trimmed; *c != '\0'; c++)
+                if (!g_ascii_isxdigit(*c) && *c != ':')
+                        return FALSE;
+        return TRUE;
+}
+
+/* ISC dhclient's text spelling of the bytes (common/options.c pretty_print_option()):
+ * a backslash before '"', '\'', '$', '`' and '\\', "\ooo" (octal) for other bytes. */
+static GBytes *dhclient_text_decode(const char *text) {
+        g_autoptr(GByteArray) bytes = g_byte_array_new();
+
+        for (const char *c = text; *c != '\0'; c++) {
+                guint8 byte = (guint8)*c;
+                if (c[0] == '\\' && c[1] >= '0' && c[1] <= '3' && c[2] >= '0' && c[2] <= '7' && c[3] >= '0' &&
+                    c[3] <= '7') {
+                        byte = (guint8)((c[1] - '0') << 6 | (c[2] - '0') << 3 | (c[3] - '0'));
+                        c += 3;
+                } else if (c[0] == '\\' && c[1] != '\0') {
+                        byte = (guint8)*++c;
+                }
+                g_byte_array_append(bytes, &byte, 1);
+        }
+        return g_byte_array_free_to_bytes(g_steal_pointer(&bytes));
+}
+
+GBytes *dhcp_option43_decode(const char *text, gboolean *is_text_spelling, GError **error) {
+        *is_text_spelling = !is_hex_spelling(text);
+        if (*is_text_spelling)
+                return dhclient_text_decode(text);
+        return dhcp_hex_decode(text, error);
+}
+
 /* ---- option 43 ---------------------------------------------------------------------------- */
 
 static gboolean is_text(const guint8 *data, gsize length) {
@@ -117,7 +153,8 @@ static gboolean store_suboption(DhcpOption43 *option43, guint8 code, const guint
 }
 
 DhcpOption43 *dhcp_option43_parse(const char *text, GError **error) {
-        g_autoptr(GBytes) bytes = dhcp_hex_decode(text, error);
+        gboolean is_text_spelling = FALSE;
+        g_autoptr(GBytes) bytes = dhcp_option43_decode(text, &is_text_spelling, error);
         g_autoptr(DhcpOption43) option43 = NULL;
         const guint8 *data;
         gsize size, position = 0;
@@ -141,6 +178,10 @@ DhcpOption43 *dhcp_option43_parse(const char *text, GError **error) {
                         return NULL;
                 }
                 length = data[position++];
+                /* dhclient's text spelling drops a trailing NUL: the vendor's layout
+                 * then claims one byte more than is left in its last sub-option. */
+                if (is_text_spelling && length == size - position + 1)
+                        length--;
                 if (length > size - position) {
                         g_set_error(error, DHCP_OPTIONS_ERROR, DHCP_OPTIONS_ERROR_OVERRUN,
                                     "option 43: sub-option 0x%02x at byte %zu claims %zu bytes, %zu are left",

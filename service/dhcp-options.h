@@ -47,12 +47,26 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DhcpOption43, dhcp_option43_free)
 GBytes *dhcp_hex_decode(const char *text, GError **error);
 
 /**
+ * dhcp_option43_decode:
+ * The bytes of option 43 in any spelling DHCP clients use: hex as in
+ * dhcp_hex_decode() when @text holds nothing but hex digits and colons;
+ * otherwise ISC dhclient's text spelling, which it uses when every byte is
+ * printable (a trailing NUL aside, which it drops): the bytes as they are,
+ * '"', '\'', '$', '`' and '\\' escaped with a backslash, other bytes as
+ * "\ooo" (octal). @is_text_spelling tells which. NULL with BAD_HEX.
+ */
+GBytes *dhcp_option43_decode(const char *text, gboolean *is_text_spelling, GError **error);
+
+/**
  * dhcp_option43_parse:
- * Reads the sub-options of option 43 given as hex @text (any spelling of
- * dhcp_hex_decode()). Blocks are <code> <length> <bytes>; code 0 is a pad byte
+ * Reads the sub-options of option 43 given as @text (any spelling of
+ * dhcp_option43_decode()). Blocks are <code> <length> <bytes>; code 0 is a pad byte
  * without length, code 255 ends the option. Every layout seen in the wild
  * (DOMAIN.md) reads the same: the vendor's (length counts a trailing NUL),
  * dnsmasq's (no NUL, 0xFF at the end), ISC dhcpd's (no NUL, no end).
+ *
+ * In dhclient's text spelling a last sub-option one byte short is taken as
+ * the vendor's layout without the NUL dhclient dropped.
  *
  * Values lose trailing NUL bytes and surrounding whitespace; a blank value
  * counts as absent. Unknown sub-options are skipped; a repeated one: the

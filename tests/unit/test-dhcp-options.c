@@ -124,10 +124,38 @@ static void test_option43_odd_hex_fails(void) {
 }
 
 static void test_option43_bad_hex_fails(void) {
-        assert_parse_fails("42:0g:68", DHCP_OPTIONS_ERROR_BAD_HEX);
         assert_parse_fails("42:0b::68", DHCP_OPTIONS_ERROR_BAD_HEX);
         assert_parse_fails("42:00b:68", DHCP_OPTIONS_ERROR_BAD_HEX);
-        assert_parse_fails("http://foo", DHCP_OPTIONS_ERROR_BAD_HEX);
+        assert_parse_fails("42:", DHCP_OPTIONS_ERROR_BAD_HEX);
+}
+
+/* Not hex: read as dhclient's text spelling, where this is a block claiming too much. */
+static void test_option43_non_hex_is_text_spelling(void) {
+        /* '4' = 0x34 claims '2' = 0x32 bytes. */
+        assert_parse_fails("42:0g:68", DHCP_OPTIONS_ERROR_OVERRUN);
+        assert_parse_fails("http://foo", DHCP_OPTIONS_ERROR_OVERRUN);
+}
+
+/* dhclient prints option 43 as text when every byte is printable, dropping a
+ * trailing NUL: 0x42 0x25 (= '%', 37) "http://10.99.0.1:8080/prov/{mac}.xml" 0x00. */
+static void test_option43_dhclient_text_spelling_without_nul(void) {
+        g_autoptr(DhcpOption43) option43 = parse_ok("B%http://10.99.0.1:8080/prov/{mac}.xml");
+
+        g_assert_cmpstr(option43->tftp_server, ==, "http://10.99.0.1:8080/prov/{mac}.xml");
+}
+
+static void test_option43_dhclient_text_spelling_escapes(void) {
+        /* 0x43 0x28 ('(', 40 bytes) with an escaped '$' and an octal 0x7e ('~'), no NUL;
+         * then 0x42 0x20 (' ', 32) "http://h.example/a/b/c/d/e/f/g/h". */
+        g_autoptr(DhcpOption43) option43 =
+                parse_ok("C(http://h.example/~user/\\$x/\\176y/zz.xml01234B http://h.example/a/b/c/d/e/f/g/h");
+
+        g_assert_cmpstr(option43->bootfile, ==, "http://h.example/~user/$x/~y/zz.xml01234");
+        g_assert_cmpstr(option43->tftp_server, ==, "http://h.example/a/b/c/d/e/f/g/h");
+}
+
+static void test_option43_text_spelling_short_by_more_than_nul_fails(void) {
+        assert_parse_fails("B&http://10.99.0.1:8080/prov/{mac}.xml", DHCP_OPTIONS_ERROR_OVERRUN);
 }
 
 static void test_option43_non_text_fails(void) {
@@ -243,6 +271,7 @@ static void test_option43_without_our_suboptions_falls_back(void) {
 static void test_option43_garbage_skips_the_source(void) {
         assert_no_urls("http://h", "a.xml", "42:0c:68", DHCP_OPTIONS_ERROR_OVERRUN);
         assert_no_urls("http://h", "a.xml", "420", DHCP_OPTIONS_ERROR_BAD_HEX);
+        assert_no_urls("http://h", "a.xml", "42:03:61:0a:62", DHCP_OPTIONS_ERROR_NOT_TEXT);
 }
 
 int main(int argc, char *argv[]) {
@@ -266,6 +295,13 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/dhcp-options/option43-odd-hex-fails", test_option43_odd_hex_fails);
         g_test_add_func("/dhcp-options/option43-bad-hex-fails", test_option43_bad_hex_fails);
         g_test_add_func("/dhcp-options/option43-non-text-fails", test_option43_non_text_fails);
+        g_test_add_func("/dhcp-options/option43-non-hex-is-text-spelling", test_option43_non_hex_is_text_spelling);
+        g_test_add_func("/dhcp-options/option43-dhclient-text-spelling-without-nul",
+                        test_option43_dhclient_text_spelling_without_nul);
+        g_test_add_func("/dhcp-options/option43-dhclient-text-spelling-escapes",
+                        test_option43_dhclient_text_spelling_escapes);
+        g_test_add_func("/dhcp-options/option43-text-spelling-short-by-more-than-nul-fails",
+                        test_option43_text_spelling_short_by_more_than_nul_fails);
         g_test_add_func("/dhcp-options/join-exactly-one-slash", test_join_exactly_one_slash);
         g_test_add_func("/dhcp-options/join-66-alone", test_join_66_alone);
         g_test_add_func("/dhcp-options/join-67-with-scheme-stands-alone",

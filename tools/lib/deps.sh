@@ -12,6 +12,8 @@ provisiond_packages=(
         libxml2-utils valgrind openssl
         # setpriv (policy test), busctl and systemd-analyze (unit check, demo)
         util-linux systemd
+        # DHCP hooks test: a DHCP server and the real clients in network namespaces
+        iproute2 dnsmasq-base isc-dhcp-client udhcpc dhcpcd-base
 )
 
 package_installed() {
