@@ -13,27 +13,27 @@
 #define CONFIG_DEFAULT_RUNTIME_DIR "/run/provisiond"
 
 typedef struct {
-        char *state_dir;     /* holds settings.xml */
+        char *state_dir;    /* holds settings.xml */
         char *defaults_file; /* factory defaults, used when there is no settings.xml yet */
-        char *schemas_dir;   /* releases.conf and sections/<name>/<version>.xsd */
-        char *runtime_dir;   /* state that ends with the boot: dhcp/<interface> (DHCP options) */
+        char *schemas_dir;  /* releases.conf and sections/<name>/<version>.xsd */
+        char *runtime_dir;  /* state that ends with the boot: dhcp/<interface> (DHCP options) */
         guint64 max_file_size;
 
         /* [Device]: who this phone is (markers, User-Agent) */
-        char *device_mac; /* NULL: read from device_interface */
+        char *device_mac;       /* NULL: read from device_interface */
         char *device_serial;
         char *device_type;
         char *device_interface;
 
         /* [Limits] of a provisioning run */
-        guint connect_timeout; /* seconds */
-        guint file_timeout;    /* seconds, total per file */
+        guint connect_timeout;  /* seconds */
+        guint file_timeout;     /* seconds, total per file */
         guint max_redirects;
         guint max_files;
         guint max_reference_depth;
 
         /* [TLS] */
-        char *ca_file; /* NULL: the system trust store */
+        char *ca_file;          /* NULL: the system trust store */
 } DaemonConfig;
 
 /** daemon_config_new_default: the built-in defaults (installed paths). */
