@@ -56,7 +56,8 @@ void bus_dhcp_log_finding(const DhcpLease *lease, const char *why) {
         }
         urls = dhcp_options_provisioning_urls(lease, &error);
         if (urls == NULL) {
-                g_message("DHCP %s: no provisioning URL: %s", lease->interface, error->message);
+                g_message("DHCP %s: no provisioning URL (%s): %s", lease->interface,
+                          dhcp_options_error_reason((DhcpOptionsError) error->code), error->message);
                 return;
         }
         first = url_redact(g_ptr_array_index(urls, 0));

@@ -15,6 +15,21 @@ G_DEFINE_QUARK(dhcp - options - error - quark, dhcp_options_error)
  * '%' stays (values may be encoded already), <>{} stay for the markers. */
 #define URL_KEPT_CHARACTERS "!#$%&'()*+,/:;=?@[]~<>{}"
 
+static const char *const error_reasons[] = {
+        [DHCP_OPTIONS_ERROR_BAD_HEX] = "bad-hex",
+        [DHCP_OPTIONS_ERROR_OVERRUN] = "overrun",
+        [DHCP_OPTIONS_ERROR_NOT_TEXT] = "not-text",
+        [DHCP_OPTIONS_ERROR_NO_URL] = "no-url",
+        [DHCP_OPTIONS_ERROR_BAD_URL] = "bad-url",
+        [DHCP_OPTIONS_ERROR_UNSUPPORTED_SCHEME] = "unsupported-scheme",
+};
+
+const char *dhcp_options_error_reason(DhcpOptionsError code) {
+        if ((guint) code >= G_N_ELEMENTS(error_reasons))
+                return NULL;
+        return error_reasons[code];
+}
+
 void dhcp_option43_free(DhcpOption43 *option43) {
         if (option43 == NULL)
                 return;
@@ -88,13 +103,13 @@ static GBytes *dhclient_text_decode(const char *text) {
         g_autoptr(GByteArray) bytes = g_byte_array_new();
 
         for (const char *c = text; *c != '\0'; c++) {
-                guint8 byte = (guint8)*c;
-                if (c[0] == '\\' && c[1] >= '0' && c[1] <= '3' && c[2] >= '0' && c[2] <= '7' && c[3] >= '0' &&
-                    c[3] <= '7') {
-                        byte = (guint8)((c[1] - '0') << 6 | (c[2] - '0') << 3 | (c[3] - '0'));
+                guint8 byte = (guint8) *c;
+                if (c[0] == '\\' && c[1] >= '0' && c[1] <= '3' && c[2] >= '0' && c[2] <= '7' &&
+                    c[3] >= '0' && c[3] <= '7') {
+                        byte = (guint8) ((c[1] - '0') << 6 | (c[2] - '0') << 3 | (c[3] - '0'));
                         c += 3;
                 } else if (c[0] == '\\' && c[1] != '\0') {
-                        byte = (guint8)*++c;
+                        byte = (guint8) * ++c;
                 }
                 g_byte_array_append(bytes, &byte, 1);
         }

@@ -26,6 +26,14 @@ typedef enum {
         DHCP_OPTIONS_ERROR_UNSUPPORTED_SCHEME, /* a scheme other than http or https */
 } DhcpOptionsError;
 
+/**
+ * dhcp_options_error_reason:
+ * The short name of a DHCP_OPTIONS_ERROR code, for the status: "bad-hex",
+ * "overrun", "not-text", "no-url", "bad-url", "unsupported-scheme"; NULL for
+ * an unknown code.
+ */
+const char *dhcp_options_error_reason(DhcpOptionsError code);
+
 /* The values option 43 carried for 66 and 67 (NULL: sub-option absent). */
 typedef struct {
         char *tftp_server;

@@ -278,7 +278,7 @@ class DhcpClientsTest(harness.DaemonTestCase):
         # busybox udhcpc passes "bad" for a 66 that is not a host name (DOMAIN.md).
         dnsmasq = self.serve(self.PLAIN_OPTIONS)
         self.run_client(self.udhcpc(), dnsmasq, {66: 'bad', 67: BOOTFILE})
-        self.assertDerived(f"no provisioning URL: option 67 '{BOOTFILE}' has no scheme and there is no option 66")
+        self.assertDerived(f"no provisioning URL (bad-url): option 67 '{BOOTFILE}' has no scheme and there is no option 66")
 
     # -- option 43, the vendor's layout --
 

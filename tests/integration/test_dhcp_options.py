@@ -90,9 +90,9 @@ class SetDhcpOptionsTest(DaemonTestCase):
             set_dhcp_options(self.daemon, 'eth0', {43: garbage, 66: 'http://plain'})
             self.assertEqual({43: garbage, 66: 'http://plain'}, read_lease(self.daemon, 'eth0'))
         log = self.daemon.log_text()
-        self.assertIn('DHCP eth0: no provisioning URL: option 43: sub-option 0x42 at byte 0 claims 12 bytes', log)
-        self.assertIn('DHCP eth0: no provisioning URL: option 43: an odd number of hex digits', log)
-        self.assertIn('DHCP eth0: no provisioning URL: option 43: sub-option 0x42 holds bytes that are not text', log)
+        self.assertIn('DHCP eth0: no provisioning URL (overrun): option 43: sub-option 0x42 at byte 0 claims 12 bytes', log)
+        self.assertIn('DHCP eth0: no provisioning URL (bad-hex): option 43: an odd number of hex digits', log)
+        self.assertIn('DHCP eth0: no provisioning URL (not-text): option 43: sub-option 0x42 holds bytes that are not text', log)
         self.assertEqual(before, self.daemon.state_snapshot())
         self.assertEqual('idle', self.daemon.status()['State'])
 

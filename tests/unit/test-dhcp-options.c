@@ -147,8 +147,8 @@ static void test_option43_dhclient_text_spelling_without_nul(void) {
 static void test_option43_dhclient_text_spelling_escapes(void) {
         /* 0x43 0x28 ('(', 40 bytes) with an escaped '$' and an octal 0x7e ('~'), no NUL;
          * then 0x42 0x20 (' ', 32) "http://h.example/a/b/c/d/e/f/g/h". */
-        g_autoptr(DhcpOption43) option43 =
-                parse_ok("C(http://h.example/~user/\\$x/\\176y/zz.xml01234B http://h.example/a/b/c/d/e/f/g/h");
+        g_autoptr(DhcpOption43) option43 = parse_ok(
+                "C(http://h.example/~user/\\$x/\\176y/zz.xml01234B http://h.example/a/b/c/d/e/f/g/h");
 
         g_assert_cmpstr(option43->bootfile, ==, "http://h.example/~user/$x/~y/zz.xml01234");
         g_assert_cmpstr(option43->tftp_server, ==, "http://h.example/a/b/c/d/e/f/g/h");
@@ -274,6 +274,15 @@ static void test_option43_garbage_skips_the_source(void) {
         assert_no_urls("http://h", "a.xml", "42:03:61:0a:62", DHCP_OPTIONS_ERROR_NOT_TEXT);
 }
 
+static void test_every_error_has_a_reason_name(void) {
+        const char *expected[] = { "bad-hex", "overrun", "not-text",
+                                   "no-url",  "bad-url", "unsupported-scheme" };
+
+        for (guint code = 0; code < G_N_ELEMENTS(expected); code++)
+                g_assert_cmpstr(dhcp_options_error_reason((DhcpOptionsError) code), ==, expected[code]);
+        g_assert_null(dhcp_options_error_reason((DhcpOptionsError) G_N_ELEMENTS(expected)));
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/dhcp-options/option43-vendor-layout-drops-trailing-nul",
@@ -295,7 +304,8 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/dhcp-options/option43-odd-hex-fails", test_option43_odd_hex_fails);
         g_test_add_func("/dhcp-options/option43-bad-hex-fails", test_option43_bad_hex_fails);
         g_test_add_func("/dhcp-options/option43-non-text-fails", test_option43_non_text_fails);
-        g_test_add_func("/dhcp-options/option43-non-hex-is-text-spelling", test_option43_non_hex_is_text_spelling);
+        g_test_add_func("/dhcp-options/option43-non-hex-is-text-spelling",
+                        test_option43_non_hex_is_text_spelling);
         g_test_add_func("/dhcp-options/option43-dhclient-text-spelling-without-nul",
                         test_option43_dhclient_text_spelling_without_nul);
         g_test_add_func("/dhcp-options/option43-dhclient-text-spelling-escapes",
@@ -324,5 +334,6 @@ int main(int argc, char *argv[]) {
                         test_option43_without_our_suboptions_falls_back);
         g_test_add_func("/dhcp-options/option43-garbage-skips-the-source",
                         test_option43_garbage_skips_the_source);
+        g_test_add_func("/dhcp-options/every-error-has-a-reason-name", test_every_error_has_a_reason_name);
         return g_test_run();
 }
