@@ -99,6 +99,21 @@ gboolean prov_client_start(ProvClient *client, const char *url, const char *trig
 gboolean prov_client_cancel(ProvClient *client, GError **error);
 
 /**
+ * prov_client_set_dhcp_options:
+ * Hands the DHCP options a DHCP client got on @interface to the daemon, for
+ * the DHCP source of provisioning (what the shipped DHCP hooks call).
+ * @options maps GUINT_TO_POINTER(code) to the value as the client gives it
+ * to its hooks (66 and 67 as text, 43 as hex in any common spelling); the
+ * daemon keeps 43, 66 and 67 and ignores other codes. They replace what was
+ * stored for @interface; NULL or an empty table forgets it (lease lost).
+ * Fails with PROV_ERROR_INVALID_ARGS for a bad interface name or an
+ * over-long value, PROV_ERROR_ACCESS_DENIED unless root or in the group
+ * provisioning.
+ */
+gboolean prov_client_set_dhcp_options(ProvClient *client, const char *interface, GHashTable *options,
+                                      GError **error);
+
+/**
  * ProvStatus: the daemon's status, as GetStatus reports it.
  * @raw keeps the whole a{sv} dictionary so that keys newer than this library
  * can still be read.

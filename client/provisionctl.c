@@ -142,6 +142,8 @@ static const Command commands[] = {
         { "backup", "[SECTION…]", "Print a backup of the named sections, or of all", backup_options, 0, -1,
           command_backup },
         { "monitor", "", "Print the daemon's signals until interrupted", NULL, 0, 0, command_monitor },
+        { "dhcp", "", "Hand a DHCP client's options to the daemon (for DHCP hooks)", dhcp_options, 0, 0,
+          command_dhcp },
 };
 
 static const Command *find_command(const char *name) {

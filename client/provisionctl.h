@@ -52,5 +52,9 @@ extern const GOptionEntry backup_options[];
 int command_apply(ProvClient *client, char **args);
 int command_backup(ProvClient *client, char **args);
 
+/* provisionctl-dhcp.c */
+extern const GOptionEntry dhcp_options[];
+int command_dhcp(ProvClient *client, char **args);
+
 /* provisionctl-monitor.c */
 int command_monitor(ProvClient *client, char **args);

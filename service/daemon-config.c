@@ -7,6 +7,7 @@ DaemonConfig *daemon_config_new_default(void) {
         config->state_dir = g_strdup(PROVISIOND_STATE_DIR);
         config->defaults_file = g_strdup(PROVISIOND_DEFAULTS_FILE);
         config->schemas_dir = g_strdup(PROVISIOND_SCHEMAS_DIR);
+        config->runtime_dir = g_strdup(CONFIG_DEFAULT_RUNTIME_DIR);
         config->max_file_size = CONFIG_DEFAULT_MAX_FILE_SIZE;
         config->device_type = g_strdup("");
         config->device_serial = g_strdup("");
@@ -37,6 +38,7 @@ static const struct {
         { "Paths", "StateDir", G_STRUCT_OFFSET(DaemonConfig, state_dir) },
         { "Paths", "Defaults", G_STRUCT_OFFSET(DaemonConfig, defaults_file) },
         { "Paths", "SchemasDir", G_STRUCT_OFFSET(DaemonConfig, schemas_dir) },
+        { "Paths", "RuntimeDir", G_STRUCT_OFFSET(DaemonConfig, runtime_dir) },
         { "Device", "MAC", G_STRUCT_OFFSET(DaemonConfig, device_mac) },
         { "Device", "Serial", G_STRUCT_OFFSET(DaemonConfig, device_serial) },
         { "Device", "Type", G_STRUCT_OFFSET(DaemonConfig, device_type) },

@@ -14,11 +14,13 @@
 /* Whatever is configured: a Backup() reply holds all settings and must stay far
  * below the system bus' 32 MiB message limit. */
 #define CONFIG_MAX_SETTINGS_SIZE_CEILING (16u * 1024u * 1024u)
+#define CONFIG_DEFAULT_RUNTIME_DIR "/run/provisiond"
 
 typedef struct {
         char *state_dir;    /* holds settings.xml */
         char *defaults_file; /* factory defaults, used when there is no settings.xml yet */
         char *schemas_dir;  /* releases.conf and sections/<name>/<version>.xsd */
+        char *runtime_dir;  /* state that ends with the boot: dhcp/<interface> (DHCP options) */
         guint64 max_file_size;
 
         /* [Device]: who this phone is (markers, User-Agent) */

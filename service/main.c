@@ -5,8 +5,10 @@
 #include <signal.h>
 #include <stdlib.h>
 
+#include "bus-dhcp.h"
 #include "bus-service.h"
 #include "daemon-config.h"
+#include "dhcp-leases.h"
 #include "engine.h"
 #include "prov-bus-source.h"
 #include "prov-sd-bus-cleanup.h"
@@ -20,6 +22,7 @@ typedef struct {
         char *config_file;
         char *defaults_file;
         char *schemas_dir;
+        char *runtime_dir;
 } Arguments;
 
 static void arguments_clear(Arguments *arguments) {
@@ -27,6 +30,7 @@ static void arguments_clear(Arguments *arguments) {
         g_free(arguments->config_file);
         g_free(arguments->defaults_file);
         g_free(arguments->schemas_dir);
+        g_free(arguments->runtime_dir);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Arguments, arguments_clear)
 
@@ -38,6 +42,7 @@ static gboolean parse_arguments(int *argc, char ***argv, Arguments *arguments, G
                 { "config", 0, 0, G_OPTION_ARG_FILENAME, &arguments->config_file, "Configuration file", "FILE" },
                 { "defaults", 0, 0, G_OPTION_ARG_FILENAME, &arguments->defaults_file, "Factory defaults", "FILE" },
                 { "schemas-dir", 0, 0, G_OPTION_ARG_FILENAME, &arguments->schemas_dir, "Settings schemas", "DIR" },
+                { "runtime-dir", 0, 0, G_OPTION_ARG_FILENAME, &arguments->runtime_dir, "Runtime state (DHCP options)", "DIR" },
                 { "verbose", 'v', 0, G_OPTION_ARG_NONE, &arguments->verbose, "Log debug messages", NULL },
                 G_OPTION_ENTRY_NULL,
         };
@@ -71,6 +76,7 @@ static DaemonConfig *build_config(Arguments *arguments, GError **error) {
         replace_string(&config->state_dir, arguments->state_dir);
         replace_string(&config->defaults_file, arguments->defaults_file);
         replace_string(&config->schemas_dir, arguments->schemas_dir);
+        replace_string(&config->runtime_dir, arguments->runtime_dir);
         return g_steal_pointer(&config);
 }
 
@@ -89,6 +95,21 @@ static gboolean on_bus_lost(gpointer user_data) {
         return G_SOURCE_REMOVE;
 }
 
+/* The DHCP options the hooks handed over before a restart. */
+static DhcpLeases *load_dhcp_leases(const DaemonConfig *config) {
+        g_autofree char *directory = g_build_filename(config->runtime_dir, DHCP_LEASES_SUBDIR, NULL);
+        g_autoptr(DhcpLeases) leases = dhcp_leases_new(directory);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GPtrArray) kept = NULL;
+
+        if (!dhcp_leases_load(leases, &error))
+                g_warning("DHCP options: %s (starting without)", error->message);
+        kept = dhcp_leases_list(leases);
+        for (guint i = 0; i < kept->len; i++)
+                bus_dhcp_log_finding(g_ptr_array_index(kept, i), "kept from before the restart");
+        return g_steal_pointer(&leases);
+}
+
 static int run(Arguments *arguments) {
         g_autoptr(GError) error = NULL;
         g_autoptr(DaemonConfig) config = build_config(arguments, &error);
@@ -96,6 +117,8 @@ static int run(Arguments *arguments) {
         g_autoptr(sd_bus) bus = NULL;
         g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
         g_autoptr(GSource) bus_source = NULL;
+        g_autoptr(DhcpLeases) dhcp_leases = NULL;
+        g_autoptr(sd_bus_slot) dhcp_slot = NULL;
         BusService *service = NULL;
         int r;
 
@@ -118,6 +141,12 @@ static int run(Arguments *arguments) {
         /* Before the name is owned: a client may stop us as soon as it sees us. */
         g_unix_signal_add(SIGTERM, on_quit, loop);
         g_unix_signal_add(SIGINT, on_quit, loop);
+        dhcp_leases = load_dhcp_leases(config);
+        r = bus_dhcp_add(bus, dhcp_leases, &dhcp_slot);
+        if (r < 0) {
+                g_printerr("provisiond: cannot export SetDhcpOptions: %s\n", g_strerror(-r));
+                return EXIT_FAILURE;
+        }
         r = bus_service_new(bus, engine, &service);
         if (r < 0) {
                 g_printerr("provisiond: cannot own %s: %s\n", BUS_NAME,

@@ -378,6 +378,11 @@ class Daemon:
         return os.path.join(self.state_dir, 'settings.xml')
 
     @property
+    def runtime_dir(self):
+        """The daemon's runtime directory (DHCP options): in the work dir."""
+        return os.path.join(self.work_dir, 'run')
+
+    @property
     def log_path(self):
         """The daemon's stderr."""
         return os.path.join(self.work_dir, 'provisiond.log')
@@ -391,7 +396,8 @@ class Daemon:
                 '--state-dir', self.state_dir,
                 '--config', self.config_path,
                 '--defaults', self.defaults,
-                '--schemas-dir', self.schemas_dir] + self.extra_args
+                '--schemas-dir', self.schemas_dir,
+                '--runtime-dir', self.runtime_dir] + self.extra_args
 
     def spawn(self):
         """Starts the process without waiting for it to own the name."""

@@ -14,6 +14,8 @@ provisiond_packages=(
         util-linux systemd
         # SIP multicast PnP: libosip2 parses and builds, sipp plays the PBX in tests
         libosip2-dev sip-tester iproute2
+        # DHCP hooks test: a DHCP server and the real clients in network namespaces
+        dnsmasq-base isc-dhcp-client udhcpc dhcpcd-base
 )
 
 package_installed() {
