@@ -125,8 +125,11 @@ void prov_section_change_free(ProvSectionChange *change);
 
 /**
  * prov_client_apply_fd:
- * Applies the provisioning document readable from @fd (the fd is passed to the
- * daemon, which reads it from its current offset). On success returns TRUE and,
+ * Applies the provisioning document readable from @fd. A regular file is
+ * passed to the daemon, which reads it from its current offset; anything else
+ * (a pipe, a terminal, a socket) is read here to its end (at most 64 MiB) into
+ * a sealed memfd, which is passed instead. Failures on this side (a directory,
+ * a read error, more than 64 MiB) are PROV_ERROR_FAILED. On success returns TRUE and,
  * if @changes is not NULL, a new array of ProvSectionChange (element free
  * function set). On failure returns FALSE with a PROV_ERROR.
  */

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "status.h"
 
+#include "provision.h"
+
 void status_init(Status *status) {
         *status = (Status){
                 .state = "idle",
@@ -58,6 +60,10 @@ static GStrv warnings_capped(GPtrArray *warnings) {
 
 void status_set_result(Status *status, const char *error_name, const char *message, GPtrArray *warnings) {
         const char *result = error_name == NULL ? "success" : "failed";
+
+        /* Cancel (or a stopping daemon) ended it: not a failure of the run itself. */
+        if (g_strcmp0(error_name, prov_error_to_dbus_name(PROV_ERROR_CANCELLED)) == 0)
+                result = "cancelled";
 
         if (!g_str_equal(status->last_result, result)) {
                 status->last_result = result;
