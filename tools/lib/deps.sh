@@ -12,6 +12,8 @@ provisiond_packages=(
         libxml2-utils valgrind openssl
         # setpriv (policy test), busctl and systemd-analyze (unit check, demo)
         util-linux systemd
+        # man pages (scdoc, checked with man), bash completion
+        scdoc man-db bash-completion
 )
 
 package_installed() {
