@@ -176,7 +176,7 @@ gboolean prov_client_cancel(ProvClient *client, GError **error);
  */
 typedef struct {
         char *state;              /* "idle", "running" (a provisioning run), "applying" (ApplyFile) */
-        char *last_result;        /* "none", "success", "failed" */
+        char *last_result;        /* "none", "success", "failed", "cancelled" */
         char *last_error_name;    /* "" when none */
         char *last_error_message; /* "" when none */
         char **last_warnings;     /* NULL-terminated, never NULL */
