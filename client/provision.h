@@ -55,8 +55,11 @@ void prov_section_change_free(ProvSectionChange *change);
 
 /**
  * prov_client_apply_fd:
- * Applies the provisioning document readable from @fd (the fd is passed to the
- * daemon, which reads it from its current offset). On success returns TRUE and,
+ * Applies the provisioning document readable from @fd. A regular file is
+ * passed to the daemon, which reads it from its current offset; anything else
+ * (a pipe, a terminal, a socket) is read here to its end (at most 64 MiB) into
+ * a sealed memfd, which is passed instead. Failures on this side (a directory,
+ * a read error, more than 64 MiB) are PROV_ERROR_FAILED. On success returns TRUE and,
  * if @changes is not NULL, a new array of ProvSectionChange (element free
  * function set). On failure returns FALSE with a PROV_ERROR.
  */
@@ -120,7 +123,7 @@ gboolean prov_client_set_dhcp_options(ProvClient *client, const char *interface,
  */
 typedef struct {
         char *state;              /* "idle", "running" (a provisioning run), "applying" (ApplyFile) */
-        char *last_result;        /* "none", "success", "failed" */
+        char *last_result;        /* "none", "success", "failed", "cancelled" */
         char *last_error_name;    /* "" when none */
         char *last_error_message; /* "" when none */
         char **last_warnings;     /* NULL-terminated, never NULL */

@@ -16,6 +16,8 @@ provisiond_packages=(
         libosip2-dev sip-tester iproute2
         # DHCP hooks test: a DHCP server and the real clients in network namespaces
         dnsmasq-base isc-dhcp-client udhcpc dhcpcd-base
+        # man pages (scdoc, checked with man), bash completion
+        scdoc man-db bash-completion
 )
 
 package_installed() {
