@@ -27,6 +27,7 @@ static const char *const dbus_error_names[PROV_ERROR_LAST] = {
         [PROV_ERROR_TOO_MANY_FILES] = ERROR_PREFIX "TooManyFiles",
         [PROV_ERROR_UNSUPPORTED_VERSION] = ERROR_PREFIX "UnsupportedVersion",
         [PROV_ERROR_UNREACHABLE] = NULL, /* libprovision's own: no answer came */
+        [PROV_ERROR_PRECONDITION] = ERROR_PREFIX "Precondition",
 };
 
 G_DEFINE_QUARK(prov-error-quark, prov_error)

@@ -56,6 +56,7 @@ typedef enum {
         PROV_ERROR_TOO_MANY_FILES,       /* .Error.TooManyFiles: a run would fetch more files than allowed */
         PROV_ERROR_UNSUPPORTED_VERSION,  /* .Error.UnsupportedVersion: a section's version is newer than this firmware's, or unknown */
         PROV_ERROR_UNREACHABLE,          /* libprovision's own, no D-Bus name: the daemon was not reached (see above) */
+        PROV_ERROR_PRECONDITION,         /* .Error.Precondition: no usable network or no valid clock within the wait ([Preconditions]) */
         PROV_ERROR_LAST
 } ProvError;
 
