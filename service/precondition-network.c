@@ -33,7 +33,7 @@ gboolean network_judge_source(GInetAddress *source, const char *interface_name, 
         char *why = NULL;
 
         if (g_inet_address_get_is_any(source))
-                why = g_strdup("the default route's interface has no address");
+                why = g_strdup("the default route's interface has no usable address");
         else if (interface_name == NULL)
                 why = g_strdup_printf("the source address %s is on no interface", text);
         else if (g_inet_address_get_is_loopback(source) || (interface_flags & IFF_LOOPBACK) != 0)

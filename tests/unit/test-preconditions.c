@@ -119,8 +119,8 @@ static void test_network_global_address_on_a_link_with_carrier_is_usable(void) {
 }
 
 static void test_network_default_route_on_an_interface_without_address_is_not_usable(void) {
-        assert_network_judged("0.0.0.0", NULL, 0, "the default route's interface has no address");
-        assert_network_judged("::", NULL, 0, "the default route's interface has no address");
+        assert_network_judged("0.0.0.0", NULL, 0, "the default route's interface has no usable address");
+        assert_network_judged("::", NULL, 0, "the default route's interface has no usable address");
 }
 
 static void test_network_default_route_through_loopback_is_not_usable(void) {

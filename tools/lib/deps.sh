@@ -12,6 +12,8 @@ provisiond_packages=(
         libxml2-utils valgrind openssl
         # setpriv (policy test), busctl and systemd-analyze (unit check, demo)
         util-linux systemd
+        # ip netns (preconditions test)
+        iproute2
 )
 
 package_installed() {
