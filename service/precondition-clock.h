@@ -40,9 +40,9 @@ typedef void (*ClockWatchFunc)(gpointer user_data);
  * clock_watch_new:
  * Watches the clock through @source (not PRECONDITIONS_TIME_NONE) in the
  * thread-default main context; calls @changed with @user_data after every
- * re-read (for the kernel source also from within clock_watch_refresh(), and
- * never from within clock_watch_new() or clock_watch_free()). Fails only when
- * the timerfd cannot be made.
+ * re-read (also from within clock_watch_refresh(), never from within
+ * clock_watch_new() or clock_watch_free()). Fails only when the timerfd
+ * cannot be made.
  */
 ClockWatch *clock_watch_new(PreconditionsTimeSource source, ClockWatchFunc changed, gpointer user_data,
                             GError **error);

@@ -36,7 +36,8 @@ static void on_finished(GObject *source, GAsyncResult *result, gpointer user_dat
         } else {
                 const char *name = error->domain == PROV_ERROR ? prov_error_to_dbus_name(error->code) : NULL;
 
-                printf("failed %s: %s\n", name != NULL ? name : g_quark_to_string(error->domain), error->message);
+                printf("failed %s: %s\n", name != NULL ? name : g_quark_to_string(error->domain),
+                       error->message);
                 waiter->exit_status = 1;
         }
         fflush(stdout);
