@@ -21,12 +21,14 @@ this machine's real adjtimex(2) state, which a test must not change.
 Usage: test_preconditions.py NetworkTests|ClockTests (meson runs both).
 """
 
+import atexit
 import ctypes
 import itertools
 import json
 import os
 import queue
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -49,6 +51,28 @@ NO_NETWORK = ('no network: no interface with an address and a default route afte
               '(IPv4: {ipv4}; IPv6: {ipv6})')
 
 _names = itertools.count()
+# What the test made, removed at exit too: a cleanup does not run when meson's
+# timeout kills the test, and a namespace outlives its name while a process is in it.
+_namespaces = set()
+_processes = set()
+
+
+def _remove_leftovers():
+    for process in list(_processes):
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    for name in list(_namespaces):
+        subprocess.run(['ip', 'netns', 'del', name], check=False, stderr=subprocess.DEVNULL)
+
+
+def _terminated(signum, frame):
+    _remove_leftovers()
+    os._exit(1)  # a SystemExit would be caught by unittest as the running test's error
+
+
+atexit.register(_remove_leftovers)
+signal.signal(signal.SIGTERM, _terminated)
 
 
 def unique_name(prefix):
@@ -74,6 +98,7 @@ class Waiter:
         self.test = test
         self.lines = queue.Queue()
         self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+        _processes.add(self.process)
         test.addCleanup(self.stop)
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -107,6 +132,7 @@ class Waiter:
             self.process.kill()
         self.process.wait()
         self.process.stdout.close()
+        _processes.discard(self.process)
 
 
 class TimedatedMock:
@@ -152,9 +178,15 @@ class NetworkTests(PreconditionsTestCase):
     def make_namespace(self):
         name = unique_name('pvd-pre-')
         ip('netns', 'add', name)
-        self.addCleanup(subprocess.run, ['ip', 'netns', 'del', name], check=False)
+        _namespaces.add(name)
+        self.addCleanup(self.remove_namespace, name)
         ip('-n', name, 'link', 'set', 'lo', 'up')
         return name
+
+    @staticmethod
+    def remove_namespace(name):
+        subprocess.run(['ip', 'netns', 'del', name], check=False)
+        _namespaces.discard(name)
 
     def plug_in(self, netns, default_route=True, address=True):
         """A veth pair from @netns to a peer namespace of its own, the way a phone's port meets a switch."""
