@@ -116,7 +116,7 @@ static GError *missing_error(Wait *wait, const char *network_reason) {
 }
 
 static void report_stage(Wait *wait, const char *stage, const char *reason) {
-        if (stage == NULL || stage == wait->stage)
+        if (stage == NULL || g_strcmp0(stage, wait->stage) == 0)
                 return;
         wait->stage = stage;
         g_message("preconditions: %s: %s", stage, reason);
