@@ -4,6 +4,8 @@
 
 #include <glib.h>
 
+#include "preconditions.h"
+
 #define CONFIG_DEFAULT_MAX_FILE_SIZE (4u * 1024u * 1024u)
 #define CONFIG_DEFAULT_CONNECT_TIMEOUT 10
 #define CONFIG_DEFAULT_FILE_TIMEOUT 60
@@ -39,6 +41,9 @@ typedef struct {
 
         /* [TLS] */
         char *ca_file;          /* NULL: the system trust store */
+
+        /* [Preconditions] of a run: Network=, Time=, Timeout= */
+        PreconditionsConfig preconditions;
 } DaemonConfig;
 
 /** daemon_config_new_default: the built-in defaults (installed paths). */
