@@ -11,7 +11,10 @@
  * an honest path needs a tiny fraction of this. */
 #define XPATH_OPERATION_LIMIT 1000000
 
-typedef void (*OperationApplyFunc)(xmlNodeSet *targets, xmlNode *operation);
+/* @targets: the selected elements (xmlNode*, not owned). The XPath result they came
+ * from is already released: libxml2 reads every node of a node set when it frees
+ * it, so nodes an operation frees must no longer be in one. */
+typedef void (*OperationApplyFunc)(GPtrArray *targets, xmlNode *operation);
 
 typedef struct {
         const char *element;
@@ -38,28 +41,32 @@ typedef struct {
 } SectionState;
 
 /* All targets are unlinked before any is freed: a target may lie inside another. */
-static void delete_targets(xmlNodeSet *targets, xmlNode *operation) {
-        for (int i = 0; i < targets->nodeNr; i++)
-                xmlUnlinkNode(targets->nodeTab[i]);
-        for (int i = 0; i < targets->nodeNr; i++)
-                xmlFreeNode(targets->nodeTab[i]);
+static void delete_targets(GPtrArray *targets, xmlNode *operation) {
+        for (guint i = 0; i < targets->len; i++)
+                xmlUnlinkNode(g_ptr_array_index(targets, i));
+        for (guint i = 0; i < targets->len; i++)
+                xmlFreeNode(g_ptr_array_index(targets, i));
 }
 
 /* Like deleting: the replaced targets are freed only once all are replaced. */
-static void replace_with_child(xmlNodeSet *targets, xmlNode *operation) {
+static void replace_with_child(GPtrArray *targets, xmlNode *operation) {
         const xmlNode *replacement = xml_first_element_child(operation);
 
-        for (int i = 0; i < targets->nodeNr; i++)
-                xmlReplaceNode(targets->nodeTab[i], xml_copy_for(replacement, targets->nodeTab[i]));
-        for (int i = 0; i < targets->nodeNr; i++)
-                xmlFreeNode(targets->nodeTab[i]);
+        for (guint i = 0; i < targets->len; i++) {
+                xmlNode *target = g_ptr_array_index(targets, i);
+                xmlReplaceNode(target, xml_copy_for(replacement, target));
+        }
+        for (guint i = 0; i < targets->len; i++)
+                xmlFreeNode(g_ptr_array_index(targets, i));
 }
 
-static void add_children(xmlNodeSet *targets, xmlNode *operation) {
-        for (int i = 0; i < targets->nodeNr; i++)
+static void add_children(GPtrArray *targets, xmlNode *operation) {
+        for (guint i = 0; i < targets->len; i++) {
+                xmlNode *target = g_ptr_array_index(targets, i);
                 for (xmlNode *child = xml_first_element_child(operation); child != NULL;
                      child = xml_next_element(child))
-                        xmlAddChild(targets->nodeTab[i], xml_copy_for(child, targets->nodeTab[i]));
+                        xmlAddChild(target, xml_copy_for(child, target));
+        }
 }
 
 static const OperationKind operation_kinds[] = {
@@ -311,10 +318,12 @@ static char *check_target(const xmlNode *node, const Operation *operation, const
         return NULL;
 }
 
-/* The elements @operation works on; NULL with a reason unless it selects elements of its section only. */
-static xmlXPathObject *select_targets(xmlDoc *working, const Operation *operation, const xmlNode *section,
+/* The elements @operation works on (xmlNode*, not owned); NULL with a reason
+ * unless it selects elements of its section only. */
+static GPtrArray *select_targets(xmlDoc *working, const Operation *operation, const xmlNode *section,
                                       char **reason) {
         g_autoptr(xmlXPathObject) found = evaluate_path(working, operation->path, reason);
+        GPtrArray *targets;
         xmlNodeSet *nodes;
 
         if (found == NULL)
@@ -333,18 +342,21 @@ static xmlXPathObject *select_targets(xmlDoc *working, const Operation *operatio
                 if (*reason != NULL)
                         return NULL;
         }
-        return g_steal_pointer(&found);
+        targets = g_ptr_array_sized_new((guint)nodes->nodeNr);
+        for (int i = 0; i < nodes->nodeNr; i++)
+                g_ptr_array_add(targets, nodes->nodeTab[i]);
+        return targets;
 }
 
 static void operation_run(xmlDoc *working, const Operation *operation, SectionState *state) {
         char *reason = NULL;
-        g_autoptr(xmlXPathObject) targets = select_targets(working, operation, state->section, &reason);
+        g_autoptr(GPtrArray) targets = select_targets(working, operation, state->section, &reason);
 
         if (targets == NULL) {
                 section_state_fail(state, reason);
                 return;
         }
-        operation->kind->apply(targets->nodesetval, operation->element);
+        operation->kind->apply(targets, operation->element);
 }
 
 static gboolean section_state_changed(SectionState *state) {

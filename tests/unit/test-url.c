@@ -53,6 +53,19 @@ static void test_resolve_error_hides_credentials(void) {
         g_assert_null(strstr(error->message, "user"));
 }
 
+static void assert_redacts(const char *url, const char *expected);
+
+/* GLib returns NULL without setting an error for this one (and asserts in g_uri_to_string()). */
+static void test_resolve_to_no_url_fails(void) {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *resolved = url_resolve("http:/.//h/d/", "x", &error);
+
+        g_assert_null(resolved);
+        g_assert_error(error, PROV_ERROR, PROV_ERROR_UNSUPPORTED_URL);
+        g_assert_nonnull(strstr(error->message, "not a valid URL"));
+        assert_redacts("http:/.//u:secret@h/d/", "http:/.//h/d/");
+}
+
 static void test_fetchable_http_and_https(void) {
         const char *const fetchable[] = { "http://h/x.xml", "https://h:8443/x.xml", "HTTP://h/",
                                           "http://u:p@h/x" };
@@ -129,6 +142,7 @@ int main(int argc, char *argv[]) {
                         test_resolve_absolute_reference_unchanged);
         g_test_add_func("/url/resolve-relative-base-fails", test_resolve_relative_base_fails);
         g_test_add_func("/url/resolve-error-hides-credentials", test_resolve_error_hides_credentials);
+        g_test_add_func("/url/resolve-to-no-url-fails", test_resolve_to_no_url_fails);
         g_test_add_func("/url/fetchable-http-and-https", test_fetchable_http_and_https);
         g_test_add_func("/url/unfetchable-urls-refused", test_unfetchable_urls_refused);
         g_test_add_func("/url/unfetchable-error-hides-credentials", test_unfetchable_error_hides_credentials);
