@@ -2,6 +2,7 @@
 #include "xml-parse.h"
 
 #include <libxml/parser.h>
+#include <string.h>
 
 #include "provision.h"
 #include "xml-cleanup.h"
@@ -42,9 +43,20 @@ static char *last_parser_message(xmlParserCtxt *parser) {
 xmlDoc *xml_parse_untrusted(const char *data, gsize size, const char *what, GError **error) {
         xmlParserCtxt *parser;
         g_autoptr(xmlDoc) doc = NULL;
+        const char *nul;
 
         if (size > G_MAXINT) {
                 g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_FILE, "%s is too large", what);
+                return NULL;
+        }
+
+        /* libxml2 stops at a NUL as if the input ended there: what follows would
+         * never be seen, so the document would not be the one that was sent. */
+        nul = memchr(data, '\0', size);
+        if (nul != NULL) {
+                g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_FILE,
+                            "%s contains a NUL byte at offset %" G_GSIZE_FORMAT ", which XML does not allow", what,
+                            (gsize)(nul - data));
                 return NULL;
         }
 
