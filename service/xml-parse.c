@@ -52,7 +52,7 @@ xmlDoc *xml_parse_untrusted(const char *data, gsize size, const char *what, GErr
 
         /* libxml2 stops at a NUL as if the input ended there: what follows would
          * never be seen, so the document would not be the one that was sent. */
-        nul = memchr(data, '\0', size);
+        nul = size > 0 ? memchr(data, '\0', size) : NULL; /* @data may be NULL when empty */
         if (nul != NULL) {
                 g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_FILE,
                             "%s contains a NUL byte at offset %" G_GSIZE_FORMAT ", which XML does not allow", what,

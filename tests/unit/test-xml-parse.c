@@ -134,6 +134,15 @@ static void test_nul_byte_refused(void) {
         g_assert_nonnull(strstr(error->message, "offset 0"));
 }
 
+/* An empty body comes as NULL data (an empty GBytes): refused, no NULL handed to memchr(). */
+static void test_empty_input_refused(void) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(xmlDoc) doc = xml_parse_untrusted(NULL, 0, "the document", &error);
+
+        g_assert_null(doc);
+        g_assert_error(error, PROV_ERROR, PROV_ERROR_INVALID_FILE);
+}
+
 static void test_blanks_dropped(void) {
         static const char text[] = "<telephony>\n  <a>1</a>\n</telephony>";
         g_autoptr(GError) error = NULL;
@@ -173,6 +182,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/xml-parse/deep-enough-accepted", test_deep_enough_accepted);
         g_test_add_func("/xml-parse/malformed-refused", test_malformed_refused);
         g_test_add_func("/xml-parse/nul-byte-refused", test_nul_byte_refused);
+        g_test_add_func("/xml-parse/empty-input-refused", test_empty_input_refused);
         g_test_add_func("/xml-parse/blanks-dropped", test_blanks_dropped);
         return g_test_run();
 }
