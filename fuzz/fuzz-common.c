@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "fuzz-common.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "apply.h"
 #include "document.h"
 #include "operations.h"
@@ -8,13 +12,26 @@
 #include "xml-cleanup.h"
 #include "xml-parse.h"
 
-/* Messages and debug output only slow the fuzzer down; warnings and worse are
- * still shown, and criticals abort (a GLib precondition failed: a finding). */
+void fuzz_fail(const char *format, ...) {
+        va_list arguments;
+
+        va_start(arguments, format);
+        vfprintf(stderr, format, arguments);
+        va_end(arguments);
+        fputc('\n', stderr);
+        abort();
+}
+
+/* Messages and debug output only slow the fuzzer down; warnings are still
+ * shown, and criticals and errors abort (a GLib precondition failed: a finding). */
 static GLogWriterOutput quiet_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields,
                                      gpointer user_data) {
         if ((level & (G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG)) != 0)
                 return G_LOG_WRITER_HANDLED;
-        return g_log_writer_standard_streams(level, fields, n_fields, user_data);
+        g_log_writer_standard_streams(level, fields, n_fields, user_data);
+        if ((level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL)) != 0)
+                abort();
+        return G_LOG_WRITER_HANDLED;
 }
 
 static void fuzz_init(void) {
@@ -22,7 +39,6 @@ static void fuzz_init(void) {
 
         if (g_once_init_enter(&initialized)) {
                 g_log_set_writer_func(quiet_writer, NULL, NULL);
-                g_log_set_always_fatal(G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL);
                 g_once_init_leave(&initialized, 1);
         }
 }
@@ -37,7 +53,7 @@ const SchemaSet *fuzz_schemas(void) {
                 fuzz_init();
                 schemas = schema_set_load(dir, &error);
                 if (schemas == NULL)
-                        g_error("cannot load the schemas: %s", error->message);
+                        fuzz_fail("cannot load the schemas: %s", error->message);
         }
         return schemas;
 }
@@ -54,7 +70,7 @@ xmlDoc *fuzz_defaults(void) {
                 fuzz_init();
                 if (!g_file_get_contents(path, &contents, &length, &error) ||
                     (defaults = xml_parse_untrusted(contents, length, path, &error)) == NULL)
-                        g_error("cannot load the defaults: %s", error->message);
+                        fuzz_fail("cannot load the defaults: %s", error->message);
         }
         return defaults;
 }
@@ -76,7 +92,7 @@ static void assert_loads_again(xmlDoc *working) {
         written = xml_doc_to_string(working, &length);
         loaded = xml_parse_untrusted(written, length, "settings.xml", &error);
         if (loaded == NULL)
-                g_error("the result does not load again: %s", error->message);
+                fuzz_fail("the result does not load again: %s", error->message);
         rewritten = xml_doc_to_string(loaded, NULL);
         fuzz_assert(g_str_equal(written, rewritten), "the result changes when it is loaded again");
         for (xmlNode *section = xml_first_element_child(xmlDocGetRootElement(loaded)); section != NULL;
@@ -84,7 +100,7 @@ static void assert_loads_again(xmlDoc *working) {
                 if (schema_set_section_version(fuzz_schemas(), xml_node_name(section)) == NULL)
                         continue;
                 if (!schema_set_validate_section(fuzz_schemas(), section, &error))
-                        g_error("section %s is invalid once loaded again: %s", xml_node_name(section),
+                        fuzz_fail("section %s is invalid once loaded again: %s", xml_node_name(section),
                                 error->message);
         }
 }

@@ -8,12 +8,16 @@
 
 #include "schema.h"
 
-/* A finding: abort (libFuzzer reports a crash) with @message. */
+/* A finding: abort() (libFuzzer keeps the input as a crash) with @message.
+ * Not g_error(): GLib ends that with SIGTRAP, which libFuzzer does not catch. */
 #define fuzz_assert(condition, message) \
         do { \
                 if (!(condition)) \
-                        g_error("fuzz assertion failed: %s (%s)", message, #condition); \
+                        fuzz_fail("fuzz assertion failed: %s (%s)", message, #condition); \
         } while (0)
+
+/** fuzz_fail: prints the message and aborts. */
+G_NORETURN void fuzz_fail(const char *format, ...) G_GNUC_PRINTF(1, 2);
 
 /** fuzz_schemas: the schema set of the source tree's schemas/ (owned, loaded on first use). */
 const SchemaSet *fuzz_schemas(void);

@@ -48,7 +48,9 @@ static void assert_redacted(const char *url) {
                     "a redacted URL still has '@' in its authority");
 }
 
-/* "//USERINFO@" of @url when it occurs exactly once in it, else NULL: what no message may contain. */
+/* "SCHEME://USERINFO@" of @url when it occurs exactly once in it, else NULL: what
+ * no message may contain. (Not "//USERINFO@" alone: "s://u:p@/u:p@x" redacts to
+ * "s:///u:p@x", whose path is no user information.) */
 static char *userinfo_needle(const char *url) {
         g_autoptr(GUri) parsed = g_uri_parse(url, URL_FLAGS, NULL);
         const char *userinfo = parsed != NULL ? g_uri_get_userinfo(parsed) : NULL;
@@ -57,7 +59,8 @@ static char *userinfo_needle(const char *url) {
 
         if (userinfo == NULL || userinfo[0] == '\0')
                 return NULL;
-        needle = g_strconcat("//", userinfo, "@", NULL);
+        /* The scheme as written: GLib gives it in lower case. */
+        needle = g_strdup_printf("%.*s://%s@", (int)strcspn(url, ":"), url, userinfo);
         first = strstr(url, needle);
         if (first == NULL || strstr(first + 1, needle) != NULL)
                 return NULL;
