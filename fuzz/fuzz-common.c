@@ -101,7 +101,7 @@ static void assert_loads_again(xmlDoc *working) {
                         continue;
                 if (!schema_set_validate_section(fuzz_schemas(), section, &error))
                         fuzz_fail("section %s is invalid once loaded again: %s", xml_node_name(section),
-                                error->message);
+                                  error->message);
         }
 }
 

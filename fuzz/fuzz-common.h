@@ -10,9 +10,9 @@
 
 /* A finding: abort() (libFuzzer keeps the input as a crash) with @message.
  * Not g_error(): GLib ends that with SIGTRAP, which libFuzzer does not catch. */
-#define fuzz_assert(condition, message) \
-        do { \
-                if (!(condition)) \
+#define fuzz_assert(condition, message)                                                   \
+        do {                                                                              \
+                if (!(condition))                                                         \
                         fuzz_fail("fuzz assertion failed: %s (%s)", message, #condition); \
         } while (0)
 

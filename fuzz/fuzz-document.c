@@ -8,6 +8,6 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-        fuzz_apply_and_check((const char *)data, size);
+        fuzz_apply_and_check((const char *) data, size);
         return 0;
 }

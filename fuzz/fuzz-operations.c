@@ -10,9 +10,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         g_autoptr(GByteArray) document = g_byte_array_sized_new(size + 32);
 
-        g_byte_array_append(document, (const guint8 *)"<operations>", 12);
+        g_byte_array_append(document, (const guint8 *) "<operations>", 12);
         g_byte_array_append(document, data, size);
-        g_byte_array_append(document, (const guint8 *)"</operations>", 13);
-        fuzz_apply_and_check((const char *)document->data, document->len);
+        g_byte_array_append(document, (const guint8 *) "</operations>", 13);
+        fuzz_apply_and_check((const char *) document->data, document->len);
         return 0;
 }

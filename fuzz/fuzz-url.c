@@ -23,7 +23,7 @@ static const DeviceIdentity device = { .mac = "00095200000E", .serial = "SN0001"
 
 /* The authority of @url ("//" after the scheme up to '/', '?' or '#'), or NULL. */
 static char *authority_of(const char *url) {
-        const char *scheme = g_uri_peek_scheme(url) != NULL ? strchr(url, ':') : NULL;
+        const char *scheme = url_has_scheme(url) ? strchr(url, ':') : NULL;
         const char *start;
 
         if (scheme == NULL || !g_str_has_prefix(scheme + 1, "//"))
@@ -60,7 +60,7 @@ static char *userinfo_needle(const char *url) {
         if (userinfo == NULL || userinfo[0] == '\0')
                 return NULL;
         /* The scheme as written: GLib gives it in lower case. */
-        needle = g_strdup_printf("%.*s://%s@", (int)strcspn(url, ":"), url, userinfo);
+        needle = g_strdup_printf("%.*s://%s@", (int) strcspn(url, ":"), url, userinfo);
         first = strstr(url, needle);
         if (first == NULL || strstr(first + 1, needle) != NULL)
                 return NULL;
@@ -118,7 +118,7 @@ static void check_reference_document(const char *base, const char *body, gsize s
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-        g_autofree char *text = g_strndup((const char *)data, size); /* stops at a NUL, as strings do */
+        g_autofree char *text = g_strndup((const char *) data, size); /* stops at a NUL, as strings do */
         g_auto(GStrv) lines = g_strsplit(text, "\n", 3);
         g_autofree char *base = NULL;
 

@@ -72,9 +72,21 @@ static char *resolve_relative(const char *base, const char *reference, GError **
         return g_uri_to_string(resolved);
 }
 
+gboolean url_has_scheme(const char *reference) {
+        if (!g_ascii_isalpha(reference[0]))
+                return FALSE;
+        for (const char *at = reference + 1; *at != '\0'; at++) {
+                if (*at == ':')
+                        return TRUE;
+                if (!g_ascii_isalnum(*at) && *at != '+' && *at != '-' && *at != '.')
+                        return FALSE;
+        }
+        return FALSE;
+}
+
 char *url_resolve(const char *base, const char *reference, GError **error) {
         /* An absolute reference stands for itself; resolving would only normalise it. */
-        if (g_uri_peek_scheme(reference) != NULL) {
+        if (url_has_scheme(reference)) {
                 if (!g_uri_is_valid(reference, URL_PARSE_FLAGS, NULL)) {
                         set_unsupported(error, reference, "not a valid URL");
                         return NULL;
