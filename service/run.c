@@ -11,6 +11,7 @@
 /* One URL to fetch; parents form the chain of reference files that led to it. */
 typedef struct Pending {
         char *url;
+        char *final_url; /* where it was finally retrieved from (after redirects); NULL until fetched */
         guint depth;
         struct Pending *parent;
 } Pending;
@@ -27,7 +28,7 @@ struct Run {
         GQueue queue;             /* Pending* still to fetch, head first */
         Pending *current;
         guint files_fetched;
-        GPtrArray *documents;     /* Document* */
+        GPtrArray *documents; /* Document* */
         guint start_source;
         GError *start_error; /* a problem found by run_new, reported once started */
 
@@ -37,6 +38,7 @@ struct Run {
 
 static void pending_free(Pending *pending) {
         g_free(pending->url);
+        g_free(pending->final_url);
         g_free(pending);
 }
 
@@ -58,16 +60,34 @@ static void fail(Run *run, GError *error) {
 
 static void fetch_next(Run *run);
 
+/* Whether @url was requested or finally retrieved anywhere in the chain ending at @parent. */
 static gboolean in_chain(const Pending *parent, const char *url) {
         for (const Pending *ancestor = parent; ancestor != NULL; ancestor = ancestor->parent)
-                if (g_str_equal(ancestor->url, url))
+                if (g_str_equal(ancestor->url, url) || g_strcmp0(ancestor->final_url, url) == 0)
                         return TRUE;
         return FALSE;
 }
 
-/* Queues the URLs of a reference document right after it, in document order. */
+static void set_cycle_error(GError **error, const char *from, const char *to) {
+        g_autofree char *redacted_from = url_redact(from);
+        g_autofree char *redacted_to = url_redact(to);
+
+        g_set_error(error, PROV_ERROR, PROV_ERROR_REFERENCE_CYCLE,
+                    "%s refers to %s, which is already in its reference chain", redacted_from, redacted_to);
+}
+
+/* A file redirected to one of the reference files that led to it closes a cycle too. */
+static gboolean check_redirect_cycle(const Pending *fetched, GError **error) {
+        if (g_str_equal(fetched->url, fetched->final_url) || !in_chain(fetched->parent, fetched->final_url))
+                return TRUE;
+        set_cycle_error(error, fetched->parent->final_url, fetched->final_url);
+        return FALSE;
+}
+
+/* Queues the URLs of a reference document right after it, in document order.
+ * Relative URLs resolve against the URL it was finally retrieved from (RFC 3986 §5.1.3). */
 static gboolean expand_reference(Run *run, Pending *reference, xmlDoc *doc, GError **error) {
-        g_autofree char *redacted = url_redact(reference->url);
+        g_autofree char *redacted = url_redact(reference->final_url);
         g_auto(GStrv) urls = NULL;
 
         if (reference->depth + 1 > run->max_reference_depth) {
@@ -75,33 +95,40 @@ static gboolean expand_reference(Run *run, Pending *reference, xmlDoc *doc, GErr
                             "reference files nested deeper than %u at %s", run->max_reference_depth, redacted);
                 return FALSE;
         }
-        urls = reference_urls(doc, reference->url, run->device, error);
+        urls = reference_urls(doc, reference->final_url, run->device, error);
         if (urls == NULL)
                 return FALSE;
         for (gsize i = g_strv_length(urls); i > 0; i--) {
                 const char *url = urls[i - 1];
                 if (in_chain(reference, url)) {
-                        g_autofree char *redacted_url = url_redact(url);
-                        g_set_error(error, PROV_ERROR, PROV_ERROR_REFERENCE_CYCLE,
-                                    "%s refers to %s, which is already in its reference chain", redacted,
-                                    redacted_url);
+                        set_cycle_error(error, reference->final_url, url);
                         return FALSE;
                 }
-                g_queue_push_head(&run->queue, add_pending(run, g_strdup(url), reference->depth + 1, reference));
+                g_queue_push_head(&run->queue,
+                                  add_pending(run, g_strdup(url), reference->depth + 1, reference));
         }
         return TRUE;
 }
 
-static gboolean take_document(Run *run, Pending *source, GBytes *body, GError **error) {
+/* "URL", or "URL (redirected to FINAL)": messages name the file that was actually read. */
+static char *describe_source(const Pending *source) {
         g_autofree char *redacted = url_redact(source->url);
+        g_autofree char *redacted_final = url_redact(source->final_url);
+
+        if (g_str_equal(redacted, redacted_final))
+                return g_steal_pointer(&redacted);
+        return g_strdup_printf("%s (redirected to %s)", redacted, redacted_final);
+}
+
+static gboolean take_document(Run *run, Pending *source, const FetchResponse *response, GError **error) {
+        g_autofree char *redacted = describe_source(source);
         g_autofree char *what = g_strdup_printf("the file from %s", redacted);
-        g_autoptr(GBytes) escaped = markers_escape_in_url_elements(body);
         g_autoptr(xmlDoc) doc = NULL;
         DocumentType type;
         gsize size = 0;
-        const char *data = g_bytes_get_data(escaped, &size);
+        const char *data = g_bytes_get_data(response->body, &size);
 
-        doc = document_parse(data, size, what, run->schemas, &type, error);
+        doc = document_parse_with_charset(data, size, response->charset, what, run->schemas, &type, error);
         if (doc == NULL)
                 return FALSE;
         if (type == DOCUMENT_REFERENCE)
@@ -114,14 +141,16 @@ static gboolean take_document(Run *run, Pending *source, GBytes *body, GError **
 static void on_fetched(GObject *source_object, GAsyncResult *result, gpointer user_data) {
         Run *run = user_data;
         g_autoptr(GError) error = NULL;
-        g_autoptr(GBytes) body = fetcher_fetch_finish(run->fetcher, result, &error);
+        g_autoptr(FetchResponse) response = fetcher_fetch_finish(run->fetcher, result, &error);
 
-        if (body == NULL) {
+        if (response == NULL) {
                 fail(run, g_steal_pointer(&error));
                 return;
         }
-        run->callbacks.fetched(run, g_bytes_get_size(body), run->user_data);
-        if (!take_document(run, run->current, body, &error)) {
+        run->callbacks.fetched(run, g_bytes_get_size(response->body), run->user_data);
+        run->current->final_url = g_strdup(response->url);
+        if (!check_redirect_cycle(run->current, &error) ||
+            !take_document(run, run->current, response, &error)) {
                 fail(run, g_steal_pointer(&error));
                 return;
         }
@@ -144,8 +173,9 @@ static void fetch_next(Run *run) {
                 return;
         }
         if (run->files_fetched + 1 > run->max_files) {
-                fail(run, g_error_new(PROV_ERROR, PROV_ERROR_TOO_MANY_FILES,
-                                      "the run needs more than %u files", run->max_files));
+                fail(run,
+                     g_error_new(PROV_ERROR, PROV_ERROR_TOO_MANY_FILES, "the run needs more than %u files",
+                                 run->max_files));
                 return;
         }
         run->files_fetched++;
@@ -199,8 +229,8 @@ Run *run_new(const RunSettings *settings, const RunCallbacks *callbacks, gpointe
         run->callbacks = *callbacks;
         run->user_data = user_data;
         run->cancellable = g_cancellable_new();
-        run->pending_nodes = g_ptr_array_new_with_free_func((GDestroyNotify)pending_free);
-        run->documents = g_ptr_array_new_with_free_func((GDestroyNotify)document_free);
+        run->pending_nodes = g_ptr_array_new_with_free_func((GDestroyNotify) pending_free);
+        run->documents = g_ptr_array_new_with_free_func((GDestroyNotify) document_free);
         g_queue_init(&run->queue);
 
         prepare_start(run, settings, &run->start_error);

@@ -18,12 +18,10 @@ static const DeviceIdentity seed_device = {
 
 /* Parses @text as a downloaded reference file would be: vendor markers escaped first. */
 static xmlDoc *parse_reference(const char *text) {
-        g_autoptr(GBytes) raw = g_bytes_new_static(text, strlen(text));
-        g_autoptr(GBytes) escaped = markers_escape_in_url_elements(raw);
-        g_autoptr(GError) error = NULL;
         gsize size = 0;
-        const char *data = g_bytes_get_data(escaped, &size);
-        xmlDoc *doc = xml_parse_untrusted(data, size, "test reference", &error);
+        g_autofree char *escaped = markers_escape_in_url_elements(text, strlen(text), &size);
+        g_autoptr(GError) error = NULL;
+        xmlDoc *doc = xml_parse_untrusted(escaped, size, "test reference", &error);
 
         g_assert_no_error(error);
         return doc;
