@@ -413,16 +413,17 @@ static char *read_setting(const Engine *engine, const char *section_name, const 
 }
 
 guint64 engine_start_run(Engine *engine, const char *url, const char *trigger) {
-        /* An empty URL is what a phone menu sends when the field is left blank: use the configured one. */
-        gboolean use_configured_url = url == NULL || *url == '\0';
-        g_autofree char *configured_url = use_configured_url ? read_setting(engine, "provisioning", "url") : NULL;
+        /* A blank URL is what a phone menu sends when the field is left blank: use the configured one. */
+        g_autofree char *given_url = url_normalize_input(url);
+        g_autofree char *stored_url = given_url == NULL ? read_setting(engine, "provisioning", "url") : NULL;
+        g_autofree char *configured_url = url_normalize_input(stored_url);
         g_autofree char *username = read_setting(engine, "provisioning", "username");
         g_autofree char *password = read_setting(engine, "provisioning", "password");
         g_autofree char *redacted = NULL;
         const DaemonConfig *config = engine->config;
         Status *status = &engine->status;
         RunSettings settings = {
-                .url = use_configured_url ? configured_url : url,
+                .url = given_url != NULL ? given_url : configured_url,
                 .device = engine->device,
                 .schemas = engine->schemas,
                 .fetch = {

@@ -198,16 +198,16 @@ static gboolean on_start(gpointer user_data) {
 }
 
 static gboolean prepare_start(Run *run, const RunSettings *settings, GError **error) {
+        g_autofree char *start_url = url_normalize_input(settings->url);
         g_autofree char *url = NULL;
+        FetchOptions fetch = settings->fetch;
 
-        if (settings->url == NULL || *settings->url == '\0') {
+        if (start_url == NULL) {
                 g_set_error_literal(error, PROV_ERROR, PROV_ERROR_NO_SOURCE,
                                     "no provisioning URL: none given and /provisioning/url is empty");
                 return FALSE;
         }
-        FetchOptions fetch = settings->fetch;
-
-        url = markers_replace(settings->url, settings->device);
+        url = markers_replace(start_url, settings->device);
         if (!url_check_fetchable(url, error))
                 return FALSE;
         /* The configured credentials are for the provisioning server, not for whatever it refers to. */

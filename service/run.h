@@ -30,7 +30,8 @@ typedef struct {
 } RunCallbacks;
 
 typedef struct {
-        const char *url;              /* the start URL, markers not yet replaced; NULL or "": none */
+        const char *url;              /* the start URL as given (url_normalize_input() is applied), markers not
+                                       * yet replaced; NULL or blank: none */
         const DeviceIdentity *device;
         const SchemaSet *schemas;
         FetchOptions fetch;

@@ -85,9 +85,21 @@ static void test_url_text_trimmed(void) {
         assert_urls("<referencedSettings><URL>\n   first_file.xml\t\n</URL></referencedSettings>", expected);
 }
 
-static void test_empty_url_refused(void) {
-        assert_refused("<referencedSettings><URL>a.xml</URL><URL/></referencedSettings>", PROV_ERROR_INVALID_FILE);
-        assert_refused("<referencedSettings><URL>  \n </URL></referencedSettings>", PROV_ERROR_INVALID_FILE);
+/* A blank <URL> (a template's unset optional file) means "no URL here": skipped, never an error. */
+static void test_blank_url_skipped(void) {
+        static const char *const only_a[] = { "http://prov.server.com/prov/a.xml", NULL };
+        static const char *const none[] = { NULL };
+
+        assert_urls("<referencedSettings><URL>a.xml</URL><URL/></referencedSettings>", only_a);
+        assert_urls("<referencedSettings><URL> \r\n\t</URL><URL>a.xml</URL></referencedSettings>", only_a);
+        assert_urls("<referencedSettings><URL>  \n </URL></referencedSettings>", none);
+}
+
+/* The same normaliser as the bus option, also for whitespace written as character references. */
+static void test_url_normalised_like_every_entry_point(void) {
+        static const char *const expected[] = { "http://prov.server.com/prov/first_file.xml", NULL };
+
+        assert_urls("<referencedSettings><URL>&#13; first_file.xml &#9;</URL></referencedSettings>", expected);
 }
 
 static void test_no_url_refused(void) {
@@ -117,7 +129,8 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/reference/seed-example", test_seed_example);
         g_test_add_func("/reference/serial-and-type-markers", test_serial_and_type_markers);
         g_test_add_func("/reference/url-text-trimmed", test_url_text_trimmed);
-        g_test_add_func("/reference/empty-url-refused", test_empty_url_refused);
+        g_test_add_func("/reference/blank-url-skipped", test_blank_url_skipped);
+        g_test_add_func("/reference/url-normalised-like-every-entry-point", test_url_normalised_like_every_entry_point);
         g_test_add_func("/reference/no-url-refused", test_no_url_refused);
         g_test_add_func("/reference/other-element-refused", test_other_element_refused);
         g_test_add_func("/reference/wrong-root-refused", test_wrong_root_refused);
