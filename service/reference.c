@@ -17,7 +17,8 @@ static char *read_url_element(xmlNode *element, guint position, GError **error) 
 
         if (!g_str_equal(xml_node_name(element), REFERENCE_URL)) {
                 g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_FILE,
-                            "reference %u: <%s> is not allowed in <" REFERENCE_ROOT ">, only <" REFERENCE_URL ">",
+                            "reference %u: <%s> is not allowed in <" REFERENCE_ROOT ">, only <" REFERENCE_URL
+                            ">",
                             position, xml_node_name(element));
                 return NULL;
         }
@@ -27,7 +28,7 @@ static char *read_url_element(xmlNode *element, guint position, GError **error) 
                 return NULL;
         }
         content = xmlNodeGetContent(element);
-        return url_normalize_input((const char *)content);
+        return url_normalize_input((const char *) content);
 }
 
 /* Markers first: "prov.py?mac={mac}" is resolved once it names the phone. */
@@ -51,7 +52,8 @@ GStrv reference_urls(xmlDoc *doc, const char *base_url, const DeviceIdentity *de
                             "root element <%s> is not <" REFERENCE_ROOT ">", xml_node_name(root));
                 return NULL;
         }
-        for (xmlNode *element = xml_first_element_child(root); element != NULL; element = xml_next_element(element)) {
+        for (xmlNode *element = xml_first_element_child(root); element != NULL;
+             element = xml_next_element(element)) {
                 g_autoptr(GError) local_error = NULL;
                 g_autofree char *reference = read_url_element(element, ++position, &local_error);
                 g_autofree char *url = NULL;

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "run.h"
 
+#include <string.h>
+
 #include "markers.h"
 #include "provision.h"
 #include "reference.h"
@@ -28,7 +30,7 @@ struct Run {
         GQueue queue;             /* Pending* still to fetch, head first */
         Pending *current;
         guint files_fetched;
-        GPtrArray *documents; /* Document* */
+        GPtrArray *documents;     /* Document* */
         guint start_source;
         GError *start_error; /* a problem found by run_new, reported once started */
 
@@ -104,8 +106,7 @@ static gboolean expand_reference(Run *run, Pending *reference, xmlDoc *doc, GErr
                         set_cycle_error(error, reference->final_url, url);
                         return FALSE;
                 }
-                g_queue_push_head(&run->queue,
-                                  add_pending(run, g_strdup(url), reference->depth + 1, reference));
+                g_queue_push_head(&run->queue, add_pending(run, g_strdup(url), reference->depth + 1, reference));
         }
         return TRUE;
 }
@@ -120,6 +121,19 @@ static char *describe_source(const Pending *source) {
         return g_strdup_printf("%s (redirected to %s)", redacted, redacted_final);
 }
 
+/* A login page or an error page served with 200 is not "bad XML": say what the server sent. */
+static void note_content_type(const FetchResponse *response, GError **error) {
+        char *message;
+
+        if (error == NULL || *error == NULL || response->content_type == NULL ||
+            strstr(response->content_type, "xml") != NULL)
+                return;
+        message = g_strdup_printf("%s (the server sent Content-Type %s, not XML)", (*error)->message,
+                                  response->content_type);
+        g_free((*error)->message);
+        (*error)->message = message;
+}
+
 static gboolean take_document(Run *run, Pending *source, const FetchResponse *response, GError **error) {
         g_autofree char *redacted = describe_source(source);
         g_autofree char *what = g_strdup_printf("the file from %s", redacted);
@@ -129,8 +143,10 @@ static gboolean take_document(Run *run, Pending *source, const FetchResponse *re
         const char *data = g_bytes_get_data(response->body, &size);
 
         doc = document_parse_with_charset(data, size, response->charset, what, run->schemas, &type, error);
-        if (doc == NULL)
+        if (doc == NULL) {
+                note_content_type(response, error);
                 return FALSE;
+        }
         if (type == DOCUMENT_REFERENCE)
                 return expand_reference(run, source, doc, error);
 

@@ -8,10 +8,10 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
-#include "fetch.h"
 #include "fetch-auth-private.h"
-#include "worker-threads.h"
+#include "fetch.h"
 #include "provision.h"
+#include "worker-threads.h"
 
 #define TLS_DIR TEST_SOURCE_ROOT "/tests/data/tls"
 #define REALM "provisiond-test"
@@ -246,7 +246,7 @@ static void handle_ok(SoupServer *server, SoupServerMessage *message, const char
 
 static void handle_status(SoupServer *server, SoupServerMessage *message, const char *path,
                           GHashTable *query, gpointer user_data) {
-        respond(message, (guint)g_ascii_strtoull(path + strlen("/status/"), NULL, 10), "<error/>");
+        respond(message, (guint) g_ascii_strtoull(path + strlen("/status/"), NULL, 10), "<error/>");
 }
 
 static void handle_size(SoupServer *server, SoupServerMessage *message, const char *path, GHashTable *query,
@@ -262,7 +262,7 @@ static void handle_size(SoupServer *server, SoupServerMessage *message, const ch
 /* /hops/N redirects N times before answering. */
 static void handle_hops(SoupServer *server, SoupServerMessage *message, const char *path, GHashTable *query,
                         gpointer user_data) {
-        guint remaining = (guint)g_ascii_strtoull(path + strlen("/hops/"), NULL, 10);
+        guint remaining = (guint) g_ascii_strtoull(path + strlen("/hops/"), NULL, 10);
         g_autofree char *next = g_strdup_printf("/hops/%u", remaining - 1);
 
         if (remaining == 0)
@@ -353,7 +353,7 @@ static char *server_url(SoupServer *server, const char *userinfo, const char *pa
                                     userinfo != NULL ? userinfo : "", userinfo != NULL ? "@" : "",
                                     g_uri_get_port(uri), path);
 
-        g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
+        g_slist_free_full(uris, (GDestroyNotify) g_uri_unref);
         return url;
 }
 
@@ -710,12 +710,14 @@ static char *server_origin(SoupServer *server) {
 }
 
 /* @message says that @which credentials were withheld from @to because they belong to @from. */
-static void assert_credentials_withheld(const char *message, const char *which, SoupServer *from, SoupServer *to) {
+static void assert_credentials_withheld(const char *message, const char *which, SoupServer *from,
+                                        SoupServer *to) {
         g_autofree char *from_origin = server_origin(from);
         g_autofree char *to_origin = server_origin(to);
-        g_autofree char *expected = g_strdup_printf("were not sent: they belong to %s and the request went to "
-                                                    "another origin, %s",
-                                                    from_origin, to_origin);
+        g_autofree char *expected = g_strdup_printf(
+                "were not sent: they belong to %s and the request went to "
+                "another origin, %s",
+                from_origin, to_origin);
 
         g_assert_true(g_str_has_prefix(strstr(message, which), which));
         g_assert_nonnull(strstr(message, expected));
@@ -735,7 +737,8 @@ static void test_configured_credentials_stay_with_their_origin(Fixture *fixture,
         error = fetch_failure(&options, other_host);
         g_assert_error(error, PROV_ERROR, PROV_ERROR_AUTHENTICATION);
         /* The true reason, not "no credentials configured": both origins named. */
-        assert_credentials_withheld(error->message, "the configured credentials", fixture->plain, fixture->other);
+        assert_credentials_withheld(error->message, "the configured credentials", fixture->plain,
+                                    fixture->other);
 }
 
 static void test_wrong_digest_password(Fixture *fixture, gconstpointer data) {
@@ -784,7 +787,8 @@ static void test_userinfo_stays_with_its_origin(Fixture *fixture, gconstpointer 
 }
 
 /* The configured credentials follow a redirect that stays at their origin. */
-static void test_configured_credentials_follow_a_redirect_at_their_origin(Fixture *fixture, gconstpointer data) {
+static void test_configured_credentials_follow_a_redirect_at_their_origin(Fixture *fixture,
+                                                                          gconstpointer data) {
         FetchOptions options = default_options();
         g_autofree char *protected = server_url(fixture->plain, NULL, "/digest/x.xml");
         g_autofree char *url = server_url(fixture->plain, NULL, "/to-protected");
@@ -846,8 +850,8 @@ static void handle_meta(SoupServer *server, SoupServerMessage *message, const ch
         SoupMessageHeaders *headers = soup_server_message_get_response_headers(message);
 
         soup_server_message_set_status(message, SOUP_STATUS_OK, NULL);
-        soup_server_message_set_response(message, "Application/XML; charset=ISO-8859-1", SOUP_MEMORY_COPY, OK_BODY,
-                                         strlen(OK_BODY));
+        soup_server_message_set_response(message, "Application/XML; charset=ISO-8859-1", SOUP_MEMORY_COPY,
+                                         OK_BODY, strlen(OK_BODY));
         soup_message_headers_replace(headers, "ETag", "\"v42\"");
         soup_message_headers_replace(headers, "Last-Modified", "Sun, 29 Nov 2026 10:00:00 GMT");
 }
@@ -991,7 +995,8 @@ int main(int argc, char *argv[]) {
         ADD("/fetch/digest-over-http-accepted", test_digest_over_http_accepted);
         ADD("/fetch/wrong-digest-password", test_wrong_digest_password);
         ADD("/fetch/missing-credentials", test_missing_credentials);
-        ADD("/fetch/configured-credentials-stay-with-their-origin", test_configured_credentials_stay_with_their_origin);
+        ADD("/fetch/configured-credentials-stay-with-their-origin",
+            test_configured_credentials_stay_with_their_origin);
         ADD("/fetch/userinfo-wins-over-options", test_userinfo_wins_over_options);
         ADD("/fetch/userinfo-stays-with-its-origin", test_userinfo_stays_with_its_origin);
         ADD("/fetch/configured-credentials-follow-a-redirect-at-their-origin",
@@ -1000,7 +1005,8 @@ int main(int argc, char *argv[]) {
         ADD("/fetch/refused-credentials-are-named", test_refused_credentials_are_named);
         g_test_add_func("/fetch/origin-uses-the-default-port", test_origin_uses_the_default_port);
         ADD("/fetch/response-carries-final-url-and-metadata", test_response_carries_final_url_and_metadata);
-        ADD("/fetch/final-url-keeps-userinfo-only-at-its-origin", test_final_url_keeps_userinfo_only_at_its_origin);
+        ADD("/fetch/final-url-keeps-userinfo-only-at-its-origin",
+            test_final_url_keeps_userinfo_only_at_its_origin);
         ADD("/fetch/untrusted-certificate", test_untrusted_certificate);
         ADD("/fetch/configured-ca-trusted", test_configured_ca_trusted);
         ADD("/fetch/unreadable-ca-file", test_unreadable_ca_file);

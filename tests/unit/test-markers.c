@@ -6,9 +6,9 @@
 #include "markers.h"
 
 static const DeviceIdentity seed_device = {
-        .mac = (char *)"00095200000E",
-        .serial = (char *)"S0042",
-        .type = (char *)"D200",
+        .mac = (char *) "00095200000E",
+        .serial = (char *) "S0042",
+        .type = (char *) "D200",
 };
 
 static void assert_replaced(const DeviceIdentity *device, const char *url, const char *expected) {
@@ -34,15 +34,15 @@ static void test_replace_leaves_other_text(void) {
 }
 
 static void test_replace_unknown_values_empty(void) {
-        const DeviceIdentity unknown = { .mac = (char *)"", .serial = (char *)"", .type = (char *)"" };
+        const DeviceIdentity unknown = { .mac = (char *) "", .serial = (char *) "", .type = (char *) "" };
 
         assert_replaced(&unknown, "http://h/x?mac={mac}&t=<HWTYP>", "http://h/x?mac=&t=");
 }
 
 static void test_replace_escapes_values(void) {
-        const DeviceIdentity odd = { .mac = (char *)"00095200000E",
-                                     .serial = (char *)"A&b=c/{mac}",
-                                     .type = (char *)"D200" };
+        const DeviceIdentity odd = { .mac = (char *) "00095200000E",
+                                     .serial = (char *) "A&b=c/{mac}",
+                                     .type = (char *) "D200" };
 
         /* The value is not searched again, and cannot add query parameters or path segments. */
         assert_replaced(&odd, "http://h/x?s={serial}", "http://h/x?s=A%26b%3Dc%2F%7Bmac%7D");
@@ -117,12 +117,14 @@ static void assert_described(const char *document, const char *expected_part) {
 
 /* A document that does not parse because of a marker: the message names marker and element. */
 static void test_describe_names_marker_and_element(void) {
-        assert_described("<configuration><identities><identity><displayname>Phone <MACADR></displayname>"
-                         "</identity></identities></configuration>",
-                         "unescaped marker <MACADR> in <displayname>");
-        assert_described("<configuration>\n<provisioning>\n<url>http://h/<SERIAL>.xml</url></provisioning>"
-                         "</configuration>",
-                         "line 3: unescaped marker <SERIAL> in <url>; write {serial} there");
+        assert_described(
+                "<configuration><identities><identity><displayname>Phone <MACADR></displayname>"
+                "</identity></identities></configuration>",
+                "unescaped marker <MACADR> in <displayname>");
+        assert_described(
+                "<configuration>\n<provisioning>\n<url>http://h/<SERIAL>.xml</url></provisioning>"
+                "</configuration>",
+                "line 3: unescaped marker <SERIAL> in <url>; write {serial} there");
         assert_described("<!-- <x> --><a><b/><HWTYP></a>", "unescaped marker <HWTYP> in <a>");
 }
 

@@ -11,9 +11,9 @@
 #define SEED_BASE_URL "http://prov.server.com/prov/references.xml"
 
 static const DeviceIdentity seed_device = {
-        .mac = (char *)"00095200000E",
-        .serial = (char *)"SN4711",
-        .type = (char *)"D200",
+        .mac = (char *) "00095200000E",
+        .serial = (char *) "SN4711",
+        .type = (char *) "D200",
 };
 
 /* Parses @text as a downloaded reference file would be: vendor markers escaped first. */
@@ -58,13 +58,14 @@ static void test_seed_example(void) {
                 NULL,
         };
 
-        assert_urls("<referencedSettings>\n"
-                    "  <URL>first_file.xml</URL>\n"
-                    "  <URL>/second_file.xml</URL>\n"
-                    "  <URL>http://another.server.com/third_file.xml</URL>\n"
-                    "  <URL>prov.py?mac=<MACADR></URL>\n"
-                    "</referencedSettings>\n",
-                    expected);
+        assert_urls(
+                "<referencedSettings>\n"
+                "  <URL>first_file.xml</URL>\n"
+                "  <URL>/second_file.xml</URL>\n"
+                "  <URL>http://another.server.com/third_file.xml</URL>\n"
+                "  <URL>prov.py?mac=<MACADR></URL>\n"
+                "</referencedSettings>\n",
+                expected);
 }
 
 static void test_serial_and_type_markers(void) {
@@ -74,9 +75,10 @@ static void test_serial_and_type_markers(void) {
                 NULL,
         };
 
-        assert_urls("<referencedSettings><URL><SERIAL>-<HWTYP>.xml</URL>"
-                    "<URL>{type}/{serial}/{mac}.xml</URL></referencedSettings>",
-                    expected);
+        assert_urls(
+                "<referencedSettings><URL><SERIAL>-<HWTYP>.xml</URL>"
+                "<URL>{type}/{serial}/{mac}.xml</URL></referencedSettings>",
+                expected);
 }
 
 static void test_url_text_trimmed(void) {
@@ -109,7 +111,8 @@ static void test_no_url_refused(void) {
 static void test_other_element_refused(void) {
         assert_refused("<referencedSettings><URL>a.xml</URL><Url>b.xml</Url></referencedSettings>",
                        PROV_ERROR_INVALID_FILE);
-        assert_refused("<referencedSettings><URL>a<b/>.xml</URL></referencedSettings>", PROV_ERROR_INVALID_FILE);
+        assert_refused("<referencedSettings><URL>a<b/>.xml</URL></referencedSettings>",
+                       PROV_ERROR_INVALID_FILE);
 }
 
 static void test_wrong_root_refused(void) {
@@ -130,7 +133,8 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/reference/serial-and-type-markers", test_serial_and_type_markers);
         g_test_add_func("/reference/url-text-trimmed", test_url_text_trimmed);
         g_test_add_func("/reference/blank-url-skipped", test_blank_url_skipped);
-        g_test_add_func("/reference/url-normalised-like-every-entry-point", test_url_normalised_like_every_entry_point);
+        g_test_add_func("/reference/url-normalised-like-every-entry-point",
+                        test_url_normalised_like_every_entry_point);
         g_test_add_func("/reference/no-url-refused", test_no_url_refused);
         g_test_add_func("/reference/other-element-refused", test_other_element_refused);
         g_test_add_func("/reference/wrong-root-refused", test_wrong_root_refused);

@@ -74,7 +74,7 @@ static void test_unfetchable_urls_refused(void) {
                 "",
                 "http:///x.xml", /* no host */
                 "http:x",
-                "http://h/%zz", /* not a valid URL */
+                "http://h/%zz",         /* not a valid URL */
                 "http://user:p@ss@h/x", /* an unescaped '@' in the password: GLib sees host "ss@h" */
         };
 

@@ -19,8 +19,8 @@ static GBytes *encoded(const char *bom, gsize bom_length, const char *text, cons
         GByteArray *bytes = g_byte_array_new();
 
         g_assert_no_error(error);
-        g_byte_array_append(bytes, (const guint8 *)bom, bom_length);
-        g_byte_array_append(bytes, (const guint8 *)converted, length);
+        g_byte_array_append(bytes, (const guint8 *) bom, bom_length);
+        g_byte_array_append(bytes, (const guint8 *) converted, length);
         return g_byte_array_free_to_bytes(bytes);
 }
 
@@ -69,9 +69,10 @@ static void test_utf32le_with_bom(void) {
 
 /* The declaration names what the parser would convert from: it must say UTF-8 afterwards. */
 static void test_declared_encoding_decoded_and_rewritten(void) {
-        g_autoptr(GBytes) latin1 = encoded("", 0, "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>" MUELLER_UTF8,
-                                           "ISO-8859-1");
-        g_autoptr(GBytes) utf16 = encoded("", 0, "<?xml version='1.0' encoding='UTF-16'?>" MUELLER_UTF8, "UTF-16LE");
+        g_autoptr(GBytes) latin1 = encoded(
+                "", 0, "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>" MUELLER_UTF8, "ISO-8859-1");
+        g_autoptr(GBytes)
+                utf16 = encoded("", 0, "<?xml version='1.0' encoding='UTF-16'?>" MUELLER_UTF8, "UTF-16LE");
 
         assert_decodes_to(latin1, NULL, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>" MUELLER_UTF8);
         /* UTF-16 without a byte order mark, recognised from "<?" (XML 1.0 Appendix F). */
@@ -81,14 +82,14 @@ static void test_declared_encoding_decoded_and_rewritten(void) {
 /* RFC 7303 §3.2: the charset parameter wins over the declaration, the BOM over both. */
 static void test_http_charset_precedence(void) {
         g_autoptr(GBytes) latin1 = encoded("", 0, MUELLER_UTF8, "ISO-8859-1");
-        g_autoptr(GBytes) declared_wrongly = encoded("", 0,
-                                                     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>" MUELLER_UTF8,
-                                                     "ISO-8859-1");
+        g_autoptr(GBytes) declared_wrongly = encoded(
+                "", 0, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>" MUELLER_UTF8, "ISO-8859-1");
         g_autoptr(GBytes) bom = encoded("\xEF\xBB\xBF", 3, MUELLER_UTF8, "UTF-8");
 
         assert_decodes_to(latin1, "ISO-8859-1", MUELLER_UTF8);
         assert_decodes_to(latin1, "iso-8859-1", MUELLER_UTF8);
-        assert_decodes_to(declared_wrongly, "ISO-8859-1", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>" MUELLER_UTF8);
+        assert_decodes_to(declared_wrongly, "ISO-8859-1",
+                          "<?xml version=\"1.0\" encoding=\"UTF-8\"?>" MUELLER_UTF8);
         assert_decodes_to(bom, "ISO-8859-1", MUELLER_UTF8);
 }
 
@@ -118,8 +119,8 @@ static void test_unknown_charset_named(void) {
 
 /* What the parser makes of the decoded text: the same tree as from UTF-8. */
 static void test_decoded_text_parses(void) {
-        g_autoptr(GBytes) bytes = encoded("\xFE\xFF", 2, "<?xml version=\"1.0\" encoding=\"UTF-16\"?>" MUELLER_UTF8,
-                                          "UTF-16BE");
+        g_autoptr(GBytes) bytes = encoded(
+                "\xFE\xFF", 2, "<?xml version=\"1.0\" encoding=\"UTF-16\"?>" MUELLER_UTF8, "UTF-16BE");
         g_autoptr(GError) error = NULL;
         g_autofree char *text = decode(bytes, NULL, &error);
         g_autoptr(xmlDoc) doc = NULL;
@@ -129,7 +130,7 @@ static void test_decoded_text_parses(void) {
         doc = xml_parse_untrusted(text, strlen(text), "the file", &error);
         g_assert_no_error(error);
         content = xmlNodeGetContent(xmlDocGetRootElement(doc));
-        g_assert_cmpstr((const char *)content, ==, "M\xc3\xbcller");
+        g_assert_cmpstr((const char *) content, ==, "M\xc3\xbcller");
 }
 
 int main(int argc, char *argv[]) {
@@ -138,9 +139,11 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/xml-decode/utf16be-with-bom", test_utf16be_with_bom);
         g_test_add_func("/xml-decode/utf8-bom-dropped", test_utf8_bom_dropped);
         g_test_add_func("/xml-decode/utf32le-with-bom", test_utf32le_with_bom);
-        g_test_add_func("/xml-decode/declared-encoding-decoded-and-rewritten", test_declared_encoding_decoded_and_rewritten);
+        g_test_add_func("/xml-decode/declared-encoding-decoded-and-rewritten",
+                        test_declared_encoding_decoded_and_rewritten);
         g_test_add_func("/xml-decode/http-charset-precedence", test_http_charset_precedence);
-        g_test_add_func("/xml-decode/undeclared-latin1-names-the-cause", test_undeclared_latin1_names_the_cause);
+        g_test_add_func("/xml-decode/undeclared-latin1-names-the-cause",
+                        test_undeclared_latin1_names_the_cause);
         g_test_add_func("/xml-decode/unknown-charset-named", test_unknown_charset_named);
         g_test_add_func("/xml-decode/decoded-text-parses", test_decoded_text_parses);
         return g_test_run();
