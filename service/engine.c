@@ -179,9 +179,14 @@ static gboolean apply_one_document(Engine *engine, xmlDoc *working, Document *do
 static xmlDoc *build_working_copy(Engine *engine, GPtrArray *documents, ApplyResult *result, GError **error) {
         g_autoptr(xmlDoc) working = store_copy_document(engine->store);
 
-        for (guint i = 0; i < documents->len; i++)
-                if (!apply_one_document(engine, working, g_ptr_array_index(documents, i), result, error))
+        for (guint i = 0; i < documents->len; i++) {
+                Document *document = g_ptr_array_index(documents, i);
+                if (!apply_one_document(engine, working, document, result, error)) {
+                        /* A run applies many files: name the one that failed. */
+                        g_prefix_error(error, "%s: ", document->origin);
                         return NULL;
+                }
+        }
         if (!apply_validate_touched(working, engine->schemas, result, error))
                 return NULL;
         return g_steal_pointer(&working);

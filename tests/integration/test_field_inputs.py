@@ -369,6 +369,17 @@ class ErrorCauseTest(RunTestCase):
         self.assertIn('requires a TLS client certificate', outcome.error_message)
         self.assertNotIn('TLS certificate of', outcome.error_message)
 
+    def test_unsupported_version_names_the_file_of_a_run(self):
+        self.server.add_document('/v/references.xml', reference_document('good.xml', 'newer.xml'))
+        self.server.add_document('/v/good.xml', telephony_patch(tone=False))
+        self.server.add_document('/v/newer.xml', b'<telephony version="9.0.0"><callWaiting><active>false'
+                                                 b'</active></callWaiting></telephony>')
+
+        outcome = self.assertRunFails(self.server.url('/v/references.xml'), 'UnsupportedVersion')
+
+        self.assertTrue(outcome.error_message.startswith(self.server.url('/v/newer.xml') + ': '),
+                        outcome.error_message)
+
     def test_html_instead_of_xml_names_the_content_type(self):
         self.server.add_document('/portal.xml', b'<html><body>Login<br></body></html>', content_type='text/html')
 
