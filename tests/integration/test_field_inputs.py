@@ -380,6 +380,20 @@ class ErrorCauseTest(RunTestCase):
         self.assertTrue(outcome.error_message.startswith(self.server.url('/v/newer.xml') + ': '),
                         outcome.error_message)
 
+    def test_401_without_a_challenge(self):
+        self.set_credentials(USERNAME, PASSWORD)
+        self.server.add('/bare401.xml', status=401, body=b'go away')
+
+        outcome = self.assertRunFails(self.server.url('/bare401.xml'), 'Authentication')
+
+        self.assertIn('the server sent no challenge', outcome.error_message)
+        self.assertNotIn('no credentials configured', outcome.error_message)
+
+    def test_reference_file_with_markers_through_apply_file_is_reference_not_allowed(self):
+        # Not "not well-formed": the markers inside <URL> are accepted, the type is what is refused.
+        with self.assertDBusError(harness.ERROR_PREFIX + 'ReferenceNotAllowed'):
+            self.apply(b'<referencedSettings><URL>phone-<MACADR>.xml</URL></referencedSettings>')
+
     def test_html_instead_of_xml_names_the_content_type(self):
         self.server.add_document('/portal.xml', b'<html><body>Login<br></body></html>', content_type='text/html')
 
