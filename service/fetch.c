@@ -31,6 +31,7 @@ struct Fetcher {
         SoupSession *session;
         FetchLimits limits;
         FetchCredentials configured; /* only for the origin of FetchOptions.credentials_url */
+        gboolean private_ca;         /* [TLS] CAFile is the only trust anchor */
 };
 
 /* Statuses whose Location we follow; the others in 3xx are errors. */
@@ -123,6 +124,7 @@ Fetcher *fetcher_new(const FetchOptions *options, GError **error) {
         soup_session_set_proxy_resolver(fetcher->session, NULL);
         if (options->ca_file != NULL && !use_ca_file(fetcher->session, options->ca_file, error))
                 return NULL;
+        fetcher->private_ca = options->ca_file != NULL;
         fetcher->limits = (FetchLimits){
                 .file_timeout_seconds = options->file_timeout_seconds,
                 .max_file_size = options->max_file_size,
@@ -240,14 +242,23 @@ static void fetch_job_start_limits(FetchJob *job, GCancellable *caller_cancellab
 
 static void fetch_fail_with(GTask *task, ProvError code, const char *format, ...) G_GNUC_PRINTF(3, 4);
 
+/* Messages name the URL that failed; after a redirect, also the one the caller asked for. */
 static void fetch_fail_with(GTask *task, ProvError code, const char *format, ...) {
+        FetchJob *job = g_task_get_task_data(task);
         va_list arguments;
         GError *error;
 
         va_start(arguments, format);
         error = g_error_new_valist(PROV_ERROR, code, format, arguments);
         va_end(arguments);
-        fetch_job_stop(g_task_get_task_data(task));
+        if (job->redirects > 0 && code != PROV_ERROR_REDIRECT) {
+                g_autofree char *requested = url_redact(job->requested_url);
+                g_autofree char *message = g_strdup_printf("%s (redirected from %s)", error->message,
+                                                           requested);
+                g_free(error->message);
+                error->message = g_steal_pointer(&message);
+        }
+        fetch_job_stop(job);
         g_task_return_error(task, error);
 }
 
@@ -355,8 +366,12 @@ static void fetch_fail_transport(GTask *task, const GError *error) {
         }
         if (code == PROV_ERROR_CERTIFICATE) {
                 g_autofree char *reasons = describe_certificate_errors(job->certificate_errors);
-                fetch_fail_with(task, code, "TLS certificate of %s refused: %s", job->url,
-                                reasons != NULL ? reasons : error->message);
+                /* With a CAFile, "unknown authority" means: not signed by that CA, whatever the system trusts. */
+                gboolean not_our_ca = job->fetcher->private_ca &&
+                        (job->certificate_errors & G_TLS_CERTIFICATE_UNKNOWN_CA) != 0;
+                fetch_fail_with(task, code, "TLS certificate of %s refused: %s%s", job->url,
+                                reasons != NULL ? reasons : error->message,
+                                not_our_ca ? " (only the [TLS] CAFile is trusted)" : "");
                 return;
         }
         fetch_fail_with(task, code, "cannot fetch %s: %s", job->url, error->message);

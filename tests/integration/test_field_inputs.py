@@ -6,6 +6,7 @@ unescaped vendor markers outside <URL>; relative URLs and cycles after a
 redirect; and error messages that state the true cause."""
 
 import subprocess
+import tempfile
 
 import harness
 import httpd
@@ -393,6 +394,17 @@ class ErrorCauseTest(RunTestCase):
         # Not "not well-formed": the markers inside <URL> are accepted, the type is what is refused.
         with self.assertDBusError(harness.ERROR_PREFIX + 'ReferenceNotAllowed'):
             self.apply(b'<referencedSettings><URL>phone-<MACADR>.xml</URL></referencedSettings>')
+
+    def test_certificate_not_from_the_ca_file_says_only_the_ca_file_is_trusted(self):
+        with tempfile.TemporaryDirectory(prefix='provisiond-itest-tls-') as directory:
+            foreign = httpd.start_server(self, httpd.server_tls_context(
+                *httpd.make_self_signed_certificate(directory, 'foreign')))
+        foreign.add_document('/settings.xml', self.body)
+
+        outcome = self.assertRunFails(foreign.url('/settings.xml'), 'Certificate')
+
+        self.assertIn('unknown certificate authority', outcome.error_message)
+        self.assertIn('only the [TLS] CAFile is trusted', outcome.error_message)
 
     def test_html_instead_of_xml_names_the_content_type(self):
         self.server.add_document('/portal.xml', b'<html><body>Login<br></body></html>', content_type='text/html')

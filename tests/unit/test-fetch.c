@@ -877,6 +877,22 @@ static void test_response_carries_final_url_and_metadata(Fixture *fixture, gcons
         assert_body(response->body, OK_BODY);
 }
 
+/* A failure after a redirect names the URL that failed and the one asked for. */
+static void test_failure_after_redirect_names_both_urls(Fixture *fixture, gconstpointer data) {
+        FetchOptions options = default_options();
+        g_autofree char *missing = server_url(fixture->other, NULL, "/status/404");
+        g_autofree char *url = server_url(fixture->plain, "u:secret-pw", "/to-missing");
+        g_autofree char *redacted = server_url(fixture->plain, NULL, "/to-missing");
+        g_autofree char *expected = NULL;
+        g_autoptr(GError) error = NULL;
+
+        soup_server_add_handler(fixture->plain, "/to-missing", handle_to_elsewhere, missing, NULL);
+        error = fetch_failure(&options, url);
+        g_assert_error(error, PROV_ERROR, PROV_ERROR_DOWNLOAD);
+        expected = g_strdup_printf("HTTP 404 Not Found from %s (redirected from %s)", missing, redacted);
+        g_assert_cmpstr(error->message, ==, expected);
+}
+
 /* Without a redirect the final URL is the requested one, userinfo included; after a
  * redirect within the same origin the userinfo stays, to another origin it goes. */
 static void test_final_url_keeps_userinfo_only_at_its_origin(Fixture *fixture, gconstpointer data) {
@@ -1007,6 +1023,7 @@ int main(int argc, char *argv[]) {
         ADD("/fetch/response-carries-final-url-and-metadata", test_response_carries_final_url_and_metadata);
         ADD("/fetch/final-url-keeps-userinfo-only-at-its-origin",
             test_final_url_keeps_userinfo_only_at_its_origin);
+        ADD("/fetch/failure-after-redirect-names-both-urls", test_failure_after_redirect_names_both_urls);
         ADD("/fetch/untrusted-certificate", test_untrusted_certificate);
         ADD("/fetch/configured-ca-trusted", test_configured_ca_trusted);
         ADD("/fetch/unreadable-ca-file", test_unreadable_ca_file);
