@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "document.h"
 
+#include "markers.h"
 #include "provision-error.h"
 #include "xml-cleanup.h"
+#include "xml-decode.h"
 #include "xml-parse.h"
 
 #define CONFIGURATION_ROOT "configuration"
@@ -66,29 +68,61 @@ void document_free(Document *document) {
         g_free(document);
 }
 
-xmlDoc *document_parse(const char *data, gsize size, const char *what, const SchemaSet *schemas, DocumentType *type,
-                       GError **error) {
-        g_autoptr(xmlDoc) doc = xml_parse_untrusted(data, size, what, error);
+/* A parse error caused by an unescaped marker names the marker and its element, not libxml2's symptom. */
+static void explain_parse_error(const char *text, gsize length, const char *what, GError *error) {
+        g_autofree char *marker = markers_describe_unescaped(text, length);
+        g_autofree char *message = NULL;
 
-        if (doc == NULL || !document_classify(doc, schemas, type, error))
+        if (marker == NULL || !g_error_matches(error, PROV_ERROR, PROV_ERROR_INVALID_FILE))
+                return;
+        message = g_strdup_printf("%s is not well-formed XML: %s", what, marker);
+        g_free(error->message);
+        error->message = g_steal_pointer(&message);
+}
+
+xmlDoc *document_parse_with_charset(const char *data, gsize size, const char *charset, const char *what,
+                                    const SchemaSet *schemas, DocumentType *type, GError **error) {
+        gsize text_length = 0;
+        g_autofree char *text = xml_decode_to_utf8(data, size, charset, what, &text_length, error);
+        gsize escaped_length = 0;
+        g_autofree char *escaped = NULL;
+        g_autoptr(GError) parse_error = NULL;
+        g_autoptr(xmlDoc) doc = NULL;
+
+        if (text == NULL)
+                return NULL;
+        escaped = markers_escape_in_url_elements(text, text_length, &escaped_length);
+        g_clear_pointer(&text, g_free);
+        doc = xml_parse_untrusted(escaped, escaped_length, what, &parse_error);
+        if (doc == NULL) {
+                explain_parse_error(escaped, escaped_length, what, parse_error);
+                g_propagate_error(error, g_steal_pointer(&parse_error));
+                return NULL;
+        }
+        if (!document_classify(doc, schemas, type, error))
                 return NULL;
         return g_steal_pointer(&doc);
 }
 
+xmlDoc *document_parse(const char *data, gsize size, const char *what, const SchemaSet *schemas,
+                       DocumentType *type, GError **error) {
+        return document_parse_with_charset(data, size, NULL, what, schemas, type, error);
+}
+
 /* Reads the boolean attribute @name of @node into @value, keeping @value when absent. */
 static gboolean read_boolean_attribute(xmlNode *node, const char *name, gboolean *value, GError **error) {
-        g_autoptr(XmlString) text = xmlGetProp(node, (const xmlChar *)name);
+        g_autoptr(XmlString) text = xmlGetProp(node, (const xmlChar *) name);
 
         if (text == NULL)
                 return TRUE;
-        if (xmlStrEqual(text, (const xmlChar *)"true") || xmlStrEqual(text, (const xmlChar *)"1")) {
+        if (xmlStrEqual(text, (const xmlChar *) "true") || xmlStrEqual(text, (const xmlChar *) "1")) {
                 *value = TRUE;
-        } else if (xmlStrEqual(text, (const xmlChar *)"false") || xmlStrEqual(text, (const xmlChar *)"0")) {
+        } else if (xmlStrEqual(text, (const xmlChar *) "false") || xmlStrEqual(text, (const xmlChar *) "0")) {
                 *value = FALSE;
         } else {
                 g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_FILE,
                             "<%s %s=\"%s\">: expected true or false", xml_node_name(node), name,
-                            (const char *)text);
+                            (const char *) text);
                 return FALSE;
         }
         return TRUE;
@@ -100,7 +134,7 @@ static gboolean add_patch_section(GArray *sections, xmlNode *section, gboolean m
 
         if (!read_boolean_attribute(section, "patch", &merge, error))
                 return FALSE;
-        xmlUnsetProp(section, (const xmlChar *)"patch");
+        xmlUnsetProp(section, (const xmlChar *) "patch");
         entry = (PatchSection){ .section = section, .replace = !merge };
         g_array_append_val(sections, entry);
         return TRUE;
@@ -122,8 +156,8 @@ GArray *document_patch_sections(xmlDoc *doc, const SchemaSet *schemas, GPtrArray
         while (child != NULL) {
                 xmlNode *next = xml_next_element(child);
                 if (schema_set_section_version(schemas, xml_node_name(child)) == NULL) {
-                        g_ptr_array_add(warnings, g_strdup_printf("stripped unknown section /%s",
-                                                                  xml_node_name(child)));
+                        g_ptr_array_add(warnings,
+                                        g_strdup_printf("stripped unknown section /%s", xml_node_name(child)));
                         xmlUnlinkNode(child);
                         xmlFreeNode(child);
                 } else if (!add_patch_section(sections, child, merge_default, error)) {

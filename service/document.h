@@ -34,11 +34,20 @@ void document_free(Document *document);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Document, document_free)
 
 /**
- * document_parse:
- * Parses @size bytes at @data as an untrusted document (xml_parse_untrusted(),
- * @what names it in messages) and classifies it. Returns the document, or NULL
- * with PROV_ERROR_INVALID_FILE.
+ * document_parse_with_charset:
+ * Reads @size bytes at @data as an untrusted document: decodes them to UTF-8
+ * first (xml_decode_to_utf8(): byte order mark, then @charset, the HTTP
+ * charset parameter or NULL, then the XML declaration), then escapes the
+ * vendor markers inside <URL> (markers_escape_in_url_elements()), parses
+ * (xml_parse_untrusted(), @what names the document in messages) and
+ * classifies it. Nothing looks at the bytes before they are decoded. A parse
+ * error caused by an unescaped marker elsewhere names the marker and its
+ * element. Returns the document, or NULL with PROV_ERROR_INVALID_FILE.
  */
+xmlDoc *document_parse_with_charset(const char *data, gsize size, const char *charset, const char *what,
+                                    const SchemaSet *schemas, DocumentType *type, GError **error);
+
+/** document_parse: document_parse_with_charset() without a charset (a file: ApplyFile). */
 xmlDoc *document_parse(const char *data, gsize size, const char *what, const SchemaSet *schemas, DocumentType *type,
                        GError **error);
 

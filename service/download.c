@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "download.h"
 
+#include <string.h>
+
 #include "markers.h"
 #include "provision-error.h"
 #include "reference.h"
@@ -11,6 +13,7 @@
 /* One URL to fetch; parents form the chain of reference files that led to it. */
 typedef struct Pending {
         char *url;
+        char *final_url; /* where it was finally retrieved from (after redirects); NULL until fetched */
         guint depth;
         struct Pending *parent;
 } Pending;
@@ -27,7 +30,7 @@ struct Download {
         GQueue queue;             /* Pending* still to fetch, head first */
         Pending *current;
         guint files_fetched;
-        GPtrArray *documents;     /* Document* */
+        GPtrArray *documents; /* Document* */
         guint start_source;
         GError *start_error; /* a problem found by download_new, reported once started */
 
@@ -37,6 +40,7 @@ struct Download {
 
 static void pending_free(Pending *pending) {
         g_free(pending->url);
+        g_free(pending->final_url);
         g_free(pending);
 }
 
@@ -58,70 +62,116 @@ static void fail(Download *download, GError *error) {
 
 static void fetch_next(Download *download);
 
+/* Whether @url was requested or finally retrieved anywhere in the chain ending at @parent. */
 static gboolean in_chain(const Pending *parent, const char *url) {
         for (const Pending *ancestor = parent; ancestor != NULL; ancestor = ancestor->parent)
-                if (g_str_equal(ancestor->url, url))
+                if (g_str_equal(ancestor->url, url) || g_strcmp0(ancestor->final_url, url) == 0)
                         return TRUE;
         return FALSE;
 }
 
-/* Queues the URLs of a reference document right after it, in document order. */
+static void set_cycle_error(GError **error, const char *from, const char *to) {
+        g_autofree char *redacted_from = url_redact(from);
+        g_autofree char *redacted_to = url_redact(to);
+
+        g_set_error(error, PROV_ERROR, PROV_ERROR_REFERENCE_CYCLE,
+                    "%s refers to %s, which is already in its reference chain", redacted_from, redacted_to);
+}
+
+/* A file redirected to one of the reference files that led to it closes a cycle too. */
+static gboolean check_redirect_cycle(const Pending *fetched, GError **error) {
+        if (g_str_equal(fetched->url, fetched->final_url) || !in_chain(fetched->parent, fetched->final_url))
+                return TRUE;
+        set_cycle_error(error, fetched->parent->final_url, fetched->final_url);
+        return FALSE;
+}
+
+/* Queues the URLs of a reference document right after it, in document order.
+ * Relative URLs resolve against the URL it was finally retrieved from (RFC 3986 §5.1.3). */
 static gboolean expand_reference(Download *download, Pending *reference, xmlDoc *doc, GError **error) {
-        g_autofree char *redacted = url_redact(reference->url);
+        g_autofree char *redacted = url_redact(reference->final_url);
         g_auto(GStrv) urls = NULL;
 
         if (reference->depth + 1 > download->max_reference_depth) {
                 g_set_error(error, PROV_ERROR, PROV_ERROR_REFERENCE_DEPTH,
-                            "reference files nested deeper than %u at %s", download->max_reference_depth, redacted);
+                            "reference files nested deeper than %u at %s", download->max_reference_depth,
+                            redacted);
                 return FALSE;
         }
-        urls = reference_urls(doc, reference->url, download->device, error);
+        urls = reference_urls(doc, reference->final_url, download->device, error);
         if (urls == NULL)
                 return FALSE;
         for (gsize i = g_strv_length(urls); i > 0; i--) {
                 const char *url = urls[i - 1];
                 if (in_chain(reference, url)) {
-                        g_autofree char *redacted_url = url_redact(url);
-                        g_set_error(error, PROV_ERROR, PROV_ERROR_REFERENCE_CYCLE,
-                                    "%s refers to %s, which is already in its reference chain", redacted,
-                                    redacted_url);
+                        set_cycle_error(error, reference->final_url, url);
                         return FALSE;
                 }
-                g_queue_push_head(&download->queue, add_pending(download, g_strdup(url), reference->depth + 1, reference));
+                g_queue_push_head(&download->queue,
+                                  add_pending(download, g_strdup(url), reference->depth + 1, reference));
         }
         return TRUE;
 }
 
-static gboolean take_document(Download *download, Pending *source, GBytes *body, GError **error) {
+/* "URL", or "URL (redirected to FINAL)": messages name the file that was actually read. */
+static char *describe_source(const Pending *source) {
         g_autofree char *redacted = url_redact(source->url);
+        g_autofree char *redacted_final = url_redact(source->final_url);
+
+        if (g_str_equal(redacted, redacted_final))
+                return g_steal_pointer(&redacted);
+        return g_strdup_printf("%s (redirected to %s)", redacted, redacted_final);
+}
+
+/* A login page or an error page served with 200 is not "bad XML": say what the server sent. */
+static void note_content_type(const FetchResponse *response, GError **error) {
+        char *message;
+
+        if (error == NULL || *error == NULL || response->content_type == NULL ||
+            strstr(response->content_type, "xml") != NULL)
+                return;
+        message = g_strdup_printf("%s (the server sent Content-Type %s, not XML)", (*error)->message,
+                                  response->content_type);
+        g_free((*error)->message);
+        (*error)->message = message;
+}
+
+static gboolean take_document(Download *download, Pending *source, const FetchResponse *response,
+                              GError **error) {
+        g_autofree char *redacted = describe_source(source);
         g_autofree char *what = g_strdup_printf("the file from %s", redacted);
-        g_autoptr(GBytes) escaped = markers_escape_in_url_elements(body);
         g_autoptr(xmlDoc) doc = NULL;
         DocumentType type;
         gsize size = 0;
-        const char *data = g_bytes_get_data(escaped, &size);
+        const char *data = g_bytes_get_data(response->body, &size);
 
-        doc = document_parse(data, size, what, download->schemas, &type, error);
-        if (doc == NULL)
+        doc = document_parse_with_charset(data, size, response->charset, what, download->schemas, &type,
+                                          error);
+        if (doc == NULL) {
+                note_content_type(response, error);
                 return FALSE;
+        }
         if (type == DOCUMENT_REFERENCE)
                 return expand_reference(download, source, doc, error);
 
-        g_ptr_array_add(download->documents, document_new(g_steal_pointer(&redacted), type, g_steal_pointer(&doc)));
+        g_ptr_array_add(download->documents,
+                        document_new(g_steal_pointer(&redacted), type, g_steal_pointer(&doc)));
         return TRUE;
 }
 
 static void on_fetched(GObject *source_object, GAsyncResult *result, gpointer user_data) {
         Download *download = user_data;
         g_autoptr(GError) error = NULL;
-        g_autoptr(GBytes) body = fetcher_fetch_finish(download->fetcher, result, &error);
+        g_autoptr(FetchResponse) response = fetcher_fetch_finish(download->fetcher, result, &error);
 
-        if (body == NULL) {
+        if (response == NULL) {
                 fail(download, g_steal_pointer(&error));
                 return;
         }
-        download->callbacks.fetched(download, g_bytes_get_size(body), download->user_data);
-        if (!take_document(download, download->current, body, &error)) {
+        download->callbacks.fetched(download, g_bytes_get_size(response->body), download->user_data);
+        download->current->final_url = g_strdup(response->url);
+        if (!check_redirect_cycle(download->current, &error) ||
+            !take_document(download, download->current, response, &error)) {
                 fail(download, g_steal_pointer(&error));
                 return;
         }
@@ -131,9 +181,11 @@ static void on_fetched(GObject *source_object, GAsyncResult *result, gpointer us
 static void report_downloading(Download *download) {
         guint total = download->files_fetched + g_queue_get_length(&download->queue);
         g_autofree char *redacted = url_redact(download->current->url);
-        g_autofree char *detail = g_strdup_printf("file %u of %u %s", download->files_fetched, total, redacted);
+        g_autofree char *detail = g_strdup_printf("file %u of %u %s", download->files_fetched, total,
+                                                  redacted);
 
-        download->callbacks.downloading(download, 100 * (download->files_fetched - 1) / total, detail, download->user_data);
+        download->callbacks.downloading(download, 100 * (download->files_fetched - 1) / total, detail,
+                                        download->user_data);
 }
 
 static void fetch_next(Download *download) {
@@ -144,8 +196,9 @@ static void fetch_next(Download *download) {
                 return;
         }
         if (download->files_fetched + 1 > download->max_files) {
-                fail(download, g_error_new(PROV_ERROR, PROV_ERROR_TOO_MANY_FILES,
-                                      "the run needs more than %u files", download->max_files));
+                fail(download,
+                     g_error_new(PROV_ERROR, PROV_ERROR_TOO_MANY_FILES, "the run needs more than %u files",
+                                 download->max_files));
                 return;
         }
         download->files_fetched++;
@@ -168,16 +221,16 @@ static gboolean on_start(gpointer user_data) {
 }
 
 static gboolean prepare_start(Download *download, const DownloadSettings *settings, GError **error) {
+        g_autofree char *start_url = url_normalize_input(settings->url);
         g_autofree char *url = NULL;
+        FetchOptions fetch = settings->fetch;
 
-        if (settings->url == NULL || *settings->url == '\0') {
+        if (start_url == NULL) {
                 g_set_error_literal(error, PROV_ERROR, PROV_ERROR_NO_SOURCE,
                                     "no provisioning URL: none given and /provisioning/url is empty");
                 return FALSE;
         }
-        FetchOptions fetch = settings->fetch;
-
-        url = markers_replace(settings->url, settings->device);
+        url = markers_replace(start_url, settings->device);
         if (!url_check_fetchable(url, error))
                 return FALSE;
         /* The configured credentials are for the provisioning server, not for whatever it refers to. */
@@ -189,7 +242,8 @@ static gboolean prepare_start(Download *download, const DownloadSettings *settin
         return TRUE;
 }
 
-Download *download_new(const DownloadSettings *settings, const DownloadCallbacks *callbacks, gpointer user_data) {
+Download *download_new(const DownloadSettings *settings, const DownloadCallbacks *callbacks,
+                       gpointer user_data) {
         Download *download = g_new0(Download, 1);
 
         download->schemas = settings->schemas;
@@ -199,8 +253,8 @@ Download *download_new(const DownloadSettings *settings, const DownloadCallbacks
         download->callbacks = *callbacks;
         download->user_data = user_data;
         download->cancellable = g_cancellable_new();
-        download->pending_nodes = g_ptr_array_new_with_free_func((GDestroyNotify)pending_free);
-        download->documents = g_ptr_array_new_with_free_func((GDestroyNotify)document_free);
+        download->pending_nodes = g_ptr_array_new_with_free_func((GDestroyNotify) pending_free);
+        download->documents = g_ptr_array_new_with_free_func((GDestroyNotify) document_free);
         g_queue_init(&download->queue);
 
         prepare_start(download, settings, &download->start_error);

@@ -2,8 +2,9 @@
 /*
  * The download part of a provisioning run: fetches the start URL, expands
  * reference documents depth-first in document order (relative URLs resolved
- * against the referencing file, markers replaced, cycles, depth and file
- * count bounded) and hands every patch and operations document, in order, to
+ * against the URL the referencing file was finally retrieved from, markers
+ * replaced, cycles over requested and final URLs, depth and file count
+ * bounded) and hands every patch and operations document, in order, to
  * its owner. Nothing here touches the settings.
  */
 #pragma once
@@ -30,7 +31,8 @@ typedef struct {
 } DownloadCallbacks;
 
 typedef struct {
-        const char *url;              /* the start URL, markers not yet replaced; NULL or "": none */
+        const char *url; /* the start URL as given (url_normalize_input() is applied), markers not
+                          * yet replaced; NULL or blank: none */
         const DeviceIdentity *device;
         const SchemaSet *schemas;
         FetchOptions fetch;
@@ -44,8 +46,8 @@ typedef struct {
  * anything is reported. Every problem, a missing URL (NoSource) included,
  * arrives through the failed callback. @settings is copied.
  */
-Download *download_new(const DownloadSettings *settings, const DownloadCallbacks *callbacks, gpointer user_data);
-
+Download *download_new(const DownloadSettings *settings, const DownloadCallbacks *callbacks,
+                       gpointer user_data);
 
 /** download_cancel: aborts downloads in flight; the failed callback follows with PROV_ERROR_CANCELLED. */
 void download_cancel(Download *download);

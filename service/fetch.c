@@ -14,15 +14,11 @@
 
 #include <libsoup/soup.h>
 
+#include "fetch-auth-private.h"
 #include "provision-error.h"
 #include "url.h"
 
 #define FETCH_CHUNK_SIZE (16 * 1024)
-
-typedef struct {
-        char *username;
-        char *password;
-} Credentials;
 
 /* The limits every fetch of a fetcher keeps. */
 typedef struct {
@@ -34,19 +30,8 @@ typedef struct {
 struct Fetcher {
         SoupSession *session;
         FetchLimits limits;
-        Credentials configured;
-        char *configured_origin; /* scheme://host:port the configured credentials belong to */
-};
-
-/* The authentication schemes we answer, and where. */
-typedef struct {
-        const char *name;
-        gboolean needs_https; /* the password would cross the network readable */
-} AuthScheme;
-
-static const AuthScheme auth_schemes[] = {
-        { "Basic", TRUE },
-        { "Digest", FALSE },
+        FetchCredentials configured; /* only for the origin of FetchOptions.credentials_url */
+        gboolean private_ca;         /* [TLS] CAFile is the only trust anchor */
 };
 
 /* Statuses whose Location we follow; the others in 3xx are errors. */
@@ -87,12 +72,9 @@ static const TransportError transport_errors[] = {
 };
 
 typedef struct {
-        SoupSession *session;
-        FetchLimits limits;
-        Credentials configured;
-        char *configured_origin;  /* scheme://host:port the configured credentials belong to */
-        Credentials from_url;     /* userinfo of the requested URL: only for its origin */
-        char *credentials_origin; /* scheme://host:port the userinfo belongs to */
+        Fetcher *fetcher; /* a reference: the job may outlive the caller's fetcher_free() */
+        FetchAuth auth;
+        char *requested_url; /* as the caller gave it, userinfo included */
 
         char *url;           /* current request, never with userinfo */
         GHashTable *visited; /* every URL requested, to tell a loop */
@@ -109,20 +91,10 @@ typedef struct {
         gboolean timed_out;
 
         GTlsCertificateFlags certificate_errors;
-        char *auth_refusal; /* why a challenge was not answered */
+        gboolean client_certificate_requested;
 } FetchJob;
 
 static void send_request(GTask *task);
-
-static void credentials_clear(Credentials *credentials) {
-        g_clear_pointer(&credentials->username, g_free);
-        g_clear_pointer(&credentials->password, g_free);
-}
-
-static void credentials_copy(Credentials *to, const Credentials *from) {
-        to->username = g_strdup(from->username);
-        to->password = g_strdup(from->password);
-}
 
 /* ---- The fetcher ------------------------------------------------------- */
 
@@ -139,21 +111,8 @@ static gboolean use_ca_file(SoupSession *session, const char *ca_file, GError **
         return TRUE;
 }
 
-static char *origin_of(GUri *uri) {
-        g_autofree char *host = g_ascii_strdown(g_uri_get_host(uri), -1);
-
-        return g_strdup_printf("%s://%s:%d", g_uri_get_scheme(uri), host, g_uri_get_port(uri));
-}
-
-/* The origin of @url, or NULL when there is no URL or it cannot be parsed. */
-static char *origin_of_url(const char *url) {
-        g_autoptr(GUri) uri = url != NULL ? g_uri_parse(url, G_URI_FLAGS_HAS_PASSWORD, NULL) : NULL;
-
-        return uri != NULL && g_uri_get_host(uri) != NULL ? origin_of(uri) : NULL;
-}
-
 Fetcher *fetcher_new(const FetchOptions *options, GError **error) {
-        g_autoptr(Fetcher) fetcher = g_new0(Fetcher, 1);
+        g_autoptr(Fetcher) fetcher = g_rc_box_new0(Fetcher);
         const char *user_agent = options->user_agent != NULL ? options->user_agent :
                                                                "provisiond/" PROVISIOND_VERSION;
 
@@ -166,37 +125,41 @@ Fetcher *fetcher_new(const FetchOptions *options, GError **error) {
         soup_session_set_proxy_resolver(fetcher->session, NULL);
         if (options->ca_file != NULL && !use_ca_file(fetcher->session, options->ca_file, error))
                 return NULL;
+        fetcher->private_ca = options->ca_file != NULL;
         fetcher->limits = (FetchLimits){
                 .file_timeout_seconds = options->file_timeout_seconds,
                 .max_file_size = options->max_file_size,
                 .max_redirects = options->max_redirects,
         };
-        fetcher->configured.username = g_strdup(options->username);
-        fetcher->configured.password = g_strdup(options->password);
-        fetcher->configured_origin = origin_of_url(options->credentials_url);
+        fetch_credentials_init(&fetcher->configured, options->username, options->password,
+                               options->credentials_url);
         return g_steal_pointer(&fetcher);
+}
+
+static void fetcher_clear(Fetcher *fetcher) {
+        g_clear_object(&fetcher->session);
+        fetch_credentials_clear(&fetcher->configured);
 }
 
 void fetcher_free(Fetcher *fetcher) {
         if (fetcher == NULL)
                 return;
-        /* Fetches still running end with an error; they hold their own session reference. */
-        soup_session_abort(fetcher->session);
-        g_clear_object(&fetcher->session);
-        credentials_clear(&fetcher->configured);
-        g_free(fetcher->configured_origin);
-        g_free(fetcher);
+        /* Fetches still running end with an error; each holds its own reference. */
+        if (fetcher->session != NULL)
+                soup_session_abort(fetcher->session);
+        g_rc_box_release_full(fetcher, (GDestroyNotify) fetcher_clear);
 }
 
 /* ---- One fetch: state, timer, cancellation ------------------------------ */
 
-static FetchJob *fetch_job_new(const Fetcher *fetcher) {
+static FetchJob *fetch_job_new(Fetcher *fetcher, const char *url) {
         FetchJob *job = g_new0(FetchJob, 1);
 
-        job->session = g_object_ref(fetcher->session);
-        job->limits = fetcher->limits;
-        credentials_copy(&job->configured, &fetcher->configured);
-        job->configured_origin = g_strdup(fetcher->configured_origin);
+        job->fetcher = g_rc_box_acquire(fetcher);
+        job->requested_url = g_strdup(url);
+        /* libsoup would answer challenges with the userinfo itself, Basic over http included. */
+        job->url = url_redact(url);
+        fetch_auth_init(&job->auth, &fetcher->configured, url);
         job->visited = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         job->received = g_byte_array_new();
         job->cancellable = g_cancellable_new();
@@ -236,17 +199,14 @@ static void fetch_job_stop(FetchJob *job) {
 
 static void fetch_job_free(FetchJob *job) {
         fetch_job_stop(job);
-        g_clear_object(&job->session);
-        credentials_clear(&job->configured);
-        credentials_clear(&job->from_url);
-        g_free(job->credentials_origin);
-        g_free(job->configured_origin);
+        fetch_auth_clear(&job->auth);
+        g_rc_box_release_full(job->fetcher, (GDestroyNotify) fetcher_clear);
+        g_free(job->requested_url);
         g_free(job->url);
         g_hash_table_unref(job->visited);
         g_clear_pointer(&job->received, g_byte_array_unref);
         g_clear_object(&job->cancellable);
         g_clear_object(&job->caller_cancellable);
-        g_free(job->auth_refusal);
         g_free(job);
 }
 
@@ -265,8 +225,9 @@ static void on_caller_cancelled(GCancellable *caller_cancellable, gpointer user_
 }
 
 static void fetch_job_start_limits(FetchJob *job, GCancellable *caller_cancellable) {
-        if (job->limits.file_timeout_seconds > 0) {
-                job->timer = g_timeout_source_new(MIN(job->limits.file_timeout_seconds, G_MAXUINT / 1000) * 1000);
+        if (job->fetcher->limits.file_timeout_seconds > 0) {
+                job->timer = g_timeout_source_new(
+                        MIN(job->fetcher->limits.file_timeout_seconds, G_MAXUINT / 1000) * 1000);
                 g_source_set_callback(job->timer, on_file_timeout, job, NULL);
                 g_source_attach(job->timer, g_main_context_get_thread_default());
         }
@@ -282,23 +243,85 @@ static void fetch_job_start_limits(FetchJob *job, GCancellable *caller_cancellab
 
 static void fetch_fail_with(GTask *task, ProvError code, const char *format, ...) G_GNUC_PRINTF(3, 4);
 
+/* Messages name the URL that failed; after a redirect, also the one the caller asked for. */
 static void fetch_fail_with(GTask *task, ProvError code, const char *format, ...) {
+        FetchJob *job = g_task_get_task_data(task);
         va_list arguments;
         GError *error;
 
         va_start(arguments, format);
         error = g_error_new_valist(PROV_ERROR, code, format, arguments);
         va_end(arguments);
-        fetch_job_stop(g_task_get_task_data(task));
+        if (job->redirects > 0 && code != PROV_ERROR_REDIRECT) {
+                g_autofree char *requested = url_redact(job->requested_url);
+                g_autofree char *message = g_strdup_printf("%s (redirected from %s)", error->message,
+                                                           requested);
+                g_free(error->message);
+                error->message = g_steal_pointer(&message);
+        }
+        fetch_job_stop(job);
         g_task_return_error(task, error);
+}
+
+void fetch_response_free(FetchResponse *response) {
+        if (response == NULL)
+                return;
+        g_free(response->url);
+        g_free(response->content_type);
+        g_free(response->charset);
+        g_free(response->etag);
+        g_free(response->last_modified);
+        g_clear_pointer(&response->body, g_bytes_unref);
+        g_free(response);
+}
+
+/* The URL to read the body against: the final one, with the requested URL's
+ * userinfo as long as it is still at that URL's origin (so relative references
+ * keep their credentials, and no other host gets them). */
+static char *final_url(const FetchJob *job) {
+        g_autofree char *user = NULL;
+        g_autofree char *password = NULL;
+        g_autoptr(GUri) final = NULL;
+        g_autofree char *origin = NULL;
+
+        if (job->redirects == 0)
+                return g_strdup(job->requested_url);
+        if (job->auth.from_url.username == NULL)
+                return g_strdup(job->url);
+        origin = fetch_origin_of_url(job->url);
+        final = g_uri_parse(job->url, G_URI_FLAGS_ENCODED, NULL);
+        if (final == NULL || g_strcmp0(origin, job->auth.from_url.origin) != 0 ||
+            !g_uri_split_with_user(job->requested_url, G_URI_FLAGS_ENCODED | G_URI_FLAGS_HAS_PASSWORD, NULL,
+                                   &user, &password, NULL, NULL, NULL, NULL, NULL, NULL, NULL))
+                return g_strdup(job->url);
+        return g_uri_join_with_user(G_URI_FLAGS_ENCODED | G_URI_FLAGS_HAS_PASSWORD, g_uri_get_scheme(final),
+                                    user, password, NULL, g_uri_get_host(final), g_uri_get_port(final),
+                                    g_uri_get_path(final), g_uri_get_query(final), g_uri_get_fragment(final));
+}
+
+static FetchResponse *response_of(FetchJob *job) {
+        SoupMessageHeaders *headers = soup_message_get_response_headers(job->message);
+        FetchResponse *response = g_new0(FetchResponse, 1);
+        GHashTable *parameters = NULL;
+        const char *content_type = soup_message_headers_get_content_type(headers, &parameters);
+
+        response->url = final_url(job);
+        response->status = soup_message_get_status(job->message);
+        response->content_type = content_type != NULL ? g_ascii_strdown(content_type, -1) : NULL;
+        response->charset = parameters != NULL ? g_strdup(g_hash_table_lookup(parameters, "charset")) : NULL;
+        response->etag = g_strdup(soup_message_headers_get_one(headers, "ETag"));
+        response->last_modified = g_strdup(soup_message_headers_get_one(headers, "Last-Modified"));
+        response->body = g_byte_array_free_to_bytes(g_steal_pointer(&job->received));
+        g_clear_pointer(&parameters, g_hash_table_unref);
+        return response;
 }
 
 static void fetch_succeed(GTask *task) {
         FetchJob *job = g_task_get_task_data(task);
-        GByteArray *received = g_steal_pointer(&job->received);
+        FetchResponse *response = response_of(job);
 
         fetch_job_stop(job);
-        g_task_return_pointer(task, g_byte_array_free_to_bytes(received), (GDestroyNotify)g_bytes_unref);
+        g_task_return_pointer(task, response, (GDestroyNotify) fetch_response_free);
 }
 
 static char *describe_certificate_errors(GTlsCertificateFlags flags) {
@@ -330,75 +353,34 @@ static void fetch_fail_transport(GTask *task, const GError *error) {
         if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
                 if (job->timed_out)
                         fetch_fail_with(task, PROV_ERROR_TIMEOUT, "%s did not arrive within %u s", job->url,
-                                        job->limits.file_timeout_seconds);
+                                        job->fetcher->limits.file_timeout_seconds);
                 else
                         fetch_fail_with(task, PROV_ERROR_CANCELLED, "download of %s cancelled", job->url);
                 return;
         }
         code = transport_error_code(error);
+        /* TLS 1.2 fails the handshake; TLS 1.3 completes it and the server's alert ends the first read. */
+        if (g_error_matches(error, G_TLS_ERROR, G_TLS_ERROR_CERTIFICATE_REQUIRED) ||
+            (job->client_certificate_requested && error->domain == G_TLS_ERROR)) {
+                fetch_fail_with(task, PROV_ERROR_CERTIFICATE,
+                                "%s requires a TLS client certificate, and provisiond has none to offer",
+                                job->url);
+                return;
+        }
         if (code == PROV_ERROR_CERTIFICATE) {
                 g_autofree char *reasons = describe_certificate_errors(job->certificate_errors);
-                fetch_fail_with(task, code, "TLS certificate of %s refused: %s", job->url,
-                                reasons != NULL ? reasons : error->message);
+                /* With a CAFile, "unknown authority" means: not signed by that CA, whatever the system trusts. */
+                gboolean not_our_ca = job->fetcher->private_ca &&
+                        (job->certificate_errors & G_TLS_CERTIFICATE_UNKNOWN_CA) != 0;
+                fetch_fail_with(task, code, "TLS certificate of %s refused: %s%s", job->url,
+                                reasons != NULL ? reasons : error->message,
+                                not_our_ca ? " (only the [TLS] CAFile is trusted)" : "");
                 return;
         }
         fetch_fail_with(task, code, "cannot fetch %s: %s", job->url, error->message);
 }
 
-/* ---- Authentication and certificates ------------------------------------ */
-
-static const AuthScheme *find_auth_scheme(const char *name) {
-        for (gsize i = 0; i < G_N_ELEMENTS(auth_schemes); i++)
-                if (g_ascii_strcasecmp(auth_schemes[i].name, name) == 0)
-                        return &auth_schemes[i];
-        return NULL;
-}
-
-/* The URL's userinfo wins; each set of credentials is only answered at the
- * origin it was given for, so that another host cannot ask for them. */
-static const Credentials *credentials_for(const FetchJob *job, GUri *uri) {
-        g_autofree char *origin = origin_of(uri);
-
-        if (job->from_url.username != NULL && g_strcmp0(origin, job->credentials_origin) == 0)
-                return &job->from_url;
-        if (job->configured.username != NULL && g_strcmp0(origin, job->configured_origin) == 0)
-                return &job->configured;
-        return NULL;
-}
-
-static const char *refusal_reason(const FetchJob *job, SoupAuth *auth, GUri *uri, gboolean retrying) {
-        const AuthScheme *scheme = find_auth_scheme(soup_auth_get_scheme_name(auth));
-
-        if (retrying)
-                return "the credentials were refused";
-        if (soup_auth_is_for_proxy(auth))
-                return "proxy authentication is not supported";
-        if (scheme == NULL)
-                return "the server asks for an unsupported authentication scheme";
-        if (scheme->needs_https && g_strcmp0(g_uri_get_scheme(uri), "https") != 0)
-                return "Basic authentication over plain http refused";
-        if (credentials_for(job, uri) == NULL)
-                return "no credentials configured";
-        return NULL;
-}
-
-static gboolean on_authenticate(SoupMessage *message, SoupAuth *auth, gboolean retrying, gpointer user_data) {
-        FetchJob *job = user_data;
-        GUri *uri = soup_message_get_uri(message);
-        const char *refusal = refusal_reason(job, auth, uri, retrying);
-        const Credentials *credentials;
-
-        if (refusal != NULL) {
-                g_free(job->auth_refusal);
-                job->auth_refusal = g_strdup(refusal);
-                soup_auth_cancel(auth);
-                return TRUE;
-        }
-        credentials = credentials_for(job, uri);
-        soup_auth_authenticate(auth, credentials->username,
-                               credentials->password != NULL ? credentials->password : "");
-        return TRUE;
-}
+/* ---- Certificates ------------------------------------------------------- */
 
 /* Only records why: refusing is libsoup's default and ends the send with a TLS error. */
 static gboolean on_accept_certificate(SoupMessage *message, GTlsCertificate *certificate,
@@ -406,6 +388,15 @@ static gboolean on_accept_certificate(SoupMessage *message, GTlsCertificate *cer
         FetchJob *job = user_data;
 
         job->certificate_errors |= errors;
+        return FALSE;
+}
+
+/* Only records that the server asked: provisiond has no client certificate, the handshake goes on without. */
+static gboolean on_request_certificate(SoupMessage *message, GTlsClientConnection *connection,
+                                       gpointer user_data) {
+        FetchJob *job = user_data;
+
+        job->client_certificate_requested = TRUE;
         return FALSE;
 }
 
@@ -422,7 +413,7 @@ static guint64 announced_length(const FetchJob *job) {
         if (soup_message_headers_get_encoding(headers) != SOUP_ENCODING_CONTENT_LENGTH ||
             (content_encoding != NULL && g_ascii_strcasecmp(content_encoding, "identity") != 0))
                 return 0;
-        return (guint64)soup_message_headers_get_content_length(headers);
+        return (guint64) soup_message_headers_get_content_length(headers);
 }
 
 /* libsoup 3.2 reports a connection closed before Content-Length bytes as a plain end of stream. */
@@ -443,8 +434,9 @@ static void on_chunk_read(GObject *source, GAsyncResult *result, gpointer user_d
         }
         length = g_bytes_get_size(chunk);
         if (length == 0 && is_truncated(job)) {
-                fetch_fail_with(task, PROV_ERROR_DOWNLOAD, "%s was truncated: %u of %" G_GUINT64_FORMAT " bytes arrived",
-                                job->url, job->received->len, announced_length(job));
+                fetch_fail_with(task, PROV_ERROR_DOWNLOAD,
+                                "%s was truncated: %u of %" G_GUINT64_FORMAT " bytes arrived", job->url,
+                                job->received->len, announced_length(job));
                 return;
         }
         if (length == 0) {
@@ -452,9 +444,9 @@ static void on_chunk_read(GObject *source, GAsyncResult *result, gpointer user_d
                 fetch_succeed(task);
                 return;
         }
-        if ((guint64)job->received->len + length > job->limits.max_file_size) {
+        if ((guint64) job->received->len + length > job->fetcher->limits.max_file_size) {
                 fetch_fail_with(task, PROV_ERROR_TOO_LARGE, "%s is larger than %" G_GUINT64_FORMAT " bytes",
-                                job->url, job->limits.max_file_size);
+                                job->url, job->fetcher->limits.max_file_size);
                 return;
         }
         g_byte_array_append(job->received, g_bytes_get_data(chunk, NULL), length);
@@ -512,9 +504,9 @@ static void follow_redirect(GTask *consumed_task) {
                                 target);
                 return;
         }
-        if (job->redirects >= job->limits.max_redirects) {
+        if (job->redirects >= job->fetcher->limits.max_redirects) {
                 fetch_fail_with(task, PROV_ERROR_REDIRECT, "more than %u redirects, the last from %s to %s",
-                                job->limits.max_redirects, job->url, target);
+                                job->fetcher->limits.max_redirects, job->url, target);
                 return;
         }
         job->redirects++;
@@ -535,17 +527,17 @@ static void fail_http_status(GTask *task) {
         FetchJob *job = g_task_get_task_data(task);
         guint status = soup_message_get_status(job->message);
 
-        if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_PROXY_AUTHENTICATION_REQUIRED)
-                fetch_fail_with(task, PROV_ERROR_AUTHENTICATION, "HTTP %u %s from %s%s%s", status,
-                                reason_phrase(job->message), job->url, job->auth_refusal != NULL ? ": " : "",
-                                job->auth_refusal != NULL ? job->auth_refusal : "");
-        else
+        if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_PROXY_AUTHENTICATION_REQUIRED) {
+                g_autofree char *why = fetch_auth_describe_failure(&job->auth);
+                fetch_fail_with(task, PROV_ERROR_AUTHENTICATION, "HTTP %u %s from %s: %s", status,
+                                reason_phrase(job->message), job->url, why);
+        } else
                 fetch_fail_with(task, PROV_ERROR_DOWNLOAD, "HTTP %u %s from %s", status,
                                 reason_phrase(job->message), job->url);
 }
 
 static gboolean announces_too_much(const FetchJob *job) {
-        return announced_length(job) > job->limits.max_file_size;
+        return announced_length(job) > job->fetcher->limits.max_file_size;
 }
 
 static void on_response(GObject *source, GAsyncResult *result, gpointer user_data) {
@@ -570,7 +562,7 @@ static void on_response(GObject *source, GAsyncResult *result, gpointer user_dat
         else if (announces_too_much(job))
                 fetch_fail_with(task, PROV_ERROR_TOO_LARGE,
                                 "%s announces more than %" G_GUINT64_FORMAT " bytes", job->url,
-                                job->limits.max_file_size);
+                                job->fetcher->limits.max_file_size);
         else
                 read_next_chunk(g_steal_pointer(&task));
 }
@@ -585,25 +577,16 @@ static void send_request(GTask *consumed_task) {
                 return;
         }
         soup_message_add_flags(job->message, SOUP_MESSAGE_NO_REDIRECT);
-        g_signal_connect(job->message, "authenticate", G_CALLBACK(on_authenticate), job);
+        fetch_auth_new_request(&job->auth);
+        g_signal_connect(job->message, "authenticate", G_CALLBACK(fetch_auth_on_authenticate), &job->auth);
         g_signal_connect(job->message, "accept-certificate", G_CALLBACK(on_accept_certificate), job);
+        g_signal_connect(job->message, "request-certificate", G_CALLBACK(on_request_certificate), job);
         g_hash_table_add(job->visited, g_strdup(job->url));
-        soup_session_send_async(job->session, job->message, G_PRIORITY_DEFAULT, job->cancellable,
+        soup_session_send_async(job->fetcher->session, job->message, G_PRIORITY_DEFAULT, job->cancellable,
                                 on_response, g_steal_pointer(&task));
 }
 
 /* ---- Entry points ------------------------------------------------------- */
-
-static void take_url_credentials(FetchJob *job, const char *url) {
-        g_autoptr(GUri) uri = g_uri_parse(job->url, SOUP_HTTP_URI_FLAGS, NULL);
-
-        if (uri == NULL)
-                return;
-        /* Decoded, as the server will compare them. */
-        g_uri_split_with_user(url, G_URI_FLAGS_HAS_PASSWORD, NULL, &job->from_url.username,
-                              &job->from_url.password, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
-        job->credentials_origin = origin_of(uri);
-}
 
 void fetcher_fetch_async(Fetcher *fetcher, const char *url, GCancellable *cancellable,
                          GAsyncReadyCallback callback, gpointer user_data) {
@@ -618,16 +601,13 @@ void fetcher_fetch_async(Fetcher *fetcher, const char *url, GCancellable *cancel
                 g_task_return_error(task, g_steal_pointer(&error));
                 return;
         }
-        job = fetch_job_new(fetcher);
-        g_task_set_task_data(task, job, (GDestroyNotify)fetch_job_free);
-        /* libsoup would answer challenges with the userinfo itself, Basic over http included. */
-        job->url = url_redact(url);
-        take_url_credentials(job, url);
+        job = fetch_job_new(fetcher, url);
+        g_task_set_task_data(task, job, (GDestroyNotify) fetch_job_free);
         fetch_job_start_limits(job, cancellable);
         send_request(g_steal_pointer(&task));
 }
 
-GBytes *fetcher_fetch_finish(Fetcher *fetcher, GAsyncResult *result, GError **error) {
+FetchResponse *fetcher_fetch_finish(Fetcher *fetcher, GAsyncResult *result, GError **error) {
         g_return_val_if_fail(g_task_is_valid(result, NULL), NULL);
 
         return g_task_propagate_pointer(G_TASK(result), error);

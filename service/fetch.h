@@ -21,6 +21,7 @@ typedef struct Fetcher Fetcher;
 /** fetcher_new: a downloader (one SoupSession) with @options copied. */
 Fetcher *fetcher_new(const FetchOptions *options, GError **error);
 
+/** fetcher_free: aborts the fetches in flight (they fail) and drops the caller's reference. */
 void fetcher_free(Fetcher *fetcher);
 
 /**
@@ -28,13 +29,33 @@ void fetcher_free(Fetcher *fetcher);
  * Downloads @url (http or https). Basic authentication is only answered over
  * https, Digest anywhere. Errors (PROV_ERROR): UnsupportedUrl, Download (HTTP
  * status >= 400, connection failure, truncated body), Timeout, TooLarge,
- * Certificate (message names the TLS reason), Authentication, Redirect,
- * Cancelled (through @cancellable). Messages never contain credentials.
+ * Certificate (message names the TLS reason), Authentication (message says why
+ * no or which credentials were sent), Redirect, Cancelled (through
+ * @cancellable). Messages never contain credentials.
  */
 void fetcher_fetch_async(Fetcher *fetcher, const char *url, GCancellable *cancellable,
                          GAsyncReadyCallback callback, gpointer user_data);
 
-/** fetcher_fetch_finish: the body, or NULL with an error. */
-GBytes *fetcher_fetch_finish(Fetcher *fetcher, GAsyncResult *result, GError **error);
+/**
+ * FetchResponse:
+ * What a successful fetch returns: the body and the response metadata a
+ * caller needs to read it (RFC 7303 charset, RFC 3986 §5.1.3 base URL).
+ */
+typedef struct {
+        char *url;           /* the URL the body was finally retrieved from (after redirects); carries the
+                              * requested URL's userinfo only while at that URL's origin */
+        guint status;        /* HTTP status, 2xx */
+        char *content_type;  /* media type in lower case without parameters; NULL: no Content-Type */
+        char *charset;       /* its charset parameter as sent; NULL: none */
+        char *etag;          /* ETag as sent; NULL: none */
+        char *last_modified; /* Last-Modified as sent; NULL: none */
+        GBytes *body;
+} FetchResponse;
+
+void fetch_response_free(FetchResponse *response);
+
+/** fetcher_fetch_finish: the response (owned by the caller), or NULL with an error. */
+FetchResponse *fetcher_fetch_finish(Fetcher *fetcher, GAsyncResult *result, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Fetcher, fetcher_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FetchResponse, fetch_response_free)

@@ -12,8 +12,19 @@ char *markers_replace(const char *url, const DeviceIdentity *device);
 /**
  * markers_escape_in_url_elements:
  * Vendor documents write <MACADR>, <SERIAL> and <HWTYP> unescaped inside
- * <URL> elements, which is not well-formed XML. Returns a copy of @data in
- * which exactly those three tokens, only between <URL> and </URL>, are
- * replaced by their {mac}/{serial}/{type} spelling. Anything else is left as is.
+ * <URL> elements, which is not well-formed XML. Returns a copy of the decoded
+ * (UTF-8) document text @text of @length bytes in which exactly those three
+ * tokens, only in the content of <URL> elements, are replaced by their
+ * {mac}/{serial}/{type} spelling; its length in @escaped_length. Every legal
+ * spelling of the tags counts (`<URL >`, `<p:URL>`, `</URL >`, attributes); a
+ * self-closing `<URL/>` has no content. Anything else is left as it is.
  */
-GBytes *markers_escape_in_url_elements(GBytes *data);
+char *markers_escape_in_url_elements(const char *text, gsize length, gsize *escaped_length);
+
+/**
+ * markers_describe_unescaped:
+ * For a document that did not parse: if @text holds an unescaped marker
+ * (<MACADR>, <SERIAL>, <HWTYP> without a matching end tag), a message naming
+ * the first one, the element it stands in and its line; else NULL.
+ */
+char *markers_describe_unescaped(const char *text, gsize length);

@@ -10,14 +10,15 @@
 #define REFERENCE_ROOT "referencedSettings"
 #define REFERENCE_URL "URL"
 
-/* The text of the <URL> element at @position, trimmed; NULL if it is not a usable <URL>. */
+/* The text of the <URL> element at @position, normalised (url_normalize_input()); NULL with
+ * @error unset for a blank one, which is skipped; NULL with @error if it is not a usable <URL>. */
 static char *read_url_element(xmlNode *element, guint position, GError **error) {
         g_autoptr(XmlString) content = NULL;
-        g_autofree char *text = NULL;
 
         if (!g_str_equal(xml_node_name(element), REFERENCE_URL)) {
                 g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_FILE,
-                            "reference %u: <%s> is not allowed in <" REFERENCE_ROOT ">, only <" REFERENCE_URL ">",
+                            "reference %u: <%s> is not allowed in <" REFERENCE_ROOT ">, only <" REFERENCE_URL
+                            ">",
                             position, xml_node_name(element));
                 return NULL;
         }
@@ -27,13 +28,7 @@ static char *read_url_element(xmlNode *element, guint position, GError **error) 
                 return NULL;
         }
         content = xmlNodeGetContent(element);
-        text = g_strstrip(g_strdup(content != NULL ? (const char *)content : ""));
-        if (text[0] == '\0') {
-                g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_FILE, "reference %u: <" REFERENCE_URL "> is empty",
-                            position);
-                return NULL;
-        }
-        return g_steal_pointer(&text);
+        return url_normalize_input((const char *) content);
 }
 
 /* Markers first: "prov.py?mac={mac}" is resolved once it names the phone. */
@@ -57,12 +52,18 @@ GStrv reference_urls(xmlDoc *doc, const char *base_url, const DeviceIdentity *de
                             "root element <%s> is not <" REFERENCE_ROOT ">", xml_node_name(root));
                 return NULL;
         }
-        for (xmlNode *element = xml_first_element_child(root); element != NULL; element = xml_next_element(element)) {
-                g_autofree char *reference = read_url_element(element, ++position, error);
+        for (xmlNode *element = xml_first_element_child(root); element != NULL;
+             element = xml_next_element(element)) {
+                g_autoptr(GError) local_error = NULL;
+                g_autofree char *reference = read_url_element(element, ++position, &local_error);
                 g_autofree char *url = NULL;
 
-                if (reference == NULL)
+                if (local_error != NULL) {
+                        g_propagate_error(error, g_steal_pointer(&local_error));
                         return NULL;
+                }
+                if (reference == NULL)
+                        continue; /* blank: no URL given there */
                 url = resolve_reference(reference, base_url, device, error);
                 if (url == NULL)
                         return NULL;

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "run-request.h"
 
+#include "url.h"
+
 RunRequest *run_request_new(const char *trigger, const char *url, RunSource source) {
         RunRequest *request = g_new0(RunRequest, 1);
-        /* An empty URL is what a phone menu sends when the field is left blank: use the configured one. */
-        gboolean none = url == NULL || *url == '\0';
 
         request->trigger = g_strdup(trigger != NULL ? trigger : "manual");
-        request->url = none ? NULL : g_strdup(url);
-        request->source = none ? RUN_SOURCE_CONFIGURED : source;
+        /* A blank URL is what a phone menu sends when the field is left blank: use the configured one. */
+        request->url = url_normalize_input(url);
+        request->source = request->url == NULL ? RUN_SOURCE_CONFIGURED : source;
         return request;
 }
 

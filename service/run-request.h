@@ -26,16 +26,18 @@ typedef enum {
 
 typedef struct {
         char *trigger;    /* "manual", "boot", "schedule", …; never NULL */
-        char *url;        /* the start URL, markers not replaced; NULL: none given */
+        char *url;        /* the start URL, normalised, markers not replaced; NULL: none given */
         RunSource source; /* who found @url; RUN_SOURCE_CONFIGURED when @url is NULL */
         RunRequestFlags flags;
 } RunRequest;
 
 /**
  * run_request_new:
- * A request (strings copied). @trigger NULL means "manual". @url NULL or ""
- * means none: the run uses /provisioning/url, and the source becomes
- * RUN_SOURCE_CONFIGURED whatever @source says.
+ * A request (strings copied). @trigger NULL means "manual". @url goes
+ * through url_normalize_input() (surrounding whitespace trimmed), so the
+ * one-run rule compares normalised URLs; NULL or blank means none: the run
+ * uses /provisioning/url, and the source becomes RUN_SOURCE_CONFIGURED
+ * whatever @source says.
  */
 RunRequest *run_request_new(const char *trigger, const char *url, RunSource source);
 

@@ -3,6 +3,7 @@
 
 #include "download.h"
 #include "progress.h"
+#include "url.h"
 #include "working-copy.h"
 
 /* Where each stage of a run starts, in percent of the whole run. */
@@ -96,6 +97,7 @@ Run *run_new(const RunRequest *request, const RunContext *context, const RunCall
         Run *run = g_new0(Run, 1);
         g_autofree char *username = store_get_setting(context->store, "provisioning", "username");
         g_autofree char *password = store_get_setting(context->store, "provisioning", "password");
+        g_autofree char *configured_url = store_get_setting(context->store, "provisioning", "url");
         const DaemonConfig *config = context->config;
         DownloadSettings settings = {
                 .device = context->device,
@@ -115,8 +117,7 @@ Run *run_new(const RunRequest *request, const RunContext *context, const RunCall
         };
 
         run->request = run_request_copy(request);
-        run->url = request->url != NULL ? g_strdup(request->url) :
-                                          store_get_setting(context->store, "provisioning", "url");
+        run->url = request->url != NULL ? g_strdup(request->url) : url_normalize_input(configured_url);
         run->store = context->store;
         run->schemas = context->schemas;
         run->callbacks = *callbacks;

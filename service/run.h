@@ -46,7 +46,7 @@ typedef struct {
 /**
  * run_new:
  * Prepares a run for @request (copied): the start URL is the request's, else
- * /provisioning/url; the credentials are /provisioning/username and
+ * /provisioning/url (through url_normalize_input()); the credentials are /provisioning/username and
  * /provisioning/password. The run starts from an idle callback, so that its
  * id is replied before anything is reported; every problem, a missing URL
  * (NoSource) included, arrives through the failed callback.

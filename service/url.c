@@ -41,6 +41,24 @@ gboolean url_check_fetchable(const char *url, GError **error) {
         return TRUE;
 }
 
+static gboolean is_ascii_whitespace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
+}
+
+char *url_normalize_input(const char *input) {
+        const char *start = input;
+        const char *end;
+
+        if (input == NULL)
+                return NULL;
+        while (is_ascii_whitespace(*start))
+                start++;
+        end = start + strlen(start);
+        while (end > start && is_ascii_whitespace(end[-1]))
+                end--;
+        return end > start ? g_strndup(start, end - start) : NULL;
+}
+
 /* g_uri_to_string() asserts (a critical, then NULL) on a URI without host whose
  * path starts with "//": "http:/.//h/d/" parses so, dot segments removed. */
 static gboolean is_writable(GUri *uri) {

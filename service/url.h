@@ -5,6 +5,19 @@
 #include <glib.h>
 
 /**
+ * url_normalize_input:
+ * The one normaliser for every place a URL enters provisiond: the
+ * StartProvisioning `url` option, /provisioning/url, each <URL> of a reference
+ * file, and every source added later (DHCP options, a redirect service, SIP
+ * multicast) must pass what they read through it before anything else.
+ * Leading and trailing ASCII whitespace (space, tab, LF, FF, CR; the WHATWG
+ * URL Standard's set) is removed, as a URL pasted from a spreadsheet or
+ * written on its own line carries it. Returns the trimmed copy, or NULL when
+ * @input is NULL or blank: a blank URL means "no URL given", never an error.
+ */
+char *url_normalize_input(const char *input);
+
+/**
  * url_check_fetchable:
  * Fails with PROV_ERROR_UNSUPPORTED_URL unless @url is an absolute http or
  * https URL with a host.

@@ -52,9 +52,14 @@ gboolean working_copy_apply(WorkingCopy *copy, Document *document, GError **erro
 }
 
 gboolean working_copy_apply_all(WorkingCopy *copy, GPtrArray *documents, GError **error) {
-        for (guint i = 0; i < documents->len; i++)
-                if (!working_copy_apply(copy, g_ptr_array_index(documents, i), error))
+        for (guint i = 0; i < documents->len; i++) {
+                Document *document = g_ptr_array_index(documents, i);
+                if (!working_copy_apply(copy, document, error)) {
+                        /* A run applies many files: name the one that failed. */
+                        g_prefix_error(error, "%s: ", document->origin);
                         return FALSE;
+                }
+        }
         return working_copy_validate(copy, error);
 }
 

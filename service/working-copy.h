@@ -43,7 +43,8 @@ gboolean working_copy_apply(WorkingCopy *copy, Document *document, GError **erro
 /**
  * working_copy_apply_all:
  * working_copy_apply() for each Document* of @documents in order, then
- * working_copy_validate(). Stops at the first error.
+ * working_copy_validate(). Stops at the first error; an apply error is prefixed
+ * with the failing document's origin ("URL: …"), as a run applies many files.
  */
 gboolean working_copy_apply_all(WorkingCopy *copy, GPtrArray *documents, GError **error);
 

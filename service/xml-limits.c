@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "provision.h"
+#include "provision-error.h"
 
 /* The position just after @terminator at or after @from, or @end when there is none. */
 static const char *skip_past(const char *from, const char *end, const char *terminator) {

@@ -8,9 +8,10 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "fetch-auth-private.h"
 #include "fetch.h"
-#include "worker-threads.h"
 #include "provision.h"
+#include "worker-threads.h"
 
 #define TLS_DIR TEST_SOURCE_ROOT "/tests/data/tls"
 #define REALM "provisiond-test"
@@ -245,7 +246,7 @@ static void handle_ok(SoupServer *server, SoupServerMessage *message, const char
 
 static void handle_status(SoupServer *server, SoupServerMessage *message, const char *path,
                           GHashTable *query, gpointer user_data) {
-        respond(message, (guint)g_ascii_strtoull(path + strlen("/status/"), NULL, 10), "<error/>");
+        respond(message, (guint) g_ascii_strtoull(path + strlen("/status/"), NULL, 10), "<error/>");
 }
 
 static void handle_size(SoupServer *server, SoupServerMessage *message, const char *path, GHashTable *query,
@@ -261,7 +262,7 @@ static void handle_size(SoupServer *server, SoupServerMessage *message, const ch
 /* /hops/N redirects N times before answering. */
 static void handle_hops(SoupServer *server, SoupServerMessage *message, const char *path, GHashTable *query,
                         gpointer user_data) {
-        guint remaining = (guint)g_ascii_strtoull(path + strlen("/hops/"), NULL, 10);
+        guint remaining = (guint) g_ascii_strtoull(path + strlen("/hops/"), NULL, 10);
         g_autofree char *next = g_strdup_printf("/hops/%u", remaining - 1);
 
         if (remaining == 0)
@@ -352,7 +353,7 @@ static char *server_url(SoupServer *server, const char *userinfo, const char *pa
                                     userinfo != NULL ? userinfo : "", userinfo != NULL ? "@" : "",
                                     g_uri_get_port(uri), path);
 
-        g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
+        g_slist_free_full(uris, (GDestroyNotify) g_uri_unref);
         return url;
 }
 
@@ -384,7 +385,7 @@ static FetchOptions default_options(void) {
 typedef struct {
         Fetcher *fetcher;
         GMainLoop *loop;
-        GBytes *body;
+        FetchResponse *response;
         GError *error;
         gboolean done;
 } FetchResult;
@@ -392,7 +393,7 @@ typedef struct {
 static void on_fetched(GObject *source, GAsyncResult *result, gpointer user_data) {
         FetchResult *fetch = user_data;
 
-        fetch->body = fetcher_fetch_finish(fetch->fetcher, result, &fetch->error);
+        fetch->response = fetcher_fetch_finish(fetch->fetcher, result, &fetch->error);
         fetch->done = TRUE;
         g_main_loop_quit(fetch->loop);
 }
@@ -402,7 +403,8 @@ static gboolean on_fetch_hangs(gpointer user_data) {
         return G_SOURCE_REMOVE;
 }
 
-static GBytes *fetch_with(Fetcher *fetcher, const char *url, GCancellable *cancellable, GError **error) {
+static FetchResponse *fetch_response_with(Fetcher *fetcher, const char *url, GCancellable *cancellable,
+                                          GError **error) {
         g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
         FetchResult fetch = { .fetcher = fetcher, .loop = loop };
         guint guard;
@@ -412,10 +414,16 @@ static GBytes *fetch_with(Fetcher *fetcher, const char *url, GCancellable *cance
         if (!fetch.done)
                 g_main_loop_run(loop);
         g_source_remove(guard);
-        g_assert_true((fetch.body != NULL) != (fetch.error != NULL));
+        g_assert_true((fetch.response != NULL) != (fetch.error != NULL));
         if (fetch.error != NULL)
                 g_propagate_error(error, fetch.error);
-        return fetch.body;
+        return fetch.response;
+}
+
+static GBytes *fetch_with(Fetcher *fetcher, const char *url, GCancellable *cancellable, GError **error) {
+        g_autoptr(FetchResponse) response = fetch_response_with(fetcher, url, cancellable, error);
+
+        return response != NULL ? g_bytes_ref(response->body) : NULL;
 }
 
 static Fetcher *new_fetcher(const FetchOptions *options) {
@@ -697,6 +705,25 @@ static void test_digest_over_http_accepted(Fixture *fixture, gconstpointer data)
         assert_body(body, OK_BODY);
 }
 
+static char *server_origin(SoupServer *server) {
+        return server_url(server, NULL, "");
+}
+
+/* @message says that @which credentials were withheld from @to because they belong to @from. */
+static void assert_credentials_withheld(const char *message, const char *which, SoupServer *from,
+                                        SoupServer *to) {
+        g_autofree char *from_origin = server_origin(from);
+        g_autofree char *to_origin = server_origin(to);
+        g_autofree char *expected = g_strdup_printf(
+                "were not sent: they belong to %s and the request went to "
+                "another origin, %s",
+                from_origin, to_origin);
+
+        g_assert_true(g_str_has_prefix(strstr(message, which), which));
+        g_assert_nonnull(strstr(message, expected));
+        g_assert_null(strstr(message, "no credentials"));
+}
+
 /* Configured credentials belong to the provisioning server: another host asking gets none. */
 static void test_configured_credentials_stay_with_their_origin(Fixture *fixture, gconstpointer data) {
         FetchOptions options = default_options();
@@ -709,7 +736,9 @@ static void test_configured_credentials_stay_with_their_origin(Fixture *fixture,
         options.credentials_url = provisioning_server;
         error = fetch_failure(&options, other_host);
         g_assert_error(error, PROV_ERROR, PROV_ERROR_AUTHENTICATION);
-        g_assert_nonnull(strstr(error->message, "no credentials"));
+        /* The true reason, not "no credentials configured": both origins named. */
+        assert_credentials_withheld(error->message, "the configured credentials", fixture->plain,
+                                    fixture->other);
 }
 
 static void test_wrong_digest_password(Fixture *fixture, gconstpointer data) {
@@ -752,7 +781,143 @@ static void test_userinfo_stays_with_its_origin(Fixture *fixture, gconstpointer 
         soup_server_add_handler(fixture->plain, "/elsewhere", handle_to_elsewhere, elsewhere, NULL);
         error = fetch_failure(&options, url);
         g_assert_error(error, PROV_ERROR, PROV_ERROR_AUTHENTICATION);
-        g_assert_nonnull(strstr(error->message, "no credentials"));
+        assert_credentials_withheld(error->message, "the user name and password in the URL", fixture->plain,
+                                    fixture->other);
+        g_assert_null(strstr(error->message, PASSWORD));
+}
+
+/* The configured credentials follow a redirect that stays at their origin. */
+static void test_configured_credentials_follow_a_redirect_at_their_origin(Fixture *fixture,
+                                                                          gconstpointer data) {
+        FetchOptions options = default_options();
+        g_autofree char *protected = server_url(fixture->plain, NULL, "/digest/x.xml");
+        g_autofree char *url = server_url(fixture->plain, NULL, "/to-protected");
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GBytes) body = NULL;
+
+        soup_server_add_handler(fixture->plain, "/to-protected", handle_to_elsewhere, protected, NULL);
+        options.username = USER;
+        options.password = PASSWORD;
+        options.credentials_url = url;
+        body = fetch(&options, url, &error);
+        g_assert_no_error(error);
+        assert_body(body, OK_BODY);
+}
+
+static void test_missing_credentials_says_none_configured(Fixture *fixture, gconstpointer data) {
+        FetchOptions options = default_options();
+        g_autofree char *url = server_url(fixture->plain, NULL, "/digest/x.xml");
+        g_autoptr(GError) error = fetch_failure(&options, url);
+
+        g_assert_error(error, PROV_ERROR, PROV_ERROR_AUTHENTICATION);
+        g_assert_nonnull(strstr(error->message, "no credentials configured"));
+}
+
+/* A wrong password is not "no credentials": the message says which ones the server refused. */
+static void test_refused_credentials_are_named(Fixture *fixture, gconstpointer data) {
+        FetchOptions options = default_options();
+        g_autofree char *url = server_url(fixture->plain, NULL, "/digest/x.xml");
+        g_autofree char *with_userinfo = server_url(fixture->plain, USER ":wrong-pw", "/digest/x.xml");
+        g_autoptr(GError) configured = NULL;
+        g_autoptr(GError) from_url = NULL;
+
+        options.username = USER;
+        options.password = "wrong-pw";
+        options.credentials_url = url;
+        configured = fetch_failure(&options, url);
+        g_assert_error(configured, PROV_ERROR, PROV_ERROR_AUTHENTICATION);
+        g_assert_nonnull(strstr(configured->message, "the server refused the configured credentials"));
+        options = default_options();
+        from_url = fetch_failure(&options, with_userinfo);
+        g_assert_error(from_url, PROV_ERROR, PROV_ERROR_AUTHENTICATION);
+        g_assert_nonnull(strstr(from_url->message, "the server refused the user name and password in the URL"));
+}
+
+/* https://h/ and https://h:443/ are one origin: the default port counts (RFC 6454). */
+static void test_origin_uses_the_default_port(void) {
+        g_autofree char *implicit_https = fetch_origin_of_url("https://Prov.Example.com/x.xml");
+        g_autofree char *explicit_https = fetch_origin_of_url("https://prov.example.com:443/y.xml");
+        g_autofree char *implicit_http = fetch_origin_of_url("http://user:pw@prov.example.com/x.xml");
+
+        g_assert_cmpstr(implicit_https, ==, "https://prov.example.com:443");
+        g_assert_cmpstr(explicit_https, ==, implicit_https);
+        g_assert_cmpstr(implicit_http, ==, "http://prov.example.com:80");
+}
+
+/* /meta answers with the metadata a caller reads the body by. */
+static void handle_meta(SoupServer *server, SoupServerMessage *message, const char *path, GHashTable *query,
+                        gpointer user_data) {
+        SoupMessageHeaders *headers = soup_server_message_get_response_headers(message);
+
+        soup_server_message_set_status(message, SOUP_STATUS_OK, NULL);
+        soup_server_message_set_response(message, "Application/XML; charset=ISO-8859-1", SOUP_MEMORY_COPY,
+                                         OK_BODY, strlen(OK_BODY));
+        soup_message_headers_replace(headers, "ETag", "\"v42\"");
+        soup_message_headers_replace(headers, "Last-Modified", "Sun, 29 Nov 2026 10:00:00 GMT");
+}
+
+static void test_response_carries_final_url_and_metadata(Fixture *fixture, gconstpointer data) {
+        FetchOptions options = default_options();
+        g_autofree char *meta = server_url(fixture->other, NULL, "/meta/file.xml");
+        g_autofree char *url = server_url(fixture->plain, NULL, "/to-meta");
+        g_autoptr(Fetcher) fetcher = new_fetcher(&options);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(FetchResponse) response = NULL;
+
+        soup_server_add_handler(fixture->other, "/meta", handle_meta, NULL, NULL);
+        soup_server_add_handler(fixture->plain, "/to-meta", handle_to_elsewhere, meta, NULL);
+        response = fetch_response_with(fetcher, url, NULL, &error);
+        g_assert_no_error(error);
+        g_assert_cmpstr(response->url, ==, meta);
+        g_assert_cmpuint(response->status, ==, 200);
+        g_assert_cmpstr(response->content_type, ==, "application/xml");
+        g_assert_cmpstr(response->charset, ==, "ISO-8859-1");
+        g_assert_cmpstr(response->etag, ==, "\"v42\"");
+        g_assert_cmpstr(response->last_modified, ==, "Sun, 29 Nov 2026 10:00:00 GMT");
+        assert_body(response->body, OK_BODY);
+}
+
+/* A failure after a redirect names the URL that failed and the one asked for. */
+static void test_failure_after_redirect_names_both_urls(Fixture *fixture, gconstpointer data) {
+        FetchOptions options = default_options();
+        g_autofree char *missing = server_url(fixture->other, NULL, "/status/404");
+        g_autofree char *url = server_url(fixture->plain, "u:secret-pw", "/to-missing");
+        g_autofree char *redacted = server_url(fixture->plain, NULL, "/to-missing");
+        g_autofree char *expected = NULL;
+        g_autoptr(GError) error = NULL;
+
+        soup_server_add_handler(fixture->plain, "/to-missing", handle_to_elsewhere, missing, NULL);
+        error = fetch_failure(&options, url);
+        g_assert_error(error, PROV_ERROR, PROV_ERROR_DOWNLOAD);
+        expected = g_strdup_printf("HTTP 404 Not Found from %s (redirected from %s)", missing, redacted);
+        g_assert_cmpstr(error->message, ==, expected);
+}
+
+/* Without a redirect the final URL is the requested one, userinfo included; after a
+ * redirect within the same origin the userinfo stays, to another origin it goes. */
+static void test_final_url_keeps_userinfo_only_at_its_origin(Fixture *fixture, gconstpointer data) {
+        FetchOptions options = default_options();
+        g_autofree char *direct = server_url(fixture->plain, "u:p", "/ok");
+        g_autofree char *hops = server_url(fixture->plain, "u:p", "/hops/1");
+        g_autofree char *hops_end = server_url(fixture->plain, "u:p", "/hops/0");
+        g_autofree char *other_ok = server_url(fixture->other, NULL, "/ok");
+        g_autofree char *to_other = server_url(fixture->plain, "u:p", "/to-other");
+        g_autoptr(Fetcher) fetcher = new_fetcher(&options);
+        g_autoptr(FetchResponse) first = NULL;
+        g_autoptr(FetchResponse) second = NULL;
+        g_autoptr(FetchResponse) third = NULL;
+        g_autoptr(GError) error = NULL;
+
+        soup_server_add_handler(fixture->plain, "/to-other", handle_to_elsewhere, other_ok, NULL);
+        first = fetch_response_with(fetcher, direct, NULL, &error);
+        g_assert_no_error(error);
+        g_assert_cmpstr(first->url, ==, direct);
+        second = fetch_response_with(fetcher, hops, NULL, &error);
+        g_assert_no_error(error);
+        g_assert_cmpstr(second->url, ==, hops_end);
+        third = fetch_response_with(fetcher, to_other, NULL, &error);
+        g_assert_no_error(error);
+        g_assert_cmpstr(third->url, ==, other_ok);
 }
 
 static void test_untrusted_certificate(Fixture *fixture, gconstpointer data) {
@@ -846,9 +1011,19 @@ int main(int argc, char *argv[]) {
         ADD("/fetch/digest-over-http-accepted", test_digest_over_http_accepted);
         ADD("/fetch/wrong-digest-password", test_wrong_digest_password);
         ADD("/fetch/missing-credentials", test_missing_credentials);
-        ADD("/fetch/configured-credentials-stay-with-their-origin", test_configured_credentials_stay_with_their_origin);
+        ADD("/fetch/configured-credentials-stay-with-their-origin",
+            test_configured_credentials_stay_with_their_origin);
         ADD("/fetch/userinfo-wins-over-options", test_userinfo_wins_over_options);
         ADD("/fetch/userinfo-stays-with-its-origin", test_userinfo_stays_with_its_origin);
+        ADD("/fetch/configured-credentials-follow-a-redirect-at-their-origin",
+            test_configured_credentials_follow_a_redirect_at_their_origin);
+        ADD("/fetch/missing-credentials-says-none-configured", test_missing_credentials_says_none_configured);
+        ADD("/fetch/refused-credentials-are-named", test_refused_credentials_are_named);
+        g_test_add_func("/fetch/origin-uses-the-default-port", test_origin_uses_the_default_port);
+        ADD("/fetch/response-carries-final-url-and-metadata", test_response_carries_final_url_and_metadata);
+        ADD("/fetch/final-url-keeps-userinfo-only-at-its-origin",
+            test_final_url_keeps_userinfo_only_at_its_origin);
+        ADD("/fetch/failure-after-redirect-names-both-urls", test_failure_after_redirect_names_both_urls);
         ADD("/fetch/untrusted-certificate", test_untrusted_certificate);
         ADD("/fetch/configured-ca-trusted", test_configured_ca_trusted);
         ADD("/fetch/unreadable-ca-file", test_unreadable_ca_file);

@@ -6,9 +6,9 @@
 #include "markers.h"
 
 static const DeviceIdentity seed_device = {
-        .mac = (char *)"00095200000E",
-        .serial = (char *)"S0042",
-        .type = (char *)"D200",
+        .mac = (char *) "00095200000E",
+        .serial = (char *) "S0042",
+        .type = (char *) "D200",
 };
 
 static void assert_replaced(const DeviceIdentity *device, const char *url, const char *expected) {
@@ -34,27 +34,26 @@ static void test_replace_leaves_other_text(void) {
 }
 
 static void test_replace_unknown_values_empty(void) {
-        const DeviceIdentity unknown = { .mac = (char *)"", .serial = (char *)"", .type = (char *)"" };
+        const DeviceIdentity unknown = { .mac = (char *) "", .serial = (char *) "", .type = (char *) "" };
 
         assert_replaced(&unknown, "http://h/x?mac={mac}&t=<HWTYP>", "http://h/x?mac=&t=");
 }
 
 static void test_replace_escapes_values(void) {
-        const DeviceIdentity odd = { .mac = (char *)"00095200000E",
-                                     .serial = (char *)"A&b=c/{mac}",
-                                     .type = (char *)"D200" };
+        const DeviceIdentity odd = { .mac = (char *) "00095200000E",
+                                     .serial = (char *) "A&b=c/{mac}",
+                                     .type = (char *) "D200" };
 
         /* The value is not searched again, and cannot add query parameters or path segments. */
         assert_replaced(&odd, "http://h/x?s={serial}", "http://h/x?s=A%26b%3Dc%2F%7Bmac%7D");
 }
 
 static char *escape(const char *document) {
-        g_autoptr(GBytes) input = g_bytes_new(document, strlen(document));
-        g_autoptr(GBytes) output = markers_escape_in_url_elements(input);
         gsize length = 0;
-        const char *data = g_bytes_get_data(output, &length);
+        g_autofree char *escaped = markers_escape_in_url_elements(document, strlen(document), &length);
 
-        return g_strndup(data != NULL ? data : "", length);
+        g_assert_cmpuint(length, ==, strlen(escaped));
+        return g_steal_pointer(&escaped);
 }
 
 static void assert_escaped(const char *document, const char *expected) {
@@ -92,6 +91,56 @@ static void test_escape_outside_url_untouched(void) {
                        "<a><MACADR/></a><URL>{mac}</URL><b><HWTYP></b>");
 }
 
+/* Every legal XML spelling of the tags (XML 1.0 §3.1: S before '>', attributes, a prefix). */
+static void test_escape_legal_tag_spellings(void) {
+        assert_escaped("<URL ><MACADR></URL >", "<URL >{mac}</URL >");
+        assert_escaped("<URL\n>a<SERIAL></URL\t>", "<URL\n>a{serial}</URL\t>");
+        assert_escaped("<URL kind=\"x>y\">p/<HWTYP>.xml</URL>", "<URL kind=\"x>y\">p/{type}.xml</URL>");
+        assert_escaped("<p:URL xmlns:p=\"urn:x\"><MACADR></p:URL>", "<p:URL xmlns:p=\"urn:x\">{mac}</p:URL>");
+        /* Empty element: nothing inside; the next <URL> still counts. */
+        assert_escaped("<URL/><b><MACADR></b><URL><MACADR></URL>", "<URL/><b><MACADR></b><URL>{mac}</URL>");
+        /* Not the URL element: a longer name. */
+        assert_escaped("<URLx><MACADR></URLx>", "<URLx><MACADR></URLx>");
+}
+
+/* The text is decoded already: characters beyond ASCII pass through unchanged. */
+static void test_escape_keeps_utf8_text(void) {
+        assert_escaped("<URL>m\xc3\xbcller/<MACADR></URL>", "<URL>m\xc3\xbcller/{mac}</URL>");
+}
+
+static void assert_described(const char *document, const char *expected_part) {
+        g_autofree char *message = markers_describe_unescaped(document, strlen(document));
+
+        g_assert_nonnull(message);
+        g_assert_nonnull(strstr(message, expected_part));
+}
+
+/* A document that does not parse because of a marker: the message names marker and element. */
+static void test_describe_names_marker_and_element(void) {
+        assert_described(
+                "<configuration><identities><identity><displayname>Phone <MACADR></displayname>"
+                "</identity></identities></configuration>",
+                "unescaped marker <MACADR> in <displayname>");
+        assert_described(
+                "<configuration>\n<provisioning>\n<url>http://h/<SERIAL>.xml</url></provisioning>"
+                "</configuration>",
+                "line 3: unescaped marker <SERIAL> in <url>; write {serial} there");
+        assert_described("<!-- <x> --><a><b/><HWTYP></a>", "unescaped marker <HWTYP> in <a>");
+}
+
+static void test_describe_ignores_elements_named_like_markers(void) {
+        const char *const documents[] = {
+                "<doc><MACADR>x</MACADR><broken></doc>",
+                "<doc><SERIAL/></doc>",
+                "<doc>{mac}</doc>",
+        };
+
+        for (gsize i = 0; i < G_N_ELEMENTS(documents); i++) {
+                g_autofree char *message = markers_describe_unescaped(documents[i], strlen(documents[i]));
+                g_assert_null(message);
+        }
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/markers/replace-vendor-markers", test_replace_vendor_markers);
@@ -103,5 +152,10 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/markers/escape-every-marker-and-url", test_escape_every_marker_and_url);
         g_test_add_func("/markers/escape-leaves-other-tags", test_escape_leaves_other_tags);
         g_test_add_func("/markers/escape-outside-url-untouched", test_escape_outside_url_untouched);
+        g_test_add_func("/markers/escape-legal-tag-spellings", test_escape_legal_tag_spellings);
+        g_test_add_func("/markers/escape-keeps-utf8-text", test_escape_keeps_utf8_text);
+        g_test_add_func("/markers/describe-names-marker-and-element", test_describe_names_marker_and_element);
+        g_test_add_func("/markers/describe-ignores-elements-named-like-markers",
+                        test_describe_ignores_elements_named_like_markers);
         return g_test_run();
 }

@@ -11,19 +11,17 @@
 #define SEED_BASE_URL "http://prov.server.com/prov/references.xml"
 
 static const DeviceIdentity seed_device = {
-        .mac = (char *)"00095200000E",
-        .serial = (char *)"SN4711",
-        .type = (char *)"D200",
+        .mac = (char *) "00095200000E",
+        .serial = (char *) "SN4711",
+        .type = (char *) "D200",
 };
 
 /* Parses @text as a downloaded reference file would be: vendor markers escaped first. */
 static xmlDoc *parse_reference(const char *text) {
-        g_autoptr(GBytes) raw = g_bytes_new_static(text, strlen(text));
-        g_autoptr(GBytes) escaped = markers_escape_in_url_elements(raw);
-        g_autoptr(GError) error = NULL;
         gsize size = 0;
-        const char *data = g_bytes_get_data(escaped, &size);
-        xmlDoc *doc = xml_parse_untrusted(data, size, "test reference", &error);
+        g_autofree char *escaped = markers_escape_in_url_elements(text, strlen(text), &size);
+        g_autoptr(GError) error = NULL;
+        xmlDoc *doc = xml_parse_untrusted(escaped, size, "test reference", &error);
 
         g_assert_no_error(error);
         return doc;
@@ -60,13 +58,14 @@ static void test_seed_example(void) {
                 NULL,
         };
 
-        assert_urls("<referencedSettings>\n"
-                    "  <URL>first_file.xml</URL>\n"
-                    "  <URL>/second_file.xml</URL>\n"
-                    "  <URL>http://another.server.com/third_file.xml</URL>\n"
-                    "  <URL>prov.py?mac=<MACADR></URL>\n"
-                    "</referencedSettings>\n",
-                    expected);
+        assert_urls(
+                "<referencedSettings>\n"
+                "  <URL>first_file.xml</URL>\n"
+                "  <URL>/second_file.xml</URL>\n"
+                "  <URL>http://another.server.com/third_file.xml</URL>\n"
+                "  <URL>prov.py?mac=<MACADR></URL>\n"
+                "</referencedSettings>\n",
+                expected);
 }
 
 static void test_serial_and_type_markers(void) {
@@ -76,9 +75,10 @@ static void test_serial_and_type_markers(void) {
                 NULL,
         };
 
-        assert_urls("<referencedSettings><URL><SERIAL>-<HWTYP>.xml</URL>"
-                    "<URL>{type}/{serial}/{mac}.xml</URL></referencedSettings>",
-                    expected);
+        assert_urls(
+                "<referencedSettings><URL><SERIAL>-<HWTYP>.xml</URL>"
+                "<URL>{type}/{serial}/{mac}.xml</URL></referencedSettings>",
+                expected);
 }
 
 static void test_url_text_trimmed(void) {
@@ -87,9 +87,21 @@ static void test_url_text_trimmed(void) {
         assert_urls("<referencedSettings><URL>\n   first_file.xml\t\n</URL></referencedSettings>", expected);
 }
 
-static void test_empty_url_refused(void) {
-        assert_refused("<referencedSettings><URL>a.xml</URL><URL/></referencedSettings>", PROV_ERROR_INVALID_FILE);
-        assert_refused("<referencedSettings><URL>  \n </URL></referencedSettings>", PROV_ERROR_INVALID_FILE);
+/* A blank <URL> (a template's unset optional file) means "no URL here": skipped, never an error. */
+static void test_blank_url_skipped(void) {
+        static const char *const only_a[] = { "http://prov.server.com/prov/a.xml", NULL };
+        static const char *const none[] = { NULL };
+
+        assert_urls("<referencedSettings><URL>a.xml</URL><URL/></referencedSettings>", only_a);
+        assert_urls("<referencedSettings><URL> \r\n\t</URL><URL>a.xml</URL></referencedSettings>", only_a);
+        assert_urls("<referencedSettings><URL>  \n </URL></referencedSettings>", none);
+}
+
+/* The same normaliser as the bus option, also for whitespace written as character references. */
+static void test_url_normalised_like_every_entry_point(void) {
+        static const char *const expected[] = { "http://prov.server.com/prov/first_file.xml", NULL };
+
+        assert_urls("<referencedSettings><URL>&#13; first_file.xml &#9;</URL></referencedSettings>", expected);
 }
 
 static void test_no_url_refused(void) {
@@ -99,7 +111,8 @@ static void test_no_url_refused(void) {
 static void test_other_element_refused(void) {
         assert_refused("<referencedSettings><URL>a.xml</URL><Url>b.xml</Url></referencedSettings>",
                        PROV_ERROR_INVALID_FILE);
-        assert_refused("<referencedSettings><URL>a<b/>.xml</URL></referencedSettings>", PROV_ERROR_INVALID_FILE);
+        assert_refused("<referencedSettings><URL>a<b/>.xml</URL></referencedSettings>",
+                       PROV_ERROR_INVALID_FILE);
 }
 
 static void test_wrong_root_refused(void) {
@@ -119,7 +132,9 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/reference/seed-example", test_seed_example);
         g_test_add_func("/reference/serial-and-type-markers", test_serial_and_type_markers);
         g_test_add_func("/reference/url-text-trimmed", test_url_text_trimmed);
-        g_test_add_func("/reference/empty-url-refused", test_empty_url_refused);
+        g_test_add_func("/reference/blank-url-skipped", test_blank_url_skipped);
+        g_test_add_func("/reference/url-normalised-like-every-entry-point",
+                        test_url_normalised_like_every_entry_point);
         g_test_add_func("/reference/no-url-refused", test_no_url_refused);
         g_test_add_func("/reference/other-element-refused", test_other_element_refused);
         g_test_add_func("/reference/wrong-root-refused", test_wrong_root_refused);

@@ -116,7 +116,7 @@ static void test_unfetchable_urls_refused(void) {
                 "",
                 "http:///x.xml", /* no host */
                 "http:x",
-                "http://h/%zz", /* not a valid URL */
+                "http://h/%zz",         /* not a valid URL */
                 "http://user:p@ss@h/x", /* an unescaped '@' in the password: GLib sees host "ss@h" */
         };
 
@@ -162,8 +162,36 @@ static void test_redact_unparsable(void) {
         assert_redacts("not a url", "not a url");
 }
 
+static void assert_normalized(const char *input, const char *expected) {
+        g_autofree char *normalized = url_normalize_input(input);
+
+        g_assert_cmpstr(normalized, ==, expected);
+}
+
+/* Every entry point's rule: ASCII whitespace around the URL goes, a blank URL is no URL. */
+static void test_normalize_trims_ascii_whitespace(void) {
+        assert_normalized("http://127.0.0.1:8080/phone-{mac}.xml ", "http://127.0.0.1:8080/phone-{mac}.xml");
+        assert_normalized(" http://h/x.xml", "http://h/x.xml");
+        assert_normalized("\t\r\n\f http://h/x.xml \r\n", "http://h/x.xml");
+        assert_normalized("http://h/x.xml", "http://h/x.xml");
+        /* Inside, nothing changes: that is the URL's own business. */
+        assert_normalized(" http://h/a b.xml ", "http://h/a b.xml");
+        /* Not ASCII whitespace: kept, so that the URL is refused by name rather than altered. */
+        assert_normalized("\xc2\xa0http://h/x.xml", "\xc2\xa0http://h/x.xml");
+        assert_normalized("\vhttp://h/x.xml", "\vhttp://h/x.xml");
+}
+
+static void test_normalize_blank_is_absent(void) {
+        assert_normalized(NULL, NULL);
+        assert_normalized("", NULL);
+        assert_normalized(" ", NULL);
+        assert_normalized(" \t\r\n\f ", NULL);
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
+        g_test_add_func("/url/normalize-trims-ascii-whitespace", test_normalize_trims_ascii_whitespace);
+        g_test_add_func("/url/normalize-blank-is-absent", test_normalize_blank_is_absent);
         g_test_add_func("/url/resolve-seed-example", test_resolve_seed_example);
         g_test_add_func("/url/resolve-keeps-encoding-and-dot-segments",
                         test_resolve_keeps_encoding_and_dot_segments);
