@@ -9,6 +9,7 @@
 void status_init(Status *status) {
         *status = (Status){
                 .state = "idle",
+                .version = PROVISIOND_VERSION,
                 .last_result = "none",
                 .last_error_name = g_strdup(""),
                 .last_error_message = g_strdup(""),

@@ -62,6 +62,13 @@ class ProvisionctlTest(DaemonTestCase):
         self.assertEqual(status['SettingsGeneration'], document['SettingsGeneration'])
         self.assertEqual(status['LastChange'], document['LastChange'])
 
+    def test_version_shows_the_running_daemon_version(self):
+        result = self.run_ok('--version')
+        version = self.daemon.status()['Version']
+
+        self.assertRegex(version, r'^[0-9]+\.[0-9]+\.[0-9]+')
+        self.assertEqual([f'provisionctl {version}', f'provisiond {version}'], result.stdout.splitlines())
+
     # ---- apply -----------------------------------------------------------------
 
     def test_apply_prints_the_changed_sections_and_exits_0(self):
