@@ -17,6 +17,8 @@ DaemonConfig *daemon_config_new_default(void) {
         config->max_files = CONFIG_DEFAULT_MAX_FILES;
         config->max_reference_depth = CONFIG_DEFAULT_MAX_REFERENCE_DEPTH;
         config->max_settings_size = CONFIG_DEFAULT_MAX_SETTINGS_SIZE;
+        config->runtime_dir = g_strdup(CONFIG_DEFAULT_RUNTIME_DIR);
+        config->boot_id_file = g_strdup(CONFIG_DEFAULT_BOOT_ID_FILE);
         return config;
 }
 
@@ -42,6 +44,8 @@ static const struct {
         { "Device", "Type", G_STRUCT_OFFSET(DaemonConfig, device_type) },
         { "Device", "Interface", G_STRUCT_OFFSET(DaemonConfig, device_interface) },
         { "TLS", "CAFile", G_STRUCT_OFFSET(DaemonConfig, ca_file) },
+        { "Daemon", "RuntimeDirectory", G_STRUCT_OFFSET(DaemonConfig, runtime_dir) },
+        { "Daemon", "BootIdFile", G_STRUCT_OFFSET(DaemonConfig, boot_id_file) },
 };
 
 /* Positive whole numbers; max_file_size is the only 64-bit one. */

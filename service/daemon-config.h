@@ -15,6 +15,11 @@
  * below the system bus' 32 MiB message limit. */
 #define CONFIG_MAX_SETTINGS_SIZE_CEILING (16u * 1024u * 1024u)
 
+/* [Daemon] RuntimeDirectory: a tmpfs, emptied at every boot (the unit's RuntimeDirectory=). */
+#define CONFIG_DEFAULT_RUNTIME_DIR "/run/provisiond"
+/* [Daemon] BootIdFile: where the kernel tells this boot's id (tests point it elsewhere). */
+#define CONFIG_DEFAULT_BOOT_ID_FILE "/proc/sys/kernel/random/boot_id"
+
 typedef struct {
         char *state_dir;    /* holds settings.xml */
         char *defaults_file; /* factory defaults, used when there is no settings.xml yet */
@@ -37,6 +42,10 @@ typedef struct {
 
         /* [TLS] */
         char *ca_file;          /* NULL: the system trust store */
+
+        /* [Daemon]: the boot marker of the triggers (triggers.h) */
+        char *runtime_dir;
+        char *boot_id_file;
 } DaemonConfig;
 
 /** daemon_config_new_default: the built-in defaults (installed paths). */

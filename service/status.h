@@ -23,6 +23,7 @@
 #define STATUS_LAST_SUCCESS "LastSuccess"
 #define STATUS_FILES_FETCHED "FilesFetched"
 #define STATUS_BYTES_FETCHED "BytesFetched"
+#define STATUS_NEXT_RUN "NextRun"
 
 typedef struct {
         const char *state;       /* "idle", "running", "applying" */
@@ -41,6 +42,7 @@ typedef struct {
         guint64 last_success;
         guint64 files_fetched;    /* bus type u */
         guint64 bytes_fetched;
+        guint64 next_run;         /* µs since the epoch of the next automatic run (triggers.h), 0 = none */
 
         GPtrArray *changed;       /* property names not yet announced */
 } Status;
