@@ -145,6 +145,13 @@ void engine_set_callbacks(Engine *engine, const EngineCallbacks *callbacks, gpoi
 
 /* ---- ApplyFile: one local document, one working copy ---------------------------- */
 
+static gboolean changes_include(GPtrArray *changes, const char *section) {
+        for (guint i = 0; i < changes->len; i++)
+                if (g_str_equal(((const SectionChange *) g_ptr_array_index(changes, i))->section, section))
+                        return TRUE;
+        return FALSE;
+}
+
 static void emit_section_applied(Engine *engine, guint64 run_id, GPtrArray *changes) {
         for (guint i = 0; i < changes->len; i++) {
                 const SectionChange *change = g_ptr_array_index(changes, i);
@@ -155,11 +162,8 @@ static void emit_section_applied(Engine *engine, guint64 run_id, GPtrArray *chan
                                                           change->how, engine->callbacks_data);
         }
         /* The service provisions its own schedule: after the signals, NextRun follows. */
-        for (guint i = 0; i < changes->len && engine->triggers != NULL; i++)
-                if (g_str_equal(((const SectionChange *) g_ptr_array_index(changes, i))->section, "provisioning")) {
-                        triggers_settings_changed(engine->triggers);
-                        break;
-                }
+        if (engine->triggers != NULL && changes_include(changes, "provisioning"))
+                triggers_settings_changed(engine->triggers);
 }
 
 static void log_warnings(guint64 run_id, const ApplyResult *result) {
@@ -246,7 +250,8 @@ static gboolean reap_finished_runs(gpointer user_data) {
         return G_SOURCE_REMOVE;
 }
 
-/* The run is done either way (@failure NULL: committed): back to idle; the Run is freed once its callback has returned. */
+/* The run is done either way (@failure NULL: committed): back to idle; the Run is freed once
+ * its callback has returned. */
 static void end_run(Engine *engine, const GError *failure) {
         gboolean success = failure == NULL;
         guint64 now = (guint64) g_get_real_time();

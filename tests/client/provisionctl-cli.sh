@@ -139,7 +139,7 @@ assert isinstance(status["LastWarnings"], list)
 assert isinstance(status["LastChange"], int)
 assert isinstance(status["SettingsGeneration"], int)
 for key in ("RunId", "Progress", "LastRunStarted", "LastRunFinished", "LastSuccess", "FilesFetched",
-            "BytesFetched"):
+            "BytesFetched", "NextRun"):
     assert isinstance(status[key], int), key
 assert isinstance(status["Trigger"], str)
 assert isinstance(status["Url"], str)
@@ -304,6 +304,20 @@ test_cancel_without_a_run_exits_1() {
         expect_in err "^provisionctl: ${ERROR_PREFIX}NotRunning: "
 }
 
+# The factory defaults schedule a run every night; not active, there is none.
+test_status_shows_the_next_run() {
+        run 0 status
+        expect_in out '^ *Next run: [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} \(schedule\)$'
+        printf '<configuration><provisioning><active>false</active></provisioning></configuration>' \
+                >"$work_dir/inactive.xml"
+        printf '<configuration><provisioning><active>true</active></provisioning></configuration>' \
+                >"$work_dir/active.xml"
+        run 0 apply "$work_dir/inactive.xml"
+        run 0 status
+        expect_in out '^ *Next run: none$'
+        run 0 apply "$work_dir/active.xml"
+}
+
 test_usage_errors_exit_2
 test_version_and_help_exit_0
 test_unreachable_bus_exits_3
@@ -325,6 +339,7 @@ test_cancel_ends_a_waiting_start_with_cancelled
 test_start_during_a_run_joins_it
 test_start_with_another_url_during_a_run_exits_1_busy
 test_cancel_without_a_run_exits_1
+test_status_shows_the_next_run
 
 if [ "$failures" -ne 0 ]; then
         echo "provisionctl-cli: $failures failure(s)" >&2
