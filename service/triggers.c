@@ -27,9 +27,15 @@ struct Triggers {
         guint failures;            /* failed boot or scheduled runs in a row */
         guint64 own_run_id;        /* the run a boot, schedule or retry started or joined; 0 = none */
         const char *own_trigger;
-        gint64 next_run; /* as last announced */
-        char *dhcp_url;  /* the DHCP URL seen last */
+        gint64 next_run;         /* as last announced */
+        TriggersClockFunc clock; /* NULL: g_get_real_time() */
+        gpointer clock_data;
+        char *dhcp_url; /* the DHCP URL seen last */
 };
+
+static gint64 now_of(const Triggers *triggers) {
+        return triggers->clock != NULL ? triggers->clock(triggers->clock_data) : g_get_real_time();
+}
 
 static gboolean setting_is_true(Store *store, const char *element) {
         g_autofree char *value = store_get_setting(store, "provisioning", element);
@@ -124,8 +130,11 @@ static void start_automatic_run(Triggers *triggers, const char *trigger) {
 }
 
 static void on_timer(gboolean clock_jumped, gpointer user_data) {
-        Triggers *triggers = user_data;
-        gint64 now = g_get_real_time();
+        triggers_timer_fired(user_data, clock_jumped);
+}
+
+void triggers_timer_fired(Triggers *triggers, gboolean clock_jumped) {
+        gint64 now = now_of(triggers);
 
         if (clock_jumped) {
                 /* A retry waits a span, not an instant: wait that span again from the new time. */
@@ -217,7 +226,7 @@ void triggers_start(Triggers *triggers, const char *runtime_dir, const char *boo
                 g_message("first start since boot: provisioning is not active, no boot run");
         else
                 start_automatic_run(triggers, TRIGGER_BOOT);
-        reschedule(triggers, g_get_real_time());
+        reschedule(triggers, now_of(triggers));
 }
 
 /* ---- What the engine reports ------------------------------------------------------- */
@@ -225,7 +234,7 @@ void triggers_start(Triggers *triggers, const char *runtime_dir, const char *boo
 void triggers_settings_changed(Triggers *triggers) {
         if (triggers->timer == NULL)
                 return; /* not started: nothing is scheduled yet */
-        reschedule(triggers, g_get_real_time());
+        reschedule(triggers, now_of(triggers));
 }
 
 void triggers_run_ended(Triggers *triggers, guint64 run_id, const GError *failure) {
@@ -247,7 +256,7 @@ void triggers_run_ended(Triggers *triggers, guint64 run_id, const GError *failur
                 return;
         triggers->failures++;
         delay = schedule_retry_delay(triggers->failures, schedule_random_glib, NULL);
-        triggers->retry_at = g_get_real_time() + (gint64) delay * G_USEC_PER_SEC;
+        triggers->retry_at = now_of(triggers) + (gint64) delay * G_USEC_PER_SEC;
         triggers->retry_trigger = triggers->own_trigger;
         g_message("run %" G_GUINT64_FORMAT " (%s) failed: retry %u in %u s", run_id, triggers->own_trigger,
                   triggers->failures, delay);
@@ -273,4 +282,9 @@ gboolean triggers_dhcp_changed(Triggers *triggers, const char *dhcp_url, guint64
 
 gint64 triggers_get_next_run(const Triggers *triggers) {
         return triggers->next_run;
+}
+
+void triggers_set_clock(Triggers *triggers, TriggersClockFunc clock, gpointer user_data) {
+        triggers->clock = clock;
+        triggers->clock_data = user_data;
 }

@@ -97,4 +97,21 @@ gboolean triggers_dhcp_changed(Triggers *triggers, const char *dhcp_url, guint64
 /** triggers_get_next_run: µs since the epoch of the next automatic run (a retry or the schedule), 0 = none. */
 gint64 triggers_get_next_run(const Triggers *triggers);
 
+/* ---- The clock and the timer, for tests (tests/unit/test-triggers.c) ---- */
+
+/* Wall-clock time in µs since the epoch; the daemon uses g_get_real_time(). */
+typedef gint64 (*TriggersClockFunc)(gpointer user_data);
+
+/** triggers_set_clock: reads the time from @clock from now on. */
+void triggers_set_clock(Triggers *triggers, TriggersClockFunc clock, gpointer user_data);
+
+/**
+ * triggers_timer_fired:
+ * What the schedule timer calls (wall-timer.h): with @clock_jumped FALSE, the
+ * armed instant has come and the run that is due starts; with TRUE, the wall
+ * clock was set, the next scheduled run is computed again from the new time, a
+ * pending retry waits a fresh delay from it, and nothing starts.
+ */
+void triggers_timer_fired(Triggers *triggers, gboolean clock_jumped);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Triggers, triggers_free)
