@@ -96,6 +96,12 @@ class TriggerTestCase(RunTestCase):
                           f'{self.daemon.log_tail(40)}')
             time.sleep(0.05)
 
+    def forget_signals(self):
+        """Drops the signals so far, including any still on their way (the
+        daemon's start, an earlier apply): sync() returns after them."""
+        self.recorder.sync()
+        self.recorder.clear()
+
     def next_run_signals(self):
         return [args[1]['NextRun'] for args in self.recorder.named('PropertiesChanged')
                 if 'NextRun' in args[1]]
@@ -259,6 +265,7 @@ class NextRunTest(TriggerTestCase):
         self.assertEqual(next_run, self.daemon.get_property('NextRun'))
 
     def test_patch_of_execution_time_changes_next_run(self):
+        self.forget_signals()
         self.daemon.apply(execution_patch('4:15'))
         self.recorder.sync()
 
@@ -282,7 +289,7 @@ class NextRunTest(TriggerTestCase):
     def test_a_run_that_changes_the_schedule_changes_next_run(self):
         self.daemon.apply(execution_patch('4:15'))
         self.server.add_document('/schedule.xml', execution_patch('2:05'))
-        self.recorder.clear()
+        self.forget_signals()
 
         run_id = self.daemon.start_provisioning({'url': self.server.url('/schedule.xml')})
         member, _args = self.recorder.wait_for_run_end(run_id, RUN_TIMEOUT)
