@@ -4,6 +4,8 @@
 
 #include <glib.h>
 
+#include "preconditions.h"
+
 #define CONFIG_DEFAULT_MAX_FILE_SIZE (4u * 1024u * 1024u)
 #define CONFIG_DEFAULT_CONNECT_TIMEOUT 10
 #define CONFIG_DEFAULT_FILE_TIMEOUT 60
@@ -14,16 +16,15 @@
 /* Whatever is configured: a Backup() reply holds all settings and must stay far
  * below the system bus' 32 MiB message limit. */
 #define CONFIG_MAX_SETTINGS_SIZE_CEILING (16u * 1024u * 1024u)
-
-/* [Daemon] RuntimeDirectory: a tmpfs, emptied at every boot (the unit's RuntimeDirectory=). */
 #define CONFIG_DEFAULT_RUNTIME_DIR "/run/provisiond"
-/* [Daemon] BootIdFile: where the kernel tells this boot's id (tests point it elsewhere). */
+/* [Paths] BootIdFile: where the kernel tells this boot's id (tests point it elsewhere). */
 #define CONFIG_DEFAULT_BOOT_ID_FILE "/proc/sys/kernel/random/boot_id"
 
 typedef struct {
         char *state_dir;    /* holds settings.xml */
         char *defaults_file; /* factory defaults, used when there is no settings.xml yet */
         char *schemas_dir;  /* releases.conf and sections/<name>/<version>.xsd */
+        char *runtime_dir;  /* state that ends with the boot: dhcp/<interface> (DHCP options), boot-id (triggers) */
         guint64 max_file_size;
 
         /* [Device]: who this phone is (markers, User-Agent) */
@@ -43,8 +44,10 @@ typedef struct {
         /* [TLS] */
         char *ca_file;          /* NULL: the system trust store */
 
-        /* [Daemon]: the boot marker of the triggers (triggers.h) */
-        char *runtime_dir;
+        /* [Preconditions] of a run: Network=, Time=, Timeout= */
+        PreconditionsConfig preconditions;
+
+        /* [Paths] BootIdFile: compared with the boot marker in runtime_dir (triggers.h) */
         char *boot_id_file;
 } DaemonConfig;
 

@@ -31,8 +31,11 @@ INTERFACE = 'org.provisiond.Provisioning1'
 ERROR_PREFIX = 'org.provisiond.Provisioning1.Error.'
 INVALID_ARGS = 'org.freedesktop.DBus.Error.InvalidArgs'
 
-START_TIMEOUT = 10.0
-STOP_TIMEOUT = 10.0
+# PROVISIOND_WRAPPER: a command line the daemon runs under (e.g. valgrind), split on spaces.
+DAEMON_WRAPPER = os.environ.get('PROVISIOND_WRAPPER', '').split()
+# A wrapper like valgrind makes starting and stopping many times slower.
+START_TIMEOUT = 60.0 if DAEMON_WRAPPER else 10.0
+STOP_TIMEOUT = 60.0 if DAEMON_WRAPPER else 10.0
 CALL_TIMEOUT = 30.0
 SIGNAL_TIMEOUT = 5.0
 
@@ -385,7 +388,6 @@ class Daemon:
         self.extra_args = list(extra_args)
         self.config_path = os.path.join(self.work_dir, 'provisiond.conf')
         write_config(self.config_path, config or {})
-        self.runtime_dir = os.path.join(self.work_dir, 'run')
         self.boot_id_path = os.path.join(self.work_dir, 'boot_id')
         os.mkdir(self.runtime_dir, 0o700)
         self.set_boot_id(boot_id)
@@ -410,6 +412,11 @@ class Daemon:
             f.write(boot_id + '\n')
 
     @property
+    def runtime_dir(self):
+        """The daemon's runtime directory (DHCP options, boot marker): in the work dir."""
+        return os.path.join(self.work_dir, 'run')
+
+    @property
     def log_path(self):
         """The daemon's stderr."""
         return os.path.join(self.work_dir, 'provisiond.log')
@@ -419,7 +426,7 @@ class Daemon:
         return os.path.join(self.work_dir, 'provisiond.stdout')
 
     def command(self):
-        return [provisiond_binary(), '--system', '--verbose',
+        return DAEMON_WRAPPER + [provisiond_binary(), '--system', '--verbose',
                 '--state-dir', self.state_dir,
                 '--config', self.config_path,
                 '--defaults', self.defaults,

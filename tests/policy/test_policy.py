@@ -357,6 +357,14 @@ class OnlyPrivilegedMayChange(unittest.TestCase):
         # Reaching the daemon without a run gives its own error, not AccessDenied.
         self.assertEqual(call_as_provisioning_member('Cancel'), 'org.provisiond.Provisioning1.Error.NotRunning')
 
+    DHCP_PARAMS = '("eth0", @a{ys} {66: "http://10.0.0.1/prov"})'
+
+    def test_nobody_may_not_set_dhcp_options(self):
+        self.assertEqual(call('SetDhcpOptions', self.DHCP_PARAMS), ACCESS_DENIED)
+
+    def test_provisioning_group_may_set_dhcp_options(self):
+        self.assertEqual(call_as_provisioning_member('SetDhcpOptions', self.DHCP_PARAMS), 'ok')
+
     def test_nobody_may_not_set_property(self):
         self.assertEqual(call('Set', f'("{INTERFACE}", "State", <"applying">)', interface=PROPERTIES),
                          ACCESS_DENIED)
