@@ -200,6 +200,7 @@ static ProvStatus *status_new_from_dictionary(GVariant *dictionary) {
         status->last_success = lookup_uint64(dictionary, "LastSuccess");
         status->files_fetched = lookup_uint32(dictionary, "FilesFetched");
         status->bytes_fetched = lookup_uint64(dictionary, "BytesFetched");
+        status->next_run = lookup_uint64(dictionary, "NextRun");
         return status;
 }
 

@@ -132,7 +132,7 @@ typedef struct {
         GVariant *raw;            /* a{sv} */
         /* The active provisioning run, or the last one when none is active. */
         guint64 run_id;           /* 0 = no run yet */
-        char *trigger;            /* "manual" or the run's "trigger" option; "" when none */
+        char *trigger;            /* "manual", the run's "trigger" option, or "boot", "schedule", "dhcp"; "" when none */
         char *url;                /* the URL the run started from, without credentials; "" when none */
         guint progress;           /* percent, 0..100 */
         guint64 last_run_started; /* µs since the epoch, 0 = never */
@@ -140,6 +140,8 @@ typedef struct {
         guint64 last_success;
         guint files_fetched;
         guint64 bytes_fetched;
+        /* Appended: fields are only ever added at the end. */
+        guint64 next_run;         /* µs since the epoch of the next automatic run (schedule or retry), 0 = none */
 } ProvStatus;
 
 /** prov_client_get_status: returns the daemon's status (free with prov_status_free()). */

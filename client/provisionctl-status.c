@@ -34,6 +34,23 @@ static void print_run_lines(const ProvStatus *status) {
         g_print(LABEL_FORMAT "%" G_GUINT64_FORMAT "\n", "Bytes fetched", status->bytes_fetched);
 }
 
+/* "2026-12-01 03:41 (schedule)", "… (retry)" when a failed automatic run is retried first, or "none". */
+static char *format_next_run(const ProvStatus *status) {
+        g_autoptr(GDateTime) time = NULL;
+        g_autofree char *shown = NULL;
+        /* A retry is due before the schedule; the status has no separate field for it, the last result tells. */
+        gboolean retry = g_str_equal(status->last_result, "failed") &&
+                         (g_str_equal(status->trigger, "boot") || g_str_equal(status->trigger, "schedule"));
+
+        if (status->next_run == 0)
+                return g_strdup("none");
+        time = g_date_time_new_from_unix_local((gint64) (status->next_run / G_USEC_PER_SEC));
+        shown = time != NULL ? g_date_time_format(time, "%F %H:%M") : NULL;
+        if (shown == NULL)
+                return g_strdup_printf("%" G_GUINT64_FORMAT " µs since the epoch", status->next_run);
+        return g_strdup_printf("%s (%s)", shown, retry ? "retry" : "schedule");
+}
+
 static void print_run_times(const ProvStatus *status) {
         g_autofree char *last_run_started = format_timestamp(status->last_run_started);
         g_autofree char *last_run_finished = format_timestamp(status->last_run_finished);
@@ -42,6 +59,12 @@ static void print_run_times(const ProvStatus *status) {
         g_print(LABEL_FORMAT "%s\n", "Last run started", last_run_started);
         g_print(LABEL_FORMAT "%s\n", "Last run finished", last_run_finished);
         g_print(LABEL_FORMAT "%s\n", "Last success", last_success);
+}
+
+static void print_next_run(const ProvStatus *status) {
+        g_autofree char *next_run = format_next_run(status);
+
+        g_print(LABEL_FORMAT "%s\n", "Next run", next_run);
 }
 
 static void print_status_lines(const ProvStatus *status) {
@@ -65,6 +88,7 @@ static void print_status_lines(const ProvStatus *status) {
         print_run_times(status);
         g_print(LABEL_FORMAT "%s\n", "Last change", last_change);
         g_print(LABEL_FORMAT "%" G_GUINT64_FORMAT "\n", "Settings generation", status->settings_generation);
+        print_next_run(status);
 }
 
 static void print_status_json(const ProvStatus *status) {

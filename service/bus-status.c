@@ -35,6 +35,7 @@ static const struct {
         { STATUS_FILES_FETCHED, "u", FIELD_UINT64_AS_U, G_STRUCT_OFFSET(Status, files_fetched) },
         { STATUS_BYTES_FETCHED, "t", FIELD_UINT64, G_STRUCT_OFFSET(Status, bytes_fetched) },
         { STATUS_VERSION, "s", FIELD_STRING, G_STRUCT_OFFSET(Status, version) },
+        { STATUS_NEXT_RUN, "t", FIELD_UINT64, G_STRUCT_OFFSET(Status, next_run) },
 };
 
 static int append_value(sd_bus_message *reply, const Status *status, gsize index) {

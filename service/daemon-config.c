@@ -19,6 +19,7 @@ DaemonConfig *daemon_config_new_default(void) {
         config->max_reference_depth = CONFIG_DEFAULT_MAX_REFERENCE_DEPTH;
         config->max_settings_size = CONFIG_DEFAULT_MAX_SETTINGS_SIZE;
         preconditions_config_init_default(&config->preconditions);
+        config->boot_id_file = g_strdup(CONFIG_DEFAULT_BOOT_ID_FILE);
         return config;
 }
 
@@ -45,6 +46,7 @@ static const struct {
         { "Device", "Type", G_STRUCT_OFFSET(DaemonConfig, device_type) },
         { "Device", "Interface", G_STRUCT_OFFSET(DaemonConfig, device_interface) },
         { "TLS", "CAFile", G_STRUCT_OFFSET(DaemonConfig, ca_file) },
+        { "Paths", "BootIdFile", G_STRUCT_OFFSET(DaemonConfig, boot_id_file) },
 };
 
 /* Positive whole numbers; max_file_size is the only 64-bit one. */

@@ -17,12 +17,14 @@
  * below the system bus' 32 MiB message limit. */
 #define CONFIG_MAX_SETTINGS_SIZE_CEILING (16u * 1024u * 1024u)
 #define CONFIG_DEFAULT_RUNTIME_DIR "/run/provisiond"
+/* [Paths] BootIdFile: where the kernel tells this boot's id (tests point it elsewhere). */
+#define CONFIG_DEFAULT_BOOT_ID_FILE "/proc/sys/kernel/random/boot_id"
 
 typedef struct {
         char *state_dir;    /* holds settings.xml */
         char *defaults_file; /* factory defaults, used when there is no settings.xml yet */
         char *schemas_dir;  /* releases.conf and sections/<name>/<version>.xsd */
-        char *runtime_dir;  /* state that ends with the boot: dhcp/<interface> (DHCP options) */
+        char *runtime_dir;  /* state that ends with the boot: dhcp/<interface> (DHCP options), boot-id (triggers) */
         guint64 max_file_size;
 
         /* [Device]: who this phone is (markers, User-Agent) */
@@ -44,6 +46,9 @@ typedef struct {
 
         /* [Preconditions] of a run: Network=, Time=, Timeout= */
         PreconditionsConfig preconditions;
+
+        /* [Paths] BootIdFile: compared with the boot marker in runtime_dir (triggers.h) */
+        char *boot_id_file;
 } DaemonConfig;
 
 /** daemon_config_new_default: the built-in defaults (installed paths). */

@@ -9,6 +9,7 @@
 #include "run.h"
 #include "schema.h"
 #include "store.h"
+#include "triggers.h"
 #include "url.h"
 #include "working-copy.h"
 #include "xml-cleanup.h"
@@ -24,6 +25,8 @@ struct Engine {
         Run *run;                 /* the active run, or NULL */
         GPtrArray *finished_runs; /* freed from an idle callback, never inside their own callbacks */
         guint reap_source;
+
+        Triggers *triggers; /* boot, schedule, retries; NULL until engine_start_triggers() */
 
         EngineCallbacks callbacks;
         gpointer callbacks_data;
@@ -123,6 +126,7 @@ void engine_free(Engine *engine) {
         if (engine == NULL)
                 return;
         g_clear_pointer(&engine->run, run_free);
+        g_clear_pointer(&engine->triggers, triggers_free);
         g_clear_handle_id(&engine->reap_source, g_source_remove);
         g_clear_pointer(&engine->finished_runs, g_ptr_array_unref);
         g_clear_pointer(&engine->store, store_free);
@@ -141,6 +145,13 @@ void engine_set_callbacks(Engine *engine, const EngineCallbacks *callbacks, gpoi
 
 /* ---- ApplyFile: one local document, one working copy ---------------------------- */
 
+static gboolean changes_include(GPtrArray *changes, const char *section) {
+        for (guint i = 0; i < changes->len; i++)
+                if (g_str_equal(((const SectionChange *) g_ptr_array_index(changes, i))->section, section))
+                        return TRUE;
+        return FALSE;
+}
+
 static void emit_section_applied(Engine *engine, guint64 run_id, GPtrArray *changes) {
         for (guint i = 0; i < changes->len; i++) {
                 const SectionChange *change = g_ptr_array_index(changes, i);
@@ -150,6 +161,9 @@ static void emit_section_applied(Engine *engine, guint64 run_id, GPtrArray *chan
                         engine->callbacks.section_applied(run_id, change->section, change->version,
                                                           change->how, engine->callbacks_data);
         }
+        /* The service provisions its own schedule: after the signals, NextRun follows. */
+        if (engine->triggers != NULL && changes_include(changes, "provisioning"))
+                triggers_settings_changed(engine->triggers);
 }
 
 static void log_warnings(guint64 run_id, const ApplyResult *result) {
@@ -236,8 +250,10 @@ static gboolean reap_finished_runs(gpointer user_data) {
         return G_SOURCE_REMOVE;
 }
 
-/* The run is done either way: back to idle; the Run is freed once its callback has returned. */
-static void end_run(Engine *engine, gboolean success) {
+/* The run is done either way (@failure NULL: committed): back to idle; the Run is freed once
+ * its callback has returned. */
+static void end_run(Engine *engine, const GError *failure) {
+        gboolean success = failure == NULL;
         guint64 now = (guint64) g_get_real_time();
 
         g_ptr_array_add(engine->finished_runs, g_steal_pointer(&engine->run));
@@ -248,6 +264,8 @@ static void end_run(Engine *engine, gboolean success) {
         status_set_number(&engine->status, &engine->status.last_run_finished, now, STATUS_LAST_RUN_FINISHED);
         if (success)
                 status_set_number(&engine->status, &engine->status.last_success, now, STATUS_LAST_SUCCESS);
+        if (engine->triggers != NULL)
+                triggers_run_ended(engine->triggers, engine->status.run_id, failure);
         notify_status(engine);
 }
 
@@ -257,7 +275,7 @@ static void fail_run(Engine *engine, const GError *error, GPtrArray *warnings) {
         status_set_result(&engine->status, error, warnings);
         g_message("run %" G_GUINT64_FORMAT ": failed: %s: %s", run_id, engine->status.last_error_name,
                   error->message);
-        end_run(engine, FALSE);
+        end_run(engine, error);
         if (engine->callbacks.failed != NULL)
                 engine->callbacks.failed(run_id, error, engine->callbacks_data);
 }
@@ -297,7 +315,7 @@ static void on_run_finished(Run *run, guint sections_changed, gpointer user_data
         guint64 run_id = engine->status.run_id;
 
         g_message("run %" G_GUINT64_FORMAT ": finished, %u section(s) changed", run_id, sections_changed);
-        end_run(engine, TRUE);
+        end_run(engine, NULL);
         if (engine->callbacks.finished != NULL)
                 engine->callbacks.finished(run_id, sections_changed, engine->callbacks_data);
 }
@@ -407,4 +425,37 @@ const Status *engine_get_status(const Engine *engine) {
 
 guint64 engine_get_max_file_size(const Engine *engine) {
         return engine->config->max_file_size;
+}
+
+/* ---- Automatic runs (triggers.c) --------------------------------------------------- */
+
+static gboolean on_trigger_start_run(const RunRequest *request, guint64 *run_id, GError **error,
+                                     gpointer user_data) {
+        return engine_start_run(user_data, request, run_id, error);
+}
+
+/* Through the status' own notification, so NextRun joins what else changed at that moment. */
+static void on_next_run_changed(gint64 next_run, gpointer user_data) {
+        Engine *engine = user_data;
+
+        status_set_number(&engine->status, &engine->status.next_run, (guint64) next_run, STATUS_NEXT_RUN);
+        notify_status(engine);
+}
+
+void engine_start_triggers(Engine *engine) {
+        static const TriggersCallbacks callbacks = {
+                .start_run = on_trigger_start_run,
+                .next_run_changed = on_next_run_changed,
+        };
+
+        g_return_if_fail(engine->triggers == NULL);
+        engine->triggers = triggers_new(engine->store, engine->device->mac, NULL, &callbacks, engine);
+        triggers_start(engine->triggers, engine->config->runtime_dir, engine->config->boot_id_file);
+}
+
+gboolean engine_dhcp_changed(Engine *engine, const char *dhcp_url, guint64 *run_id, GError **error) {
+        *run_id = 0;
+        if (engine->triggers == NULL)
+                return TRUE;
+        return triggers_dhcp_changed(engine->triggers, dhcp_url, run_id, error);
 }

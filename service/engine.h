@@ -93,4 +93,23 @@ const Status *engine_get_status(const Engine *engine);
 /** engine_get_max_file_size: the size cap for documents, from the configuration. */
 guint64 engine_get_max_file_size(const Engine *engine);
 
+/**
+ * engine_start_triggers:
+ * Starts the automatic runs (triggers.h): the boot run when this is the first
+ * start since the system booted and provisioning is active, then the schedule
+ * timer; NextRun follows the provisioning section from now on. Call once, after
+ * the callbacks are set and the bus name is owned. Unit tests that never call it
+ * get no automatic runs.
+ */
+void engine_start_triggers(Engine *engine);
+
+/**
+ * engine_dhcp_changed:
+ * For SetDhcpOptions: hands the provisioning URL of the new DHCP options to
+ * triggers_dhcp_changed(), which starts a run with trigger "dhcp" (@run_id; 0
+ * when none starts) if the URL is new and provisioning and DHCP are active.
+ * Before engine_start_triggers() nothing starts.
+ */
+gboolean engine_dhcp_changed(Engine *engine, const char *dhcp_url, guint64 *run_id, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Engine, engine_free)

@@ -25,6 +25,7 @@ typedef struct {
         char *defaults_file;
         char *schemas_dir;
         char *runtime_dir;
+        char *boot_id_file;
 } Arguments;
 
 static void arguments_clear(Arguments *arguments) {
@@ -33,6 +34,7 @@ static void arguments_clear(Arguments *arguments) {
         g_free(arguments->defaults_file);
         g_free(arguments->schemas_dir);
         g_free(arguments->runtime_dir);
+        g_free(arguments->boot_id_file);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Arguments, arguments_clear)
 
@@ -57,7 +59,8 @@ static gboolean parse_arguments(int *argc, char ***argv, Arguments *arguments, G
                 { "config", 0, 0, G_OPTION_ARG_FILENAME, &arguments->config_file, "Configuration file", "FILE" },
                 { "defaults", 0, 0, G_OPTION_ARG_FILENAME, &arguments->defaults_file, "Factory defaults", "FILE" },
                 { "schemas-dir", 0, 0, G_OPTION_ARG_FILENAME, &arguments->schemas_dir, "Settings schemas", "DIR" },
-                { "runtime-dir", 0, 0, G_OPTION_ARG_FILENAME, &arguments->runtime_dir, "Runtime state (DHCP options)", "DIR" },
+                { "runtime-dir", 0, 0, G_OPTION_ARG_FILENAME, &arguments->runtime_dir, "Runtime state (DHCP options, boot marker)", "DIR" },
+                { "boot-id-file", 0, 0, G_OPTION_ARG_FILENAME, &arguments->boot_id_file, "The kernel's boot id (for tests)", "FILE" },
                 { "verbose", 'v', 0, G_OPTION_ARG_NONE, &arguments->verbose, "Log debug messages", NULL },
                 { "version", 0, 0, G_OPTION_ARG_NONE, &arguments->version, "Show the version and exit", NULL },
                 G_OPTION_ENTRY_NULL,
@@ -101,6 +104,7 @@ static DaemonConfig *build_config(Arguments *arguments, GError **error) {
         replace_string(&config->defaults_file, arguments->defaults_file);
         replace_string(&config->schemas_dir, arguments->schemas_dir);
         replace_string(&config->runtime_dir, arguments->runtime_dir);
+        replace_string(&config->boot_id_file, arguments->boot_id_file);
         return g_steal_pointer(&config);
 }
 
@@ -213,6 +217,8 @@ static int run(Arguments *arguments) {
         g_source_attach(bus_source, NULL);
 
         g_message("serving %s (provisiond %s)", BUS_NAME, PROVISIOND_VERSION);
+        /* After the name is owned: a boot run's signals go out on the bus. */
+        engine_start_triggers(engine);
         g_main_loop_run(loop);
         g_message("stopping");
         engine_stop(engine);

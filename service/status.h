@@ -24,6 +24,7 @@
 #define STATUS_FILES_FETCHED "FilesFetched"
 #define STATUS_BYTES_FETCHED "BytesFetched"
 #define STATUS_VERSION "Version"
+#define STATUS_NEXT_RUN "NextRun"
 
 typedef struct {
         const char *state;       /* "idle", "running", "applying" */
@@ -43,6 +44,7 @@ typedef struct {
         guint64 files_fetched;    /* bus type u */
         guint64 bytes_fetched;
         const char *version;      /* the daemon's, PROVISIOND_VERSION: constant */
+        guint64 next_run;         /* µs since the epoch of the next automatic run (triggers.h), 0 = none */
 
         GPtrArray *changed;       /* property names not yet announced */
 } Status;

@@ -104,6 +104,8 @@ static void check_status_success(ProvClient *client) {
         g_assert_nonnull(status->last_warnings);
         g_assert_cmpuint(status->settings_generation, >, 0);
         g_assert_true(g_variant_is_of_type(status->raw, G_VARIANT_TYPE_VARDICT));
+        /* The factory defaults schedule a run every night (docs/triggers.md). */
+        g_assert_cmpuint(status->next_run, >, (guint64) g_get_real_time());
 }
 
 static void check_invalid_value_refused(ProvClient *client) {

@@ -129,12 +129,14 @@ test_version_and_help_exit_0() {
         expect_in out '--system'
 }
 
-# provisionctl --version: its own version, then the running daemon's (the real
-# daemon does not report one on the bus yet; provisionctl-standin.sh checks one that does).
+# provisionctl --version: its own version, then the running daemon's (its Version
+# property; provisionctl-standin.sh checks a daemon whose version differs).
 test_version_shows_the_daemon() {
+        local version
+        version=$(sed -n "s/^  version : '\(.*\)',\$/\1/p" "$PROVISIOND_SOURCE_ROOT/meson.build")
         run 0 --version
-        expect_only out "provisionctl $(sed -n "s/^  version : '\(.*\)',\$/\1/p" "$PROVISIOND_SOURCE_ROOT/meson.build")
-provisiond: running, version not reported"
+        expect_only out "provisionctl $version
+provisiond $version"
 }
 
 test_global_options_after_the_command() {
@@ -174,7 +176,7 @@ assert isinstance(status["LastWarnings"], list)
 assert isinstance(status["LastChange"], int)
 assert isinstance(status["SettingsGeneration"], int)
 for key in ("RunId", "Progress", "LastRunStarted", "LastRunFinished", "LastSuccess", "FilesFetched",
-            "BytesFetched"):
+            "BytesFetched", "NextRun"):
     assert isinstance(status[key], int), key
 assert isinstance(status["Trigger"], str)
 assert isinstance(status["Url"], str)
@@ -501,6 +503,20 @@ test_cancel_without_a_run_exits_1() {
         expect_in err "^provisionctl: ${ERROR_PREFIX}NotRunning: "
 }
 
+# The factory defaults schedule a run every night; not active, there is none.
+test_status_shows_the_next_run() {
+        run 0 status
+        expect_in out '^ *Next run: [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} \(schedule\)$'
+        printf '<configuration><provisioning><active>false</active></provisioning></configuration>' \
+                >"$work_dir/inactive.xml"
+        printf '<configuration><provisioning><active>true</active></provisioning></configuration>' \
+                >"$work_dir/active.xml"
+        run 0 apply "$work_dir/inactive.xml"
+        run 0 status
+        expect_in out '^ *Next run: none$'
+        run 0 apply "$work_dir/active.xml"
+}
+
 test_usage_errors_exit_2
 test_version_and_help_exit_0
 test_version_shows_the_daemon
@@ -533,6 +549,7 @@ test_start_json_of_a_cancelled_run
 test_start_during_a_run_joins_it
 test_start_with_another_url_during_a_run_exits_1_busy
 test_cancel_without_a_run_exits_1
+test_status_shows_the_next_run
 
 if [ "$failures" -ne 0 ]; then
         echo "provisionctl-cli: $failures failure(s)" >&2

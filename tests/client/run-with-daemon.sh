@@ -37,17 +37,25 @@ trap cleanup EXIT
 trap 'exit 143' TERM
 trap 'exit 130' INT
 
-mkdir "$state_dir"
+mkdir "$state_dir" "$work_dir/run"
 : >"$config_file"
+# A fake boot id that the boot marker already holds: a restart within the same
+# boot, so no boot run (docs/triggers.md).
+echo run-with-daemon >"$work_dir/boot_id"
+cp "$work_dir/boot_id" "$work_dir/run/boot-id"
+# Local time about 15:00: the default schedule (at night) is hours away.
+hour=$(date -u +%H)
+tz_offset=$(( (${hour#0} - 15 + 36) % 24 - 12 ))
 
 name_has_owner() {
         busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
                 NameHasOwner s "$BUS_NAME" 2>/dev/null | grep -q '^b true$'
 }
 
-"$PROVISIOND" --system --state-dir "$state_dir" --config "$config_file" \
+TZ="TST$tz_offset" "$PROVISIOND" --system --state-dir "$state_dir" --config "$config_file" \
         --defaults "$PROVISIOND_SOURCE_ROOT/data/defaults.xml" \
-        --schemas-dir "$PROVISIOND_SOURCE_ROOT/schemas" &
+        --schemas-dir "$PROVISIOND_SOURCE_ROOT/schemas" \
+        --runtime-dir "$work_dir/run" --boot-id-file "$work_dir/boot_id" &
 daemon_pid=$!
 
 tenths=0

@@ -269,6 +269,20 @@ def variant_options(options):
             for key, value in (options or {}).items()}
 
 
+# The fake boot id every daemon of the tests sees unless a test gives another; its
+# runtime dir already holds it as the boot marker, so a start is a restart within
+# the same boot and starts no boot run (tests/integration/test_triggers.py).
+TEST_BOOT_ID = 'c0ffee00-0000-4000-8000-000000000001'
+
+
+def far_from_schedule_tz(local_hour=15):
+    """A POSIX TZ string under which the local time now is local_hour:xx: the
+    default schedule (3:30 or the device slot in 0:00-5:55, plus up to an hour of
+    random delay) is then hours away and fires in no test that does not ask for it."""
+    offset = (time.gmtime().tm_hour - local_hour + 36) % 24 - 12
+    return f'TST{offset:+d}'
+
+
 def write_config(path, config):
     """Writes {group: {key: value}} as a GKeyFile."""
     keyfile = GLib.KeyFile.new()
@@ -356,10 +370,15 @@ class Daemon:
     Use as a context manager, or call start() and close(). stop() insists on
     exit code 0: sanitizer builds exit non-zero when they report something."""
 
-    def __init__(self, state_dir=None, defaults=None, schemas_dir=None, extra_args=(), config=None):
+    def __init__(self, state_dir=None, defaults=None, schemas_dir=None, extra_args=(), config=None,
+                 boot_id=TEST_BOOT_ID, new_boot=False, tz=None):
         """config: {group: {key: value}} written to a provisiond.conf in the
         work dir and passed with --config (None: an empty one, so that an
-        installed provisiond.conf cannot change the results)."""
+        installed provisiond.conf cannot change the results).
+        boot_id: what the daemon reads as the kernel's boot id (--boot-id-file);
+        new_boot: True leaves the runtime dir without a boot marker, so the first
+        start is the first since boot (else the marker says this boot, no boot run).
+        tz: the daemon's TZ (None: far_from_schedule_tz())."""
         self._owns_state_dir = state_dir is None
         self.state_dir = state_dir or tempfile.mkdtemp(prefix='provisiond-itest-state-')
         # Logs and scratch files live outside the state dir: tests compare it.
@@ -369,6 +388,13 @@ class Daemon:
         self.extra_args = list(extra_args)
         self.config_path = os.path.join(self.work_dir, 'provisiond.conf')
         write_config(self.config_path, config or {})
+        self.boot_id_path = os.path.join(self.work_dir, 'boot_id')
+        os.mkdir(self.runtime_dir, 0o700)
+        self.set_boot_id(boot_id)
+        if not new_boot:
+            with open(os.path.join(self.runtime_dir, 'boot-id'), 'w') as f:
+                f.write(boot_id + '\n')
+        self.tz = tz if tz is not None else far_from_schedule_tz()
         self.process = None
         self.connection = None
         self._log = None
@@ -380,9 +406,14 @@ class Daemon:
     def settings_path(self):
         return os.path.join(self.state_dir, 'settings.xml')
 
+    def set_boot_id(self, boot_id):
+        """What the daemon reads as the boot id from its next start on (a reboot, as it sees it)."""
+        with open(self.boot_id_path, 'w') as f:
+            f.write(boot_id + '\n')
+
     @property
     def runtime_dir(self):
-        """The daemon's runtime directory (DHCP options): in the work dir."""
+        """The daemon's runtime directory (DHCP options, boot marker): in the work dir."""
         return os.path.join(self.work_dir, 'run')
 
     @property
@@ -400,14 +431,16 @@ class Daemon:
                 '--config', self.config_path,
                 '--defaults', self.defaults,
                 '--schemas-dir', self.schemas_dir,
-                '--runtime-dir', self.runtime_dir] + self.extra_args
+                '--runtime-dir', self.runtime_dir,
+                '--boot-id-file', self.boot_id_path] + self.extra_args
 
     def spawn(self):
         """Starts the process without waiting for it to own the name."""
         self._log = open(self.log_path, 'ab')
         with open(self.stdout_path, 'ab') as stdout:
             self.process = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL,
-                                            stdout=stdout, stderr=self._log)
+                                            stdout=stdout, stderr=self._log,
+                                            env=dict(os.environ, TZ=self.tz))
         _live_daemons.add(self)
         return self.process
 

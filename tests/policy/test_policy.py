@@ -146,17 +146,26 @@ class Environment:
 
     def start_daemon(self):
         source_root = os.environ['PROVISIOND_SOURCE_ROOT']
-        env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=self.address)
+        # Local time about 15:00: the default schedule (at night) is hours away.
+        offset = (time.gmtime().tm_hour - 15 + 36) % 24 - 12
+        env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=self.address, TZ=f'TST{offset:+d}')
         # Empty: an installed provisiond.conf must not change the results.
         config = os.path.join(self.tmpdir, 'provisiond.conf')
         open(config, 'w').close()
+        # A fake boot id that the boot marker already holds: no boot run.
+        runtime_dir = os.path.join(self.tmpdir, 'run')
+        boot_id = os.path.join(self.tmpdir, 'boot_id')
+        os.makedirs(runtime_dir, exist_ok=True)
+        for path in (boot_id, os.path.join(runtime_dir, 'boot-id')):
+            with open(path, 'w') as f:
+                f.write('test-policy\n')
         self.daemon = subprocess.Popen(
             [os.environ['PROVISIOND'], '--system',
              '--state-dir', os.path.join(self.tmpdir, 'state'),
              '--config', config,
              '--defaults', os.path.join(source_root, 'data', 'defaults.xml'),
              '--schemas-dir', os.path.join(source_root, 'schemas'),
-             '--runtime-dir', os.path.join(self.tmpdir, 'run')],
+             '--runtime-dir', runtime_dir, '--boot-id-file', boot_id],
             env=env)
         self.wait_for_name()
 
