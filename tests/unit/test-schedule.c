@@ -220,8 +220,8 @@ static void test_schedule_invalid_combinations_are_refused(void) {
                 "<execution><mondays>yes</mondays></execution>",
                 "<execution><maximalRandomDelay>90000</maximalRandomDelay></execution>",
                 "<execution><minimalRandomDelay>-1</minimalRandomDelay></execution>",
-                "<execution><useRandomDelay>true</useRandomDelay><minimalRandomDelay>600</minimalRandomDelay>"
-                "<maximalRandomDelay>60</maximalRandomDelay></execution>",
+                ("<execution><useRandomDelay>true</useRandomDelay><minimalRandomDelay>600</minimalRandomDelay>"
+                 "<maximalRandomDelay>60</maximalRandomDelay></execution>"),
         };
 
         for (gsize i = 0; i < G_N_ELEMENTS(invalid); i++) {

@@ -242,7 +242,7 @@ static void test_open_removes_leftover_temp_files(Fixture *fixture, gconstpointe
         g_autoptr(GError) error = NULL;
         g_autoptr(Store) store = store_open(fixture->state_dir, fixture->defaults_path, &error);
         g_autoptr(Store) reopened = NULL;
-        g_autofree char *before = read_file(fixture->settings_path);
+        g_autofree char *before = store != NULL ? read_file(fixture->settings_path) : NULL;
         g_autofree char *after = NULL;
         g_autofree char *settings_temp = g_strconcat(fixture->settings_path, ".tmp", NULL);
         g_autofree char *meta_temp = state_file(fixture, STORE_META_FILE ".tmp");

@@ -74,12 +74,12 @@ static void test_resolve_keeps_no_scheme_of_a_reference(void) {
                 g_autofree char *reference = g_strconcat(scheme, ":x", NULL);
                 g_autoptr(GError) error = NULL;
                 g_autofree char *resolved = url_resolve("http://h/a/", reference, &error);
-
                 g_autofree char *redacted = url_redact(reference);
                 g_autoptr(GError) unfetchable = NULL;
 
                 g_assert_no_error(error);
                 g_assert_cmpstr(resolved, ==, reference);
+                g_assert_nonnull(redacted);
                 g_assert_false(url_check_fetchable(reference, &unfetchable));
                 g_assert_cmpuint(g_quark_try_string(scheme), ==, 0);
         }
