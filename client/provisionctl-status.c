@@ -53,6 +53,20 @@ static void print_run_times(const ProvStatus *status) {
         g_print(LABEL_FORMAT "%s\n", "Last success", last_success);
 }
 
+/* "accepted from 10.0.0.1 at TIME: run 3 started", "refused from … at TIME: NotAllowed: …", or "none". */
+static void print_check_sync_line(const ProvStatus *status) {
+        g_autofree char *when = NULL;
+
+        if (status->last_check_sync_time == 0) {
+                g_print(LABEL_FORMAT "none\n", "Last check-sync");
+                return;
+        }
+        when = format_timestamp(status->last_check_sync_time);
+        g_print(LABEL_FORMAT "%s from %s at %s: %s\n", "Last check-sync",
+                status->last_check_sync_accepted ? "accepted" : "refused", status->last_check_sync_sender, when,
+                status->last_check_sync_reason);
+}
+
 static void print_status_lines(const ProvStatus *status) {
         g_autofree char *last_change = format_timestamp(status->last_change);
 
@@ -74,6 +88,7 @@ static void print_status_lines(const ProvStatus *status) {
         print_run_times(status);
         g_print(LABEL_FORMAT "%s\n", "Last change", last_change);
         g_print(LABEL_FORMAT "%" G_GUINT64_FORMAT "\n", "Settings generation", status->settings_generation);
+        print_check_sync_line(status);
 }
 
 static void append_json_string(GString *json, const char *value) {
@@ -175,8 +190,27 @@ static void append_json_number(GString *json, GVariant *value) {
         }
 }
 
+/* LastCheckSync: {"sender": …, "time": µs, "accepted": bool, "reason": …} */
+static void append_json_check_sync(GString *json, GVariant *value) {
+        const char *sender, *reason;
+        guint64 time;
+        gboolean accepted;
+
+        g_variant_get(value, "(&stb&s)", &sender, &time, &accepted, &reason);
+        g_string_append(json, "{\"sender\": ");
+        append_json_string(json, sender);
+        g_string_append_printf(json, ", \"time\": %" G_GUINT64_FORMAT ", \"accepted\": %s, \"reason\": ", time,
+                               accepted ? "true" : "false");
+        append_json_string(json, reason);
+        g_string_append_c(json, '}');
+}
+
 /* Any value: GetStatus' keys, and keys newer than this provisionctl. */
 static void append_json_value(GString *json, GVariant *value) {
+        if (g_variant_is_of_type(value, G_VARIANT_TYPE("(stbs)"))) {
+                append_json_check_sync(json, value);
+                return;
+        }
         if (g_variant_is_of_type(value, G_VARIANT_TYPE("(ss)"))) {
                 /* LastError: an error name and its message */
                 const char *name, *message;

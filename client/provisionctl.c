@@ -142,6 +142,8 @@ static const Command commands[] = {
         { "backup", "[SECTION…]", "Print a backup of the named sections, or of all", backup_options, 0, -1,
           command_backup },
         { "monitor", "", "Print the daemon's signals until interrupted", NULL, 0, 0, command_monitor },
+        { "check-sync", "", "Forward a check-sync NOTIFY as the SIP stack does (--sender ADDRESS)",
+          check_sync_options, 0, 0, command_check_sync },
 };
 
 static const Command *find_command(const char *name) {

@@ -174,8 +174,13 @@ def main():
     arguments = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     sock = open_socket(arguments.listen, arguments.port)
+    # GDBus' worker thread must not take SIGTERM: Python handles signals in the
+    # main thread only, which would then sleep on in recvfrom(). Threads inherit the mask.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    standin = StandIn(sock)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
     print(f'listening {sock.getsockname()[1]}', flush=True)
-    StandIn(sock).serve()
+    standin.serve()
 
 
 if __name__ == '__main__':

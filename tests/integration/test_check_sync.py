@@ -76,8 +76,16 @@ class StandIn:
 
     def close(self):
         self.process.terminate()
-        self.process.wait(10)
-        self.process.stdout.close()
+        try:
+            code = self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise AssertionError('the SIP stand-in did not stop on SIGTERM') from None
+        finally:
+            self.process.stdout.close()
+        if code != 0:
+            raise AssertionError(f'the SIP stand-in exited with {code}')
 
 
 @unittest.skipIf(shutil.which('sipp') is None, 'sipp (Debian sip-tester) is not installed')
@@ -444,6 +452,68 @@ class OptionsTest(CheckSyncTestCase):
     def test_sender_longer_than_the_option_cap_is_invalid_args(self):
         with self.assertDBusError(INVALID_ARGS):
             self.check_sync({'sender': 'a' * 8193})
+
+
+class ProvisionctlCheckSyncTest(CheckSyncTestCase):
+    """provisionctl check-sync and what provisionctl status says about it."""
+
+    def provisionctl(self, *args):
+        return subprocess.run([harness.provisionctl_binary(), '--system', *args], stdin=subprocess.DEVNULL,
+                              capture_output=True, text=True, timeout=60)
+
+    def test_check_sync_starts_a_run_and_says_so(self):
+        self.server.add_document('/settings.xml', telephony_patch(active=False))
+        self.configure()
+
+        result = self.provisionctl('check-sync', '--sender', '127.0.0.1', '--event', 'check-sync;reboot=false')
+
+        self.assertEqual((0, 'run 1 started\n'), (result.returncode, result.stdout), result.stderr)
+        self.assertFinished(self.wait_for_run(1))
+        status = self.provisionctl('status')
+        self.assertRegex(status.stdout, r'(?m)^ *Last check-sync: accepted from 127\.0\.0\.1 at '
+                                        r'[0-9]{4}-[0-9]{2}-[0-9]{2}T[^ ]*: run 1 started$')
+
+    def test_refused_check_sync_exits_1_with_the_error_name(self):
+        self.configure()
+
+        result = self.provisionctl('check-sync', '--sender', '127.0.0.2')
+
+        self.assertEqual(1, result.returncode)
+        self.assertIn(f'{NOT_ALLOWED}: the sender 127.0.0.2 is not on /provisioning/sip/allowlist', result.stderr)
+        status = self.provisionctl('status')
+        self.assertRegex(status.stdout, r'(?m)^ *Last check-sync: refused from 127\.0\.0\.2 at [^ ]*: '
+                                        r'NotAllowed: the sender 127\.0\.0\.2 is not on')
+        self.assertEqual([], self.server.requests)
+
+    def test_check_sync_with_a_body_file(self):
+        self.configure()
+        path = self.daemon.scratch_file(telephony_patch(active=False))
+
+        result = self.provisionctl('check-sync', '--sender', '127.0.0.1', '--body-file', path)
+
+        self.assertEqual((0, 'applied the body: telephony (merge)\n'), (result.returncode, result.stdout),
+                         result.stderr)
+        backup = self.daemon.backup_sections(['telephony'])['telephony']
+        self.assertEqual('false', backup.find('callWaiting/active').text)
+
+    def test_check_sync_without_a_sender_is_a_usage_error(self):
+        result = self.provisionctl('check-sync')
+        self.assertEqual(2, result.returncode)
+        self.assertIn('--sender', result.stderr)
+
+    def test_status_before_any_check_sync(self):
+        self.assertRegex(self.provisionctl('status').stdout, r'(?m)^ *Last check-sync: none$')
+
+    def test_status_json_has_last_check_sync_as_an_object(self):
+        self.configure(entries=())
+        self.provisionctl('check-sync', '--sender', '192.0.2.1')
+
+        status = json.loads(self.provisionctl('status', '--json').stdout)
+
+        last = status['LastCheckSync']
+        self.assertEqual(('192.0.2.1', False), (last['sender'], last['accepted']))
+        self.assertEqual(tuple(self.daemon.status()['LastCheckSync']),
+                         (last['sender'], last['time'], last['accepted'], last['reason']))
 
 
 if __name__ == '__main__':
