@@ -163,7 +163,8 @@ static char *apply_snippet(Engine *engine, GBytes *body, GError **error) {
         return g_string_free(g_steal_pointer(&done), FALSE);
 }
 
-static char *act_on_body(Engine *engine, const CheckSyncRequest *request, GStrv parameters, GError **error) {
+static char *act_on_body(Engine *engine, const CheckSyncRequest *request, const char *shown_sender,
+                         GStrv parameters, GError **error) {
         gsize size = request->body != NULL ? g_bytes_get_size(request->body) : 0;
         guint64 max_size = engine_get_max_file_size(engine);
         g_autoptr(xmlDoc) doc = NULL;
@@ -178,17 +179,17 @@ static char *act_on_body(Engine *engine, const CheckSyncRequest *request, GStrv 
                 return NULL;
         }
         if (size == 0) {
-                log_ignored(request->sender, parameters, NULL);
+                log_ignored(shown_sender, parameters, NULL);
                 return start_run(engine, NULL);
         }
         data = g_bytes_get_data(request->body, NULL);
         /* Not XML at all: engine_apply_document() says so, as for ApplyFile. */
         doc = xml_parse_untrusted(data, size, "the check-sync body", NULL);
         if (doc != NULL && check_sync_notify_url(doc, &url)) {
-                log_ignored(request->sender, parameters, doc);
+                log_ignored(shown_sender, parameters, doc);
                 return start_run(engine, url);
         }
-        log_ignored(request->sender, parameters, NULL);
+        log_ignored(shown_sender, parameters, NULL);
         return apply_snippet(engine, request->body, error);
 }
 
@@ -205,19 +206,21 @@ gboolean check_sync_handle(Engine *engine, const CheckSyncRequest *request, GErr
         g_auto(GStrv) parameters = NULL;
         g_autofree char *done = NULL;
         g_autofree char *reason = NULL;
+        /* One log line per event, whatever the sender string holds. */
+        g_autofree char *shown_sender = g_strescape(request->sender, NULL);
 
         if (request->content_type != NULL)
-                g_debug("check-sync from %s: Content-Type %s", request->sender, request->content_type);
+                g_debug("check-sync from %s: Content-Type %s", shown_sender, request->content_type);
         if (check_event(request->event, &parameters, &local_error) &&
             check_sync_permitted(engine_get_section(engine, "provisioning"), request->sender, &local_error))
-                done = act_on_body(engine, request, parameters, &local_error);
+                done = act_on_body(engine, request, shown_sender, parameters, &local_error);
         if (done != NULL) {
-                g_message("check-sync from %s: %s", request->sender, done);
+                g_message("check-sync from %s: %s", shown_sender, done);
                 engine_record_check_sync(engine, request->sender, TRUE, done);
                 return TRUE;
         }
         reason = refusal_reason(local_error);
-        g_message("check-sync from %s: refused: %s", request->sender, reason);
+        g_message("check-sync from %s: refused: %s", shown_sender, reason);
         engine_record_check_sync(engine, request->sender, FALSE, reason);
         g_propagate_error(error, g_steal_pointer(&local_error));
         return FALSE;
