@@ -356,6 +356,27 @@ class RunTest(CheckSyncTestCase):
         status = self.daemon.status()
         self.assertEqual((active + 1, 'check-sync', 'idle'), (status['RunId'], status['Trigger'], status['State']))
         self.assertEqual(['/slow.xml', '/settings.xml'], self.server.paths())
+        # The one follow-up: queued once, replaced by the later two (the log says so as it happens).
+        log = self.daemon.log_text()
+        self.assertEqual((1, 2), (log.count('check-sync follow-up queued'), log.count('replaces the one already')))
+
+    def test_snippet_during_a_run_is_applied_at_once_and_queues_nothing(self):
+        self.server.add('/slow.xml', hang=True)
+        self.configure()
+        active = self.start_run(self.server.url('/slow.xml'))
+        self.server.wait_for_request('/slow.xml')
+
+        self.assertEqual('ok', self.notify(body=telephony_patch(active=False))['result'])
+
+        backup = self.daemon.backup_sections(['telephony'])['telephony']
+        self.assertEqual('false', backup.find('callWaiting/active').text)
+        self.assertEqual('running', self.daemon.status()['State'])
+        self.daemon.cancel()
+        self.wait_for_run(active)
+        self.recorder.sync()
+        status = self.daemon.status()
+        self.assertEqual((active, 'idle'), (status['RunId'], status['State']), 'a follow-up run started')
+        self.assertNotIn('follow-up', self.daemon.log_text())
 
     def test_the_latest_check_sync_decides_the_follow_up(self):
         self.server.add_document('/settings.xml', telephony_patch(active=True))
