@@ -55,8 +55,11 @@ void prov_section_change_free(ProvSectionChange *change);
 
 /**
  * prov_client_apply_fd:
- * Applies the provisioning document readable from @fd (the fd is passed to the
- * daemon, which reads it from its current offset). On success returns TRUE and,
+ * Applies the provisioning document readable from @fd. A regular file is
+ * passed to the daemon, which reads it from its current offset; anything else
+ * (a pipe, a terminal, a socket) is read here to its end (at most 64 MiB) into
+ * a sealed memfd, which is passed instead. Failures on this side (a directory,
+ * a read error, more than 64 MiB) are PROV_ERROR_FAILED. On success returns TRUE and,
  * if @changes is not NULL, a new array of ProvSectionChange (element free
  * function set). On failure returns FALSE with a PROV_ERROR.
  */
@@ -99,6 +102,21 @@ gboolean prov_client_start(ProvClient *client, const char *url, const char *trig
 gboolean prov_client_cancel(ProvClient *client, GError **error);
 
 /**
+ * prov_client_set_dhcp_options:
+ * Hands the DHCP options a DHCP client got on @interface to the daemon, for
+ * the DHCP source of provisioning (what the shipped DHCP hooks call).
+ * @options maps GUINT_TO_POINTER(code) to the value as the client gives it
+ * to its hooks (66 and 67 as text, 43 as hex in any common spelling); the
+ * daemon keeps 43, 66 and 67 and ignores other codes. They replace what was
+ * stored for @interface; NULL or an empty table forgets it (lease lost).
+ * Fails with PROV_ERROR_INVALID_ARGS for a bad interface name or an
+ * over-long value, PROV_ERROR_ACCESS_DENIED unless root or in the group
+ * provisioning.
+ */
+gboolean prov_client_set_dhcp_options(ProvClient *client, const char *interface, GHashTable *options,
+                                      GError **error);
+
+/**
  * prov_client_check_sync:
  * Forwards a SIP NOTIFY with `Event: check-sync` (what the phone's SIP stack
  * does): @sender is the NOTIFY's source address (required), @event its Event
@@ -120,7 +138,7 @@ gboolean prov_client_check_sync(ProvClient *client, const char *sender, const ch
  */
 typedef struct {
         char *state;              /* "idle", "running" (a provisioning run), "applying" (ApplyFile) */
-        char *last_result;        /* "none", "success", "failed" */
+        char *last_result;        /* "none", "success", "failed", "cancelled" */
         char *last_error_name;    /* "" when none */
         char *last_error_message; /* "" when none */
         char **last_warnings;     /* NULL-terminated, never NULL */

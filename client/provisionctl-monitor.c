@@ -17,28 +17,67 @@ static void stop_if_output_lost(Monitor *monitor) {
                 g_main_loop_quit(monitor->loop);
 }
 
+/* Prints one event: @plain and @json are the parts after the signal's name.
+ * Plain lines are "Name key=value …"; free text is quoted as a JSON string, so
+ * that every line splits at its spaces. JSON: one object per line. */
+static void print_event(Monitor *monitor, const char *signal, GString *plain, GString *json) {
+        if (arg_json)
+                g_print("{\"signal\": \"%s\", %s}\n", signal, json->str);
+        else
+                g_print("%s %s\n", signal, plain->str);
+        stop_if_output_lost(monitor);
+}
+
 static void print_section_applied(guint64 run_id, const char *section, const char *version, const char *how,
                                   gpointer user_data) {
-        g_print("SectionApplied run=%" G_GUINT64_FORMAT " section=%s version=%s how=%s\n", run_id, section,
-                version, how);
-        stop_if_output_lost(user_data);
+        g_autoptr(GString) plain = g_string_new(NULL);
+        g_autoptr(GString) json = g_string_new(NULL);
+
+        g_string_printf(plain, "run=%" G_GUINT64_FORMAT " section=%s version=%s how=%s", run_id, section,
+                        version, how);
+        g_string_printf(json, "\"run_id\": %" G_GUINT64_FORMAT ", \"section\": ", run_id);
+        append_json_string(json, section);
+        g_string_append(json, ", \"version\": ");
+        append_json_string(json, version);
+        g_string_append(json, ", \"how\": ");
+        append_json_string(json, how);
+        print_event(user_data, "SectionApplied", plain, json);
 }
 
 static void print_progress(guint64 run_id, const char *stage, guint percent, const char *detail,
                            gpointer user_data) {
-        g_print("Progress run=%" G_GUINT64_FORMAT " stage=%s percent=%u detail=%s\n", run_id, stage, percent,
-                detail);
-        stop_if_output_lost(user_data);
+        g_autoptr(GString) plain = g_string_new(NULL);
+        g_autoptr(GString) json = g_string_new(NULL);
+
+        g_string_printf(plain, "run=%" G_GUINT64_FORMAT " stage=%s percent=%u detail=", run_id, stage,
+                        percent);
+        append_json_string(plain, detail);
+        g_string_printf(json, "\"run_id\": %" G_GUINT64_FORMAT ", \"stage\": ", run_id);
+        append_json_string(json, stage);
+        g_string_append_printf(json, ", \"percent\": %u, \"detail\": ", percent);
+        append_json_string(json, detail);
+        print_event(user_data, "Progress", plain, json);
 }
 
 static void print_failed(guint64 run_id, const char *error_name, const char *message, gpointer user_data) {
-        g_print("Failed run=%" G_GUINT64_FORMAT " error=%s message=%s\n", run_id, error_name, message);
-        stop_if_output_lost(user_data);
+        g_autoptr(GString) plain = g_string_new(NULL);
+        g_autoptr(GString) json = g_string_new(NULL);
+
+        g_string_printf(plain, "run=%" G_GUINT64_FORMAT " error=%s message=", run_id, error_name);
+        append_json_string(plain, message);
+        g_string_printf(json, "\"run_id\": %" G_GUINT64_FORMAT ", \"error\": ", run_id);
+        append_json_error(json, error_name, message);
+        print_event(user_data, "Failed", plain, json);
 }
 
 static void print_finished(guint64 run_id, guint sections_changed, gpointer user_data) {
-        g_print("Finished run=%" G_GUINT64_FORMAT " sections=%u\n", run_id, sections_changed);
-        stop_if_output_lost(user_data);
+        g_autoptr(GString) plain = g_string_new(NULL);
+        g_autoptr(GString) json = g_string_new(NULL);
+
+        g_string_printf(plain, "run=%" G_GUINT64_FORMAT " sections=%u", run_id, sections_changed);
+        g_string_printf(json, "\"run_id\": %" G_GUINT64_FORMAT ", \"sections_changed\": %u", run_id,
+                        sections_changed);
+        print_event(user_data, "Finished", plain, json);
 }
 
 /* Without a bus no signal can come any more: waiting on would hang forever. */

@@ -31,10 +31,13 @@ typedef struct {
         GMainLoop *loop;
         guint check_id; /* of check_run_active() */
         guint64 run_id;
-        gboolean progress_bar;  /* stdout is a terminal: one progress line redrawn in place */
-        char *progress_line;    /* the bar on screen, NULL when none */
-        gboolean finished;      /* Finished came; else @error says why the wait ended */
+        gboolean progress_bar; /* stdout is a terminal: one progress line redrawn in place */
+        char *progress_line;   /* the bar on screen, NULL when none */
+        gboolean finished;     /* Finished came; else @error says why the wait ended */
         guint sections_changed;
+        GPtrArray *changes; /* of ProvSectionChange: the run's SectionApplied, for --json */
+        char *failed_name;  /* of the Failed signal, for --json; NULL: none came */
+        char *failed_message;
         GError *error;
         gboolean run_seen_over; /* the last status check found the run over, but no signal had come */
 } RunWait;
@@ -98,7 +101,7 @@ static void on_run_progress(guint64 run_id, const char *stage, guint percent, co
                             gpointer user_data) {
         RunWait *wait = user_data;
 
-        if (run_id != wait->run_id)
+        if (run_id != wait->run_id || arg_json)
                 return;
         if (!wait->progress_bar) {
                 g_autoptr(GString) line = g_string_new(NULL);
@@ -119,6 +122,15 @@ static void on_run_section_applied(guint64 run_id, const char *section, const ch
 
         if (run_id != wait->run_id)
                 return;
+        if (arg_json) {
+                ProvSectionChange *change = g_new0(ProvSectionChange, 1);
+
+                change->section = g_strdup(section);
+                change->version = g_strdup(version);
+                change->how = g_strdup(how);
+                g_ptr_array_add(wait->changes, change);
+                return;
+        }
         erase_progress_bar(wait);
         print_section_change(section, version, how);
         draw_progress_bar(wait);
@@ -131,6 +143,10 @@ static void on_run_failed(guint64 run_id, const char *error_name, const char *me
                 return;
         g_clear_error(&wait->error);
         prov_error_set_from_dbus_name(&wait->error, error_name, message);
+        g_free(wait->failed_name);
+        wait->failed_name = g_strdup(error_name);
+        g_free(wait->failed_message);
+        wait->failed_message = g_strdup(message);
         g_main_loop_quit(wait->loop);
 }
 
@@ -178,7 +194,8 @@ static gboolean check_run_active(gpointer user_data) {
                 return G_SOURCE_CONTINUE;
         }
         g_set_error(&wait->error, PROV_ERROR, PROV_ERROR_FAILED,
-                    "run %" G_GUINT64_FORMAT " is no longer active, but it sent no Finished or Failed signal "
+                    "run %" G_GUINT64_FORMAT
+                    " is no longer active, but it sent no Finished or Failed signal "
                     "(was provisiond restarted?)",
                     wait->run_id);
         g_main_loop_quit(wait->loop);
@@ -216,6 +233,44 @@ static int report_start_error(const GError *error) {
         return code;
 }
 
+/* The run's end as one object:
+ * {"run_id": N, "result": "finished", "sections_changed": N, "changed": […], "warnings": […]}
+ * or {"run_id": N, "result": "failed"|"cancelled", "error": {"name": …, "message": …}}.
+ * Nothing when the wait ended without the run's end (interrupted, bus lost). */
+static void print_run_end_json(ProvClient *client, const RunWait *wait) {
+        g_autoptr(GString) json = g_string_new(NULL);
+
+        g_string_printf(json, "{\"run_id\": %" G_GUINT64_FORMAT ", \"result\": ", wait->run_id);
+        if (wait->finished) {
+                g_auto(GStrv) warnings = get_last_warnings(client);
+
+                g_string_append_printf(
+                        json, "\"finished\", \"sections_changed\": %u, \"changed\": ", wait->sections_changed);
+                append_json_section_changes(json, wait->changes);
+                g_string_append(json, ", \"warnings\": ");
+                append_json_strv(json, (const char *const *) warnings);
+        } else if (wait->failed_name != NULL) {
+                gboolean cancelled = g_strcmp0(wait->failed_name,
+                                               prov_error_to_dbus_name(PROV_ERROR_CANCELLED)) == 0;
+
+                g_string_append(json, cancelled ? "\"cancelled\"" : "\"failed\"");
+                g_string_append(json, ", \"error\": ");
+                append_json_error(json, wait->failed_name, wait->failed_message);
+        } else {
+                return;
+        }
+        g_string_append(json, "}\n");
+        print_raw(json->str);
+}
+
+static void run_wait_clear(RunWait *wait) {
+        g_clear_pointer(&wait->changes, g_ptr_array_unref);
+        g_clear_pointer(&wait->failed_name, g_free);
+        g_clear_pointer(&wait->failed_message, g_free);
+        g_clear_error(&wait->error);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(RunWait, run_wait_clear)
+
 static int start_and_wait(ProvClient *client) {
         static const ProvSignalHandlers handlers = {
                 .section_applied = on_run_section_applied,
@@ -226,7 +281,12 @@ static int start_and_wait(ProvClient *client) {
         };
         g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
         g_autoptr(GError) error = NULL;
-        RunWait wait = { .client = client, .loop = loop, .progress_bar = stdout_is_terminal() };
+        g_auto(RunWait) wait = {
+                .client = client,
+                .loop = loop,
+                .progress_bar = stdout_is_terminal(),
+                .changes = g_ptr_array_new_with_free_func((GDestroyNotify) prov_section_change_free),
+        };
 
         /* Subscribe first: a fast run may be over before StartProvisioning's reply arrives. */
         if (!prov_client_subscribe(client, &handlers, &wait, &error))
@@ -237,8 +297,12 @@ static int start_and_wait(ProvClient *client) {
         wait_for_run_end(&wait);
 
         error = g_steal_pointer(&wait.error);
+        if (arg_json)
+                print_run_end_json(client, &wait);
         if (!wait.finished)
                 return report_error(error);
+        if (arg_json)
+                return EXIT_OK;
         g_print("Finished: %u section(s) changed\n", wait.sections_changed);
         print_last_warnings(client);
         return EXIT_OK;
@@ -252,7 +316,10 @@ int command_start(ProvClient *client, char **args) {
                 return start_and_wait(client);
         if (!prov_client_start(client, arg_url, arg_trigger, &run_id, &error))
                 return report_start_error(error);
-        g_print("%" G_GUINT64_FORMAT "\n", run_id);
+        if (arg_json)
+                g_print("{\"run_id\": %" G_GUINT64_FORMAT "}\n", run_id);
+        else
+                g_print("%" G_GUINT64_FORMAT "\n", run_id);
         return EXIT_OK;
 }
 

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib.h>
@@ -18,12 +19,8 @@ const GOptionEntry backup_options[] = {
         { NULL },
 };
 
-int command_apply(ProvClient *client, char **args) {
-        g_autoptr(GError) error = NULL;
-        g_autoptr(GPtrArray) changes = NULL;
-
-        if (!prov_client_apply_file(client, args[0], &changes, &error))
-                return report_error(error);
+/* "section version how" per changed section, or "no changes"; the warnings on stderr. */
+static void print_changes(ProvClient *client, GPtrArray *changes) {
         if (changes->len == 0)
                 g_print("no changes\n");
         for (guint i = 0; i < changes->len; i++) {
@@ -31,10 +28,67 @@ int command_apply(ProvClient *client, char **args) {
                 print_section_change(change->section, change->version, change->how);
         }
         print_last_warnings(client);
+}
+
+/* {"changed": [{"section": …, "version": …, "how": …}, …], "warnings": […]} */
+static void print_changes_json(ProvClient *client, GPtrArray *changes) {
+        g_autoptr(GString) json = g_string_new("{\"changed\": ");
+        g_auto(GStrv) warnings = get_last_warnings(client);
+
+        append_json_section_changes(json, changes);
+        g_string_append(json, ", \"warnings\": ");
+        append_json_strv(json, (const char *const *) warnings);
+        g_string_append(json, "}\n");
+        print_raw(json->str);
+}
+
+/* Opens the document to apply: "-" is stdin. A failure here is ours, not the daemon's. */
+static int open_document(const char *path) {
+        struct stat st;
+        int fd;
+
+        if (g_str_equal(path, "-")) {
+                fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+                if (fd < 0)
+                        g_printerr("%s: cannot read stdin: %s\n", g_get_prgname(), g_strerror(errno));
+                return fd;
+        }
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+                g_printerr("%s: cannot open %s: %s\n", g_get_prgname(), path, g_strerror(errno));
+                return -1;
+        }
+        if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+                g_printerr("%s: cannot apply %s: %s\n", g_get_prgname(), path, g_strerror(EISDIR));
+                close(fd);
+                return -1;
+        }
+        return fd;
+}
+
+int command_apply(ProvClient *client, char **args) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GPtrArray) changes = NULL;
+        const char *label = g_str_equal(args[0], "-") ? "stdin" : args[0];
+        gboolean applied;
+        int fd;
+
+        fd = open_document(args[0]);
+        if (fd < 0)
+                return EXIT_REFUSED;
+        /* libprovision copies a pipe (stdin, "<(…)") into a memfd: the daemon takes regular files only. */
+        applied = prov_client_apply_fd(client, fd, &changes, &error);
+        close(fd);
+        if (!applied)
+                return report_file_error(label, error);
+        if (arg_json)
+                print_changes_json(client, changes);
+        else
+                print_changes(client, changes);
         return EXIT_OK;
 }
 
-static gboolean write_all(int fd, const char *data, size_t length, GError **error) {
+static gboolean write_all(int fd, const char *path, const char *data, size_t length, GError **error) {
         while (length > 0) {
                 ssize_t written = write(fd, data, length);
 
@@ -42,8 +96,8 @@ static gboolean write_all(int fd, const char *data, size_t length, GError **erro
                         continue;
                 if (written < 0) {
                         int saved_errno = errno;
-                        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved_errno), "%s",
-                                    g_strerror(saved_errno));
+                        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved_errno),
+                                    "cannot write %s: %s", path, g_strerror(saved_errno));
                         return FALSE;
                 }
                 data += written;
@@ -61,17 +115,18 @@ static gboolean write_file_atomically(const char *path, const char *contents, GE
 
         fd = open(temp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (fd < 0) {
+                /* Name the file the user gave, not our temporary one. */
                 int saved_errno = errno;
-                g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved_errno),
-                            "Cannot create %s: %s", temp_path, g_strerror(saved_errno));
+                g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved_errno), "cannot write %s: %s",
+                            path, g_strerror(saved_errno));
                 return FALSE;
         }
-        written = write_all(fd, contents, strlen(contents), error) && fsync(fd) == 0;
+        written = write_all(fd, path, contents, strlen(contents), error) && fsync(fd) == 0;
         if (close(fd) < 0 || !written || rename(temp_path, path) < 0) {
                 int saved_errno = errno;
                 if (error != NULL && *error == NULL)
                         g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved_errno),
-                                    "Cannot write %s: %s", path, g_strerror(saved_errno));
+                                    "cannot write %s: %s", path, g_strerror(saved_errno));
                 unlink(temp_path);
                 return FALSE;
         }

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <glib-unix.h>
 #include <glib.h>
@@ -20,12 +21,21 @@
         "     waiting for it was interrupted; cancel: no run was active), or the\n"  \
         "     output could not be written\n"                                         \
         "  2  usage error\n"                                                         \
-        "  3  cannot connect to the bus or reach the daemon, or lost the bus\n"
+        "  3  cannot connect to the bus or reach the daemon, or lost the bus\n"      \
+        "\n"                                                                         \
+        "The global options --system, --session and --address=ADDRESS may also\n"    \
+        "follow the command.\n"
 
 static gboolean arg_system;
 static gboolean arg_session;
 static char *arg_address;
 static gboolean arg_version;
+gboolean arg_json;
+
+static const GOptionEntry json_options[] = {
+        { "json", 0, 0, G_OPTION_ARG_NONE, &arg_json, "Print the result as JSON", NULL },
+        { NULL },
+};
 
 static const GOptionEntry global_options[] = {
         { "system", 0, 0, G_OPTION_ARG_NONE, &arg_system, "Talk to provisiond on the system bus (default)",
@@ -46,32 +56,98 @@ static int exit_code_for_error(const GError *error) {
         return EXIT_REFUSED;
 }
 
-/* Prints "provisionctl: NAME: message"; errors without a name of ours already
- * start with the bus error name. Returns the exit code for @error. */
-int report_error(const GError *error) {
+/* The bus' answers when the daemon's name has no owner and activating it
+ * failed or is not possible; libprovision keeps the name as the message's prefix. */
+static const char *const not_started_prefixes[] = {
+        "org.freedesktop.DBus.Error.Spawn.",
+        "org.freedesktop.DBus.Error.ServiceUnknown:",
+        "org.freedesktop.DBus.Error.NameHasNoOwner:",
+};
+
+static gboolean error_means_not_started(const GError *error) {
+        if (!g_error_matches(error, PROV_ERROR, PROV_ERROR_UNREACHABLE))
+                return FALSE;
+        for (size_t i = 0; i < G_N_ELEMENTS(not_started_prefixes); i++)
+                if (g_str_has_prefix(error->message, not_started_prefixes[i]))
+                        return TRUE;
+        return FALSE;
+}
+
+/* How to start the daemon on the bus we talk to. */
+static void print_start_hint(void) {
+        if (arg_address != NULL)
+                g_printerr("Start it on that bus: DBUS_SYSTEM_BUS_ADDRESS=%s %s --system\n", arg_address,
+                           PROVISIOND_DAEMON_PATH);
+        else if (arg_session)
+                g_printerr("Start it with: %s --session\n", PROVISIOND_DAEMON_PATH);
+        else
+                g_printerr(
+                        "Start it with \"systemctl start provisiond\", or without systemd as root: %s "
+                        "--system\n",
+                        PROVISIOND_DAEMON_PATH);
+}
+
+static void print_error_line(const char *file_label, const GError *error) {
         const char *name = NULL;
 
         if (error->domain == PROV_ERROR)
                 name = prov_error_to_dbus_name(error->code);
+        g_printerr("%s: ", g_get_prgname());
+        if (file_label != NULL)
+                g_printerr("%s: ", file_label);
         if (name != NULL)
-                g_printerr("%s: %s: %s\n", g_get_prgname(), name, error->message);
+                g_printerr("%s: %s\n", name, error->message);
         else
-                g_printerr("%s: %s\n", g_get_prgname(), error->message);
+                g_printerr("%s\n", error->message);
+}
+
+/* Prints "provisionctl: NAME: message"; errors without a name of ours already
+ * start with the bus error name. Returns the exit code for @error. */
+int report_error(const GError *error) {
+        if (g_error_matches(error, PROV_ERROR, PROV_ERROR_ACCESS_DENIED)) {
+                /* The bus' own text lists match rules and the sender: no help to the user. */
+                g_printerr("%s: permission denied: needs root or the provisioning group\n", g_get_prgname());
+                g_debug("%s", error->message);
+                return EXIT_REFUSED;
+        }
+        if (error_means_not_started(error)) {
+                g_printerr("%s: provisiond is not running and could not be started (%s)\n", g_get_prgname(),
+                           error->message);
+                print_start_hint();
+                return EXIT_UNREACHABLE;
+        }
+        print_error_line(NULL, error);
         return exit_code_for_error(error);
 }
 
-/* The warnings of the apply or run that just finished (e.g. stripped unknown elements). */
-void print_last_warnings(ProvClient *client) {
+/* The daemon's verdict on a document, and failures to read it here, carry the
+ * file's name; the bus' refusals (access, no daemon) are not about the file. */
+int report_file_error(const char *file_label, const GError *error) {
+        if (g_error_matches(error, PROV_ERROR, PROV_ERROR_ACCESS_DENIED) ||
+            g_error_matches(error, PROV_ERROR, PROV_ERROR_UNREACHABLE))
+                return report_error(error);
+        print_error_line(file_label, error);
+        return exit_code_for_error(error);
+}
+
+GStrv get_last_warnings(ProvClient *client) {
         g_autoptr(GError) error = NULL;
         g_autoptr(ProvStatus) status = prov_client_get_status(client, &error);
 
         if (status == NULL) {
                 /* The settings are applied already; only the warnings are lost. */
                 g_printerr("%s: cannot read the warnings: %s\n", g_get_prgname(), error->message);
-                return;
+                return g_new0(char *, 1);
         }
-        for (size_t i = 0; status->last_warnings[i] != NULL; i++)
-                g_printerr("warning: %s\n", status->last_warnings[i]);
+        return g_strdupv(status->last_warnings);
+}
+
+/* The warnings of the apply or run that just finished (e.g. stripped unknown elements). */
+void print_last_warnings(ProvClient *client) {
+        g_auto(GStrv) warnings = get_last_warnings(client);
+
+        for (size_t i = 0; warnings[i] != NULL; i++)
+                g_printerr("warning: %s\n", warnings[i]);
 }
 
 /* The errno of the first failed write to stdout; 0: none failed. */
@@ -126,24 +202,51 @@ void run_loop_until_quit(GMainLoop *loop, GSourceFunc on_interrupt, gpointer use
 
 typedef struct {
         const char *name;
-        const char *parameters; /* for the usage line, after the command name */
+        const char *parameters; /* for the usage line, after the command name; NULL: none */
         const char *summary;
         const GOptionEntry *options; /* NULL: none */
+        gboolean json;               /* takes --json (arg_json) */
         int min_args;
         int max_args; /* -1: any number */
         int (*run)(ProvClient *client, char **args);
 } Command;
 
+/* The commands, in the order --help lists them. A new command is one entry
+ * here; the bash completion reads this list from "provisionctl --help", and
+ * docs/man/provisionctl.1.scd and docs/dbus-api.md describe each one. */
 static const Command commands[] = {
-        { "status", "", "Show the daemon's status", status_options, 0, 0, command_status },
-        { "start", "", "Start a provisioning run and wait for its end", start_options, 0, 0, command_start },
-        { "cancel", "", "Cancel the active provisioning run", NULL, 0, 0, command_cancel },
-        { "apply", "FILE", "Apply the provisioning document FILE (e.g. a backup)", NULL, 1, 1, command_apply },
-        { "backup", "[SECTION…]", "Print a backup of the named sections, or of all", backup_options, 0, -1,
-          command_backup },
-        { "monitor", "", "Print the daemon's signals until interrupted", NULL, 0, 0, command_monitor },
-        { "check-sync", "", "Forward a check-sync NOTIFY as the SIP stack does (--sender ADDRESS)",
-          check_sync_options, 0, 0, command_check_sync },
+        { .name = "status", .summary = "Show the daemon's status", .json = TRUE, .run = command_status },
+        { .name = "start",
+          .summary = "Start a provisioning run and wait for its end",
+          .options = start_options,
+          .json = TRUE,
+          .run = command_start },
+        { .name = "cancel", .summary = "Cancel the active provisioning run", .run = command_cancel },
+        { .name = "apply",
+          .parameters = "FILE|-",
+          .summary = "Apply the provisioning document FILE or stdin (e.g. a backup)",
+          .json = TRUE,
+          .min_args = 1,
+          .max_args = 1,
+          .run = command_apply },
+        { .name = "backup",
+          .parameters = "[SECTION…]",
+          .summary = "Print a backup of the named sections, or of all",
+          .options = backup_options,
+          .max_args = -1,
+          .run = command_backup },
+        { .name = "monitor",
+          .summary = "Print the daemon's signals until interrupted",
+          .json = TRUE,
+          .run = command_monitor },
+        { .name = "dhcp",
+          .summary = "Hand a DHCP client's options to the daemon (for DHCP hooks)",
+          .options = dhcp_options,
+          .run = command_dhcp },
+        { .name = "check-sync",
+          .summary = "Forward a check-sync NOTIFY as the SIP stack does (--sender ADDRESS)",
+          .options = check_sync_options,
+          .run = command_check_sync },
 };
 
 static const Command *find_command(const char *name) {
@@ -157,7 +260,8 @@ static char *commands_help(void) {
         GString *help = g_string_new("Commands:\n");
 
         for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
-                g_autofree char *usage = g_strdup_printf("%s %s", commands[i].name, commands[i].parameters);
+                g_autofree char *usage = g_strdup_printf("%s %s", commands[i].name,
+                                                         commands[i].parameters ?: "");
                 /* pad by characters, not bytes: the usage may hold "…" */
                 glong padding = MAX(0, 21 - g_utf8_strlen(usage, -1));
                 g_string_append_printf(help, "  %s%*s%s\n", usage, (int) padding, "", commands[i].summary);
@@ -177,6 +281,10 @@ G_GNUC_PRINTF(1, 2) static int usage_error(const char *format, ...) {
         return EXIT_USAGE;
 }
 
+static gboolean bus_options_conflict(void) {
+        return arg_system + arg_session + (arg_address != NULL) > 1;
+}
+
 /* Parses the options before the command; leaves the command and its arguments in @argv. */
 static int parse_global_options(int *argc, char ***argv) {
         g_autoptr(GOptionContext) context = g_option_context_new("COMMAND [ARGUMENT…]");
@@ -190,14 +298,14 @@ static int parse_global_options(int *argc, char ***argv) {
         g_option_context_set_strict_posix(context, TRUE);
         if (!g_option_context_parse(context, argc, argv, &error))
                 return usage_error("%s", error->message);
-        if (arg_system + arg_session + (arg_address != NULL) > 1)
+        if (bus_options_conflict())
                 return usage_error("--system, --session and --address exclude each other");
         return EXIT_OK;
 }
 
 /* Parses the command's options in @argv (which starts with the command name). */
 static int parse_command_options(const Command *command, int *argc, char ***argv) {
-        g_autofree char *parameters = g_strdup_printf("%s %s", command->name, command->parameters);
+        g_autofree char *parameters = g_strdup_printf("%s %s", command->name, command->parameters ?: "");
         g_autoptr(GOptionContext) context = g_option_context_new(parameters);
         g_autoptr(GError) error = NULL;
         int arg_count;
@@ -206,8 +314,14 @@ static int parse_command_options(const Command *command, int *argc, char ***argv
         g_option_context_set_description(context, EXIT_CODES_HELP);
         if (command->options != NULL)
                 g_option_context_add_main_entries(context, command->options, NULL);
+        if (command->json)
+                g_option_context_add_main_entries(context, json_options, NULL);
+        /* As busctl and hostnamectl: the global options may follow the command. */
+        g_option_context_add_main_entries(context, global_options, NULL);
         if (!g_option_context_parse(context, argc, argv, &error))
                 return usage_error("%s", error->message);
+        if (bus_options_conflict())
+                return usage_error("--system, --session and --address exclude each other");
 
         arg_count = *argc - 1;
         if (arg_count < command->min_args)
@@ -233,6 +347,30 @@ static ProvClient *connect_client(GError **error) {
         return prov_client_new(arg_session ? PROV_BUS_SESSION : PROV_BUS_SYSTEM, error);
 }
 
+/* "provisiond VERSION" of the running daemon (its status' "Version" key), or why it is unknown. */
+static char *daemon_version_line(void) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(ProvClient) client = connect_client(&error);
+        g_autoptr(ProvStatus) status = NULL;
+        const char *version = NULL;
+
+        if (client != NULL)
+                status = prov_client_get_status(client, &error);
+        if (status == NULL)
+                return g_strdup_printf("provisiond: not reachable (%s)", error->message);
+        if (!g_variant_lookup(status->raw, "Version", "&s", &version))
+                return g_strdup("provisiond: running, version not reported");
+        return g_strdup_printf("provisiond %s", version);
+}
+
+/* Our version, then the running daemon's: they may differ after an update. */
+static int show_version(void) {
+        g_autofree char *daemon_line = daemon_version_line();
+
+        g_print("provisionctl %s\n%s\n", PROVISIOND_VERSION, daemon_line);
+        return check_output_written(EXIT_OK);
+}
+
 int main(int argc, char **argv) {
         g_autoptr(GError) error = NULL;
         g_autoptr(ProvClient) client = NULL;
@@ -246,10 +384,8 @@ int main(int argc, char **argv) {
         r = parse_global_options(&argc, &argv);
         if (r != EXIT_OK)
                 return r;
-        if (arg_version) {
-                g_print("provisionctl %s\n", PROVISIOND_VERSION);
-                return check_output_written(EXIT_OK);
-        }
+        if (arg_version)
+                return show_version();
         if (argc < 2)
                 return usage_error("missing command");
         command = find_command(argv[1]);
@@ -261,6 +397,8 @@ int main(int argc, char **argv) {
         r = parse_command_options(command, &argc, &argv);
         if (r != EXIT_OK)
                 return r;
+        if (arg_version)
+                return show_version();
 
         client = connect_client(&error);
         if (client == NULL) {

@@ -16,8 +16,17 @@ enum {
 
 /* ---- shared by the commands (provisionctl.c) ---- */
 
-/* Prints "provisionctl: NAME: message" and returns the exit code for @error. */
+/* --json: for the commands whose table entry has .json set. */
+extern gboolean arg_json;
+
+/* Prints "provisionctl: NAME: message" and returns the exit code for @error.
+ * Access refused by the bus policy and a daemon that cannot be started get
+ * messages that say what to do instead of the bus' text. */
 int report_error(const GError *error);
+
+/* Like report_error(), for a refusal of the document read from @file_label:
+ * "provisionctl: FILE: NAME: message". */
+int report_file_error(const char *file_label, const GError *error);
 
 /* Writes UTF-8 @text (a document: JSON, XML) to stdout as it is, buffered;
  * g_print() converts to the terminal's charset and flushes. Both remember a
@@ -33,13 +42,30 @@ void print_section_change(const char *section, const char *version, const char *
 /* Prints the warnings of the apply or run that just finished on stderr. */
 void print_last_warnings(ProvClient *client);
 
+/* The warnings of the apply or run that just finished; an empty list (and a
+ * message on stderr) if they cannot be read. */
+GStrv get_last_warnings(ProvClient *client);
+
 /* Runs @loop until it is quit; SIGINT and SIGTERM call @on_interrupt(@user_data) meanwhile. */
 void run_loop_until_quit(GMainLoop *loop, GSourceFunc on_interrupt, gpointer user_data);
+
+/* ---- JSON output (provisionctl-json.c) ---- */
+
+/* Appends @value as a JSON string (quotes and escapes included). Also used to
+ * quote the free-text values of monitor's plain lines. */
+void append_json_string(GString *json, const char *value);
+/* Any GVariant: arrays and structs become arrays, dictionaries objects, (ss) {"name", "message"}. */
+void append_json_value(GString *json, GVariant *value);
+/* [{"section": …, "version": …, "how": …}, …] of a GPtrArray of ProvSectionChange. */
+void append_json_section_changes(GString *json, GPtrArray *changes);
+/* ["…", …]; NULL is an empty array. */
+void append_json_strv(GString *json, const char *const *strings);
+/* {"name": @name, "message": @message} */
+void append_json_error(GString *json, const char *name, const char *message);
 
 /* ---- the commands: each takes the arguments after its name, returns the exit status ---- */
 
 /* provisionctl-status.c */
-extern const GOptionEntry status_options[];
 int command_status(ProvClient *client, char **args);
 
 /* provisionctl-run.c */
@@ -51,6 +77,10 @@ int command_cancel(ProvClient *client, char **args);
 extern const GOptionEntry backup_options[];
 int command_apply(ProvClient *client, char **args);
 int command_backup(ProvClient *client, char **args);
+
+/* provisionctl-dhcp.c */
+extern const GOptionEntry dhcp_options[];
+int command_dhcp(ProvClient *client, char **args);
 
 /* provisionctl-monitor.c */
 int command_monitor(ProvClient *client, char **args);

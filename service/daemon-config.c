@@ -7,6 +7,7 @@ DaemonConfig *daemon_config_new_default(void) {
         config->state_dir = g_strdup(PROVISIOND_STATE_DIR);
         config->defaults_file = g_strdup(PROVISIOND_DEFAULTS_FILE);
         config->schemas_dir = g_strdup(PROVISIOND_SCHEMAS_DIR);
+        config->runtime_dir = g_strdup(CONFIG_DEFAULT_RUNTIME_DIR);
         config->max_file_size = CONFIG_DEFAULT_MAX_FILE_SIZE;
         config->device_type = g_strdup("");
         config->device_serial = g_strdup("");
@@ -17,6 +18,7 @@ DaemonConfig *daemon_config_new_default(void) {
         config->max_files = CONFIG_DEFAULT_MAX_FILES;
         config->max_reference_depth = CONFIG_DEFAULT_MAX_REFERENCE_DEPTH;
         config->max_settings_size = CONFIG_DEFAULT_MAX_SETTINGS_SIZE;
+        preconditions_config_init_default(&config->preconditions);
         return config;
 }
 
@@ -37,6 +39,7 @@ static const struct {
         { "Paths", "StateDir", G_STRUCT_OFFSET(DaemonConfig, state_dir) },
         { "Paths", "Defaults", G_STRUCT_OFFSET(DaemonConfig, defaults_file) },
         { "Paths", "SchemasDir", G_STRUCT_OFFSET(DaemonConfig, schemas_dir) },
+        { "Paths", "RuntimeDir", G_STRUCT_OFFSET(DaemonConfig, runtime_dir) },
         { "Device", "MAC", G_STRUCT_OFFSET(DaemonConfig, device_mac) },
         { "Device", "Serial", G_STRUCT_OFFSET(DaemonConfig, device_serial) },
         { "Device", "Type", G_STRUCT_OFFSET(DaemonConfig, device_type) },
@@ -58,6 +61,7 @@ static const struct {
         { "Limits", "MaxFiles", G_STRUCT_OFFSET(DaemonConfig, max_files), FALSE },
         { "Limits", "MaxReferenceDepth", G_STRUCT_OFFSET(DaemonConfig, max_reference_depth), FALSE },
         { "Limits", "MaxSettingsSize", G_STRUCT_OFFSET(DaemonConfig, max_settings_size), FALSE },
+        { "Preconditions", "Timeout", G_STRUCT_OFFSET(DaemonConfig, preconditions.timeout), FALSE },
 };
 
 static gboolean load_number(GKeyFile *key_file, gsize index, DaemonConfig *config, const char *path,
@@ -82,6 +86,31 @@ static gboolean load_number(GKeyFile *key_file, gsize index, DaemonConfig *confi
         return TRUE;
 }
 
+/* [Preconditions] Network= (boolean) and Time= (preconditions_time_source_from_string()). */
+static gboolean load_preconditions(GKeyFile *key_file, PreconditionsConfig *preconditions, const char *path,
+                                   GError **error) {
+        g_autoptr(GError) local_error = NULL;
+        g_autofree char *time = NULL;
+        gboolean network;
+
+        if (g_key_file_has_key(key_file, "Preconditions", "Network", NULL)) {
+                network = g_key_file_get_boolean(key_file, "Preconditions", "Network", &local_error);
+                if (local_error != NULL) {
+                        g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                                    "%s: [Preconditions] Network must be true or false", path);
+                        return FALSE;
+                }
+                preconditions->network = network;
+        }
+        time = g_key_file_get_string(key_file, "Preconditions", "Time", NULL);
+        if (time != NULL && !preconditions_time_source_from_string(time, &preconditions->time)) {
+                g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                            "%s: [Preconditions] Time must be timedated, kernel or none, not \"%s\"", path, time);
+                return FALSE;
+        }
+        return TRUE;
+}
+
 gboolean daemon_config_load_file(DaemonConfig *config, const char *path, gboolean required, GError **error) {
         g_autoptr(GKeyFile) key_file = g_key_file_new();
         g_autoptr(GError) local_error = NULL;
@@ -99,7 +128,7 @@ gboolean daemon_config_load_file(DaemonConfig *config, const char *path, gboolea
         for (gsize i = 0; i < G_N_ELEMENTS(number_keys); i++)
                 if (!load_number(key_file, i, config, path, error))
                         return FALSE;
-        return TRUE;
+        return load_preconditions(key_file, &config->preconditions, path, error);
 }
 
 DaemonConfig *daemon_config_copy(const DaemonConfig *config) {

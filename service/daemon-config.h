@@ -4,6 +4,8 @@
 
 #include <glib.h>
 
+#include "preconditions.h"
+
 #define CONFIG_DEFAULT_MAX_FILE_SIZE (4u * 1024u * 1024u)
 #define CONFIG_DEFAULT_CONNECT_TIMEOUT 10
 #define CONFIG_DEFAULT_FILE_TIMEOUT 60
@@ -14,11 +16,13 @@
 /* Whatever is configured: a Backup() reply holds all settings and must stay far
  * below the system bus' 32 MiB message limit. */
 #define CONFIG_MAX_SETTINGS_SIZE_CEILING (16u * 1024u * 1024u)
+#define CONFIG_DEFAULT_RUNTIME_DIR "/run/provisiond"
 
 typedef struct {
         char *state_dir;    /* holds settings.xml */
         char *defaults_file; /* factory defaults, used when there is no settings.xml yet */
         char *schemas_dir;  /* releases.conf and sections/<name>/<version>.xsd */
+        char *runtime_dir;  /* state that ends with the boot: dhcp/<interface> (DHCP options) */
         guint64 max_file_size;
 
         /* [Device]: who this phone is (markers, User-Agent) */
@@ -37,6 +41,9 @@ typedef struct {
 
         /* [TLS] */
         char *ca_file;          /* NULL: the system trust store */
+
+        /* [Preconditions] of a run: Network=, Time=, Timeout= */
+        PreconditionsConfig preconditions;
 } DaemonConfig;
 
 /** daemon_config_new_default: the built-in defaults (installed paths). */

@@ -4,9 +4,12 @@
 #include <locale.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
 
+#include "bus-dhcp.h"
 #include "bus-service.h"
 #include "daemon-config.h"
+#include "dhcp-leases.h"
 #include "engine.h"
 #include "prov-bus-source.h"
 #include "prov-sd-bus-cleanup.h"
@@ -16,10 +19,12 @@ typedef struct {
         gboolean system_bus;
         gboolean session_bus;
         gboolean verbose;
+        gboolean version;
         char *state_dir;
         char *config_file;
         char *defaults_file;
         char *schemas_dir;
+        char *runtime_dir;
 } Arguments;
 
 static void arguments_clear(Arguments *arguments) {
@@ -27,8 +32,22 @@ static void arguments_clear(Arguments *arguments) {
         g_free(arguments->config_file);
         g_free(arguments->defaults_file);
         g_free(arguments->schemas_dir);
+        g_free(arguments->runtime_dir);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Arguments, arguments_clear)
+
+/* Where each path comes from when no option sets it: the build's defaults. */
+static char *default_paths_help(void) {
+        return g_strdup_printf("Default paths (the options and [Paths] in the configuration file override them):\n"
+                               "  configuration  %s (--config)\n"
+                               "  state          %s (--state-dir, StateDir=)\n"
+                               "  defaults       %s (--defaults, Defaults=)\n"
+                               "  schemas        %s (--schemas-dir, SchemasDir=)\n"
+                               "\n"
+                               "See provisiond(8) and provisiond.conf(5).\n",
+                               PROVISIOND_CONFIG_FILE, PROVISIOND_STATE_DIR, PROVISIOND_DEFAULTS_FILE,
+                               PROVISIOND_SCHEMAS_DIR);
+}
 
 static gboolean parse_arguments(int *argc, char ***argv, Arguments *arguments, GError **error) {
         const GOptionEntry entries[] = {
@@ -38,12 +57,16 @@ static gboolean parse_arguments(int *argc, char ***argv, Arguments *arguments, G
                 { "config", 0, 0, G_OPTION_ARG_FILENAME, &arguments->config_file, "Configuration file", "FILE" },
                 { "defaults", 0, 0, G_OPTION_ARG_FILENAME, &arguments->defaults_file, "Factory defaults", "FILE" },
                 { "schemas-dir", 0, 0, G_OPTION_ARG_FILENAME, &arguments->schemas_dir, "Settings schemas", "DIR" },
+                { "runtime-dir", 0, 0, G_OPTION_ARG_FILENAME, &arguments->runtime_dir, "Runtime state (DHCP options)", "DIR" },
                 { "verbose", 'v', 0, G_OPTION_ARG_NONE, &arguments->verbose, "Log debug messages", NULL },
+                { "version", 0, 0, G_OPTION_ARG_NONE, &arguments->version, "Show the version and exit", NULL },
                 G_OPTION_ENTRY_NULL,
         };
         g_autoptr(GOptionContext) context = g_option_context_new("- SIP phone provisioning service");
+        g_autofree char *description = default_paths_help();
 
         g_option_context_add_main_entries(context, entries, NULL);
+        g_option_context_set_description(context, description);
         if (!g_option_context_parse(context, argc, argv, error))
                 return FALSE;
         if (arguments->system_bus && arguments->session_bus) {
@@ -61,17 +84,50 @@ static void replace_string(char **target, const char *value) {
         *target = g_strdup(value);
 }
 
+static const char *config_path(const Arguments *arguments) {
+        return arguments->config_file != NULL ? arguments->config_file : PROVISIOND_CONFIG_FILE;
+}
+
 /* Configuration file first, command line over it. */
 static DaemonConfig *build_config(Arguments *arguments, GError **error) {
         g_autoptr(DaemonConfig) config = daemon_config_new_default();
-        const char *path = arguments->config_file != NULL ? arguments->config_file : PROVISIOND_CONFIG_FILE;
+        const char *path = config_path(arguments);
 
-        if (!daemon_config_load_file(config, path, arguments->config_file != NULL, error))
+        if (!daemon_config_load_file(config, path, arguments->config_file != NULL, error)) {
+                g_prefix_error(error, "cannot load the configuration (set with --config): ");
                 return NULL;
+        }
         replace_string(&config->state_dir, arguments->state_dir);
         replace_string(&config->defaults_file, arguments->defaults_file);
         replace_string(&config->schemas_dir, arguments->schemas_dir);
+        replace_string(&config->runtime_dir, arguments->runtime_dir);
         return g_steal_pointer(&config);
+}
+
+/* A start-up error names the path and what sets it; the engine's own
+ * messages (e.g. a bare "No such file or directory") may not. */
+static gboolean check_readable_file(const char *path, const char *what, const char *how_set, const char *config,
+                                    GError **error) {
+        if (g_file_test(path, G_FILE_TEST_IS_REGULAR) && access(path, R_OK) == 0)
+                return TRUE;
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "cannot read %s %s: %s (set with %s in %s)", what,
+                    path, g_file_test(path, G_FILE_TEST_EXISTS) ? g_strerror(EACCES) : g_strerror(ENOENT),
+                    how_set, config);
+        return FALSE;
+}
+
+static gboolean check_paths(const DaemonConfig *config, const Arguments *arguments, GError **error) {
+        g_autofree char *releases = g_build_filename(config->schemas_dir, "releases.conf", NULL);
+        g_autofree char *settings = g_build_filename(config->state_dir, "settings.xml", NULL);
+
+        if (!check_readable_file(releases, "the schemas' release list", "--schemas-dir or [Paths] SchemasDir=",
+                                 config_path(arguments), error))
+                return FALSE;
+        /* The defaults are read only when there are no stored settings yet. */
+        if (g_file_test(settings, G_FILE_TEST_EXISTS))
+                return TRUE;
+        return check_readable_file(config->defaults_file, "the factory defaults",
+                                   "--defaults or [Paths] Defaults=", config_path(arguments), error);
 }
 
 static gboolean on_quit(gpointer user_data) {
@@ -89,6 +145,21 @@ static gboolean on_bus_lost(gpointer user_data) {
         return G_SOURCE_REMOVE;
 }
 
+/* The DHCP options the hooks handed over before a restart. */
+static DhcpLeases *load_dhcp_leases(const DaemonConfig *config) {
+        g_autofree char *directory = g_build_filename(config->runtime_dir, DHCP_LEASES_SUBDIR, NULL);
+        g_autoptr(DhcpLeases) leases = dhcp_leases_new(directory);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GPtrArray) kept = NULL;
+
+        if (!dhcp_leases_load(leases, &error))
+                g_warning("DHCP options: %s (starting without)", error->message);
+        kept = dhcp_leases_list(leases);
+        for (guint i = 0; i < kept->len; i++)
+                bus_dhcp_log_finding(g_ptr_array_index(kept, i), "kept from before the restart");
+        return g_steal_pointer(&leases);
+}
+
 static int run(Arguments *arguments) {
         g_autoptr(GError) error = NULL;
         g_autoptr(DaemonConfig) config = build_config(arguments, &error);
@@ -96,16 +167,22 @@ static int run(Arguments *arguments) {
         g_autoptr(sd_bus) bus = NULL;
         g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
         g_autoptr(GSource) bus_source = NULL;
+        g_autoptr(DhcpLeases) dhcp_leases = NULL;
+        g_autoptr(sd_bus_slot) dhcp_slot = NULL;
         BusService *service = NULL;
         int r;
 
-        if (config == NULL) {
+        if (config == NULL || !check_paths(config, arguments, &error)) {
                 g_printerr("provisiond: %s\n", error->message);
                 return EXIT_FAILURE;
         }
         engine = engine_new(config, &error);
         if (engine == NULL) {
-                g_printerr("provisiond: %s\n", error->message);
+                g_printerr("provisiond: %s\n"
+                           "provisiond: with state %s (--state-dir), defaults %s (--defaults), schemas %s "
+                           "(--schemas-dir), configuration %s (--config)\n",
+                           error->message, config->state_dir, config->defaults_file, config->schemas_dir,
+                           config_path(arguments));
                 return EXIT_FAILURE;
         }
 
@@ -118,6 +195,12 @@ static int run(Arguments *arguments) {
         /* Before the name is owned: a client may stop us as soon as it sees us. */
         g_unix_signal_add(SIGTERM, on_quit, loop);
         g_unix_signal_add(SIGINT, on_quit, loop);
+        dhcp_leases = load_dhcp_leases(config);
+        r = bus_dhcp_add(bus, dhcp_leases, &dhcp_slot);
+        if (r < 0) {
+                g_printerr("provisiond: cannot export SetDhcpOptions: %s\n", g_strerror(-r));
+                return EXIT_FAILURE;
+        }
         r = bus_service_new(bus, engine, &service);
         if (r < 0) {
                 g_printerr("provisiond: cannot own %s: %s\n", BUS_NAME,
@@ -148,6 +231,10 @@ int main(int argc, char *argv[]) {
         if (!parse_arguments(&argc, &argv, &arguments, &error)) {
                 g_printerr("provisiond: %s\n", error->message);
                 return 2;
+        }
+        if (arguments.version) {
+                g_print("provisiond %s\n", PROVISIOND_VERSION);
+                return EXIT_SUCCESS;
         }
         if (arguments.verbose)
                 g_log_set_debug_enabled(TRUE);

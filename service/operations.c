@@ -12,7 +12,10 @@
  * an honest path needs a tiny fraction of this. */
 #define XPATH_OPERATION_LIMIT 1000000
 
-typedef void (*OperationApplyFunc)(xmlNodeSet *targets, xmlNode *operation);
+/* @targets: the selected elements (xmlNode*, not owned). The XPath result they came
+ * from is already released: libxml2 reads every node of a node set when it frees
+ * it, so nodes an operation frees must no longer be in one. */
+typedef void (*OperationApplyFunc)(GPtrArray *targets, xmlNode *operation);
 
 typedef struct {
         const char *element;
@@ -45,28 +48,32 @@ typedef struct {
 } SectionState;
 
 /* All targets are unlinked before any is freed: a target may lie inside another. */
-static void delete_targets(xmlNodeSet *targets, xmlNode *operation) {
-        for (int i = 0; i < targets->nodeNr; i++)
-                xmlUnlinkNode(targets->nodeTab[i]);
-        for (int i = 0; i < targets->nodeNr; i++)
-                xmlFreeNode(targets->nodeTab[i]);
+static void delete_targets(GPtrArray *targets, xmlNode *operation) {
+        for (guint i = 0; i < targets->len; i++)
+                xmlUnlinkNode(g_ptr_array_index(targets, i));
+        for (guint i = 0; i < targets->len; i++)
+                xmlFreeNode(g_ptr_array_index(targets, i));
 }
 
 /* Like deleting: the replaced targets are freed only once all are replaced. */
-static void replace_with_child(xmlNodeSet *targets, xmlNode *operation) {
+static void replace_with_child(GPtrArray *targets, xmlNode *operation) {
         const xmlNode *replacement = xml_first_element_child(operation);
 
-        for (int i = 0; i < targets->nodeNr; i++)
-                xmlReplaceNode(targets->nodeTab[i], xml_copy_for(replacement, targets->nodeTab[i]));
-        for (int i = 0; i < targets->nodeNr; i++)
-                xmlFreeNode(targets->nodeTab[i]);
+        for (guint i = 0; i < targets->len; i++) {
+                xmlNode *target = g_ptr_array_index(targets, i);
+                xmlReplaceNode(target, xml_copy_for(replacement, target));
+        }
+        for (guint i = 0; i < targets->len; i++)
+                xmlFreeNode(g_ptr_array_index(targets, i));
 }
 
-static void add_children(xmlNodeSet *targets, xmlNode *operation) {
-        for (int i = 0; i < targets->nodeNr; i++)
+static void add_children(GPtrArray *targets, xmlNode *operation) {
+        for (guint i = 0; i < targets->len; i++) {
+                xmlNode *target = g_ptr_array_index(targets, i);
                 for (xmlNode *child = xml_first_element_child(operation); child != NULL;
                      child = xml_next_element(child))
-                        xmlAddChild(targets->nodeTab[i], xml_copy_for(child, targets->nodeTab[i]));
+                        xmlAddChild(target, xml_copy_for(child, target));
+        }
 }
 
 static const OperationKind operation_kinds[] = {
@@ -320,10 +327,12 @@ static char *check_target(const xmlNode *node, const Operation *operation, const
         return NULL;
 }
 
-/* The elements @operation works on; NULL with a reason unless it selects elements of its section only. */
-static xmlXPathObject *select_targets(xmlDoc *working, const Operation *operation, const xmlNode *section,
-                                      Budget *budget, char **reason) {
+/* The elements @operation works on (xmlNode*, not owned); NULL with a reason
+ * unless it selects elements of its section only. */
+static GPtrArray *select_targets(xmlDoc *working, const Operation *operation, const xmlNode *section,
+                                 Budget *budget, char **reason) {
         g_autoptr(xmlXPathObject) found = evaluate_path(working, operation->path, budget, reason);
+        GPtrArray *targets;
         xmlNodeSet *nodes;
 
         if (found == NULL)
@@ -342,7 +351,10 @@ static xmlXPathObject *select_targets(xmlDoc *working, const Operation *operatio
                 if (*reason != NULL)
                         return NULL;
         }
-        return g_steal_pointer(&found);
+        targets = g_ptr_array_sized_new((guint)nodes->nodeNr);
+        for (int i = 0; i < nodes->nodeNr; i++)
+                g_ptr_array_add(targets, nodes->nodeTab[i]);
+        return targets;
 }
 
 /* Nodes in @node and below: elements, attributes and text. */
@@ -377,7 +389,7 @@ static gboolean budget_take_nodes(Budget *budget, const xmlNode *operation, int 
 static gboolean operation_run(xmlDoc *working, const Operation *operation, SectionState *state, Budget *budget,
                               GError **error) {
         char *reason = NULL;
-        g_autoptr(xmlXPathObject) targets = select_targets(working, operation, state->section, budget, &reason);
+        g_autoptr(GPtrArray) targets = select_targets(working, operation, state->section, budget, &reason);
 
         if (budget->xpath_steps_left == 0) {
                 g_free(reason);
@@ -389,9 +401,9 @@ static gboolean operation_run(xmlDoc *working, const Operation *operation, Secti
                 section_state_fail(state, reason);
                 return TRUE;
         }
-        if (!budget_take_nodes(budget, operation->element, targets->nodesetval->nodeNr, error))
+        if (!budget_take_nodes(budget, operation->element, (int)targets->len, error))
                 return FALSE;
-        operation->kind->apply(targets->nodesetval, operation->element);
+        operation->kind->apply(targets, operation->element);
         return TRUE;
 }
 

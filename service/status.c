@@ -82,6 +82,10 @@ void status_set_result(Status *status, const GError *failure, GPtrArray *warning
         const char *error_name = failure != NULL ? prov_error_get_dbus_name(failure) : NULL;
         const char *message = failure != NULL ? failure->message : NULL;
 
+        /* Cancel (or a stopping daemon) ended it: not a failure of the run itself. */
+        if (g_strcmp0(error_name, prov_error_to_dbus_name(PROV_ERROR_CANCELLED)) == 0)
+                result = "cancelled";
+
         if (!g_str_equal(status->last_result, result)) {
                 status->last_result = result;
                 status_changed(status, STATUS_LAST_RESULT);

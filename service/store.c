@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "provision-error.h"
@@ -85,27 +86,87 @@ gboolean store_write_file_atomic(const char *path, const char *data, gsize lengt
         return TRUE;
 }
 
-static void load_meta(Store *store) {
+/* Release 1 kept the counters in settings.meta, written after settings.xml: read
+ * only while settings.xml carries no STORE_STATE_PI yet. */
+static void load_legacy_meta(Store *store) {
         g_autoptr(GKeyFile) meta = g_key_file_new();
 
         if (!g_key_file_load_from_file(meta, store->meta_path, G_KEY_FILE_NONE, NULL))
                 return;
         store->generation = g_key_file_get_uint64(meta, "Settings", "Generation", NULL);
         store->last_change = g_key_file_get_uint64(meta, "Settings", "LastChange", NULL);
+        g_message("%s: generation %" G_GUINT64_FORMAT
+                  " taken over; settings.xml carries it from the next commit",
+                  store->meta_path, store->generation);
 }
 
-static void save_meta(const Store *store) {
-        g_autoptr(GKeyFile) meta = g_key_file_new();
-        g_autoptr(GError) error = NULL;
-        g_autofree char *data = NULL;
-        gsize length = 0;
+/* The value of pseudo-attribute @name in @pi's content (generation="12"), or FALSE. */
+static gboolean pi_read_number(const xmlNode *pi, const char *name, guint64 *value) {
+        g_autofree char *prefix = g_strdup_printf("%s=\"", name);
+        const char *content = (const char *) pi->content;
+        const char *start = content != NULL ? strstr(content, prefix) : NULL;
+        const char *end;
+        g_autofree char *digits = NULL;
 
-        g_key_file_set_uint64(meta, "Settings", "Generation", store->generation);
-        g_key_file_set_uint64(meta, "Settings", "LastChange", store->last_change);
-        data = g_key_file_to_data(meta, &length, NULL);
-        /* The settings are already durable; losing the counter is not worth failing for. */
-        if (!store_write_file_atomic(store->meta_path, data, length, &error))
-                g_warning("%s", error->message);
+        if (start == NULL || (start != content && !g_ascii_isspace(start[-1])))
+                return FALSE;
+        start += strlen(prefix);
+        end = strchr(start, '"');
+        if (end == NULL)
+                return FALSE;
+        digits = g_strndup(start, end - start);
+        return g_ascii_string_to_unsigned(digits, 10, 0, G_MAXUINT64, value, NULL);
+}
+
+static gboolean is_state_pi(const xmlNode *node) {
+        return node->type == XML_PI_NODE && g_strcmp0((const char *) node->name, STORE_STATE_PI) == 0;
+}
+
+/* Takes the counters out of @doc's STORE_STATE_PI and removes it: the document the
+ * daemon works with (and Backup shows) is the settings only. FALSE if there is none. */
+static gboolean take_state_pi(Store *store, xmlDoc *doc) {
+        gboolean found = FALSE;
+        xmlNode *next;
+
+        for (xmlNode *node = doc->children; node != NULL; node = next) {
+                next = node->next;
+                if (!is_state_pi(node))
+                        continue;
+                if (!found && pi_read_number(node, "generation", &store->generation)) {
+                        found = TRUE;
+                        if (!pi_read_number(node, "last-change", &store->last_change))
+                                store->last_change = 0;
+                }
+                xmlUnlinkNode(node);
+                xmlFreeNode(node);
+        }
+        return found;
+}
+
+/* A commit killed between creating and renaming its temp file leaves it behind. */
+static void remove_leftover(const char *path) {
+        g_autofree char *temp_path = g_strconcat(path, ".tmp", NULL);
+
+        if (unlink(temp_path) == 0)
+                g_message("removed %s, left by an interrupted write", temp_path);
+        else if (errno != ENOENT)
+                g_warning("cannot remove %s: %s", temp_path, g_strerror(errno));
+}
+
+/* @doc serialized with the counters of the commit in a STORE_STATE_PI before the
+ * root element, so that both become durable with one rename. */
+static char *serialize_with_state(xmlDoc *doc, guint64 generation, guint64 last_change, gsize *length) {
+        g_autofree char *content = g_strdup_printf("generation=\"%" G_GUINT64_FORMAT
+                                                   "\" last-change=\"%" G_GUINT64_FORMAT "\"",
+                                                   generation, last_change);
+        xmlNode *pi = xmlNewDocPI(doc, (const xmlChar *) STORE_STATE_PI, (const xmlChar *) content);
+        char *data;
+
+        xmlAddPrevSibling(xmlDocGetRootElement(doc), pi);
+        data = xml_doc_to_string(doc, length);
+        xmlUnlinkNode(pi);
+        xmlFreeNode(pi);
+        return data;
 }
 
 static xmlDoc *load_document(const char *path, GError **error) {
@@ -124,11 +185,15 @@ Store *store_open(const char *state_dir, const char *defaults_file, GError **err
 
         store->settings_path = g_build_filename(state_dir, STORE_SETTINGS_FILE, NULL);
         store->meta_path = g_build_filename(state_dir, STORE_META_FILE, NULL);
-        load_meta(store);
+        remove_leftover(store->settings_path);
+        remove_leftover(store->meta_path);
 
         store->doc = load_document(store->settings_path, &local_error);
-        if (store->doc != NULL)
+        if (store->doc != NULL) {
+                if (!take_state_pi(store, store->doc))
+                        load_legacy_meta(store);
                 return g_steal_pointer(&store);
+        }
         if (!g_error_matches(local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
                 g_propagate_error(error, g_steal_pointer(&local_error));
                 return NULL;
@@ -183,10 +248,13 @@ void store_set_max_size(Store *store, gsize max_size) {
 
 gboolean store_commit(Store *store, xmlDoc *doc, GError **error) {
         g_autoptr(xmlDoc) owned = doc;
+        guint64 generation = store->generation + 1;
+        guint64 last_change = (guint64) g_get_real_time();
         g_autofree char *data = NULL;
         gsize length = 0;
 
-        data = xml_doc_to_string(owned, &length);
+        take_state_pi(&(Store){ 0 }, owned); /* the counters are the store's, never a document's */
+        data = serialize_with_state(owned, generation, last_change, &length);
         /* Settings past the cap would make every Backup() reply outgrow the bus. */
         if (store->max_size > 0 && length > store->max_size) {
                 g_set_error(error, PROV_ERROR, PROV_ERROR_SETTINGS_TOO_LARGE,
@@ -200,9 +268,11 @@ gboolean store_commit(Store *store, xmlDoc *doc, GError **error) {
 
         g_clear_pointer(&store->doc, xmlFreeDoc);
         store->doc = g_steal_pointer(&owned);
-        store->generation++;
-        store->last_change = (guint64)g_get_real_time();
-        save_meta(store);
+        store->generation = generation;
+        store->last_change = last_change;
+        /* Stale from now on (settings.xml's counters win); removing it is tidiness only. */
+        if (unlink(store->meta_path) == 0)
+                g_message("removed %s: settings.xml carries the generation now", store->meta_path);
         return TRUE;
 }
 

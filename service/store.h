@@ -1,9 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The stored settings: STATE_DIR/settings.xml, replaced atomically (temp
- * file, fsync, rename, fsync of the directory) so that a reader or a crash
- * only ever sees the old or the new file. STATE_DIR/settings.meta keeps the
- * generation counter and the time of the last change.
+ * file, fsync, rename, fsync of the directory: two fsyncs) so that a reader
+ * or a crash only ever sees the old or the new file. The generation counter
+ * and the time of the last change are part of the same file, a processing
+ * instruction before the root element:
+ *
+ *   <?provisiond generation="12" last-change="1764500000000000"?>
+ *
+ * so a commit changes settings and generation in one rename. The in-memory
+ * document never carries it (Backup does not show it). STATE_DIR/settings.meta,
+ * where release 1 kept the counters, is read once when settings.xml has no
+ * such instruction and removed by the next commit. Temp files a crash left
+ * (settings.xml.tmp, settings.meta.tmp) are removed by store_open().
  */
 #pragma once
 
@@ -11,7 +20,8 @@
 #include <libxml/tree.h>
 
 #define STORE_SETTINGS_FILE "settings.xml"
-#define STORE_META_FILE "settings.meta"
+#define STORE_META_FILE "settings.meta" /* release 1 only: read for migration */
+#define STORE_STATE_PI "provisiond"
 
 typedef struct Store Store;
 

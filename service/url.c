@@ -41,26 +41,59 @@ gboolean url_check_fetchable(const char *url, GError **error) {
         return TRUE;
 }
 
-char *url_resolve(const char *base, const char *reference, GError **error) {
-        g_autoptr(GError) local_error = NULL;
-        char *resolved;
+/* g_uri_to_string() asserts (a critical, then NULL) on a URI without host whose
+ * path starts with "//": "http:/.//h/d/" parses so, dot segments removed. */
+static gboolean is_writable(GUri *uri) {
+        return g_uri_get_host(uri) != NULL || !g_str_has_prefix(g_uri_get_path(uri), "//");
+}
 
+static char *set_unresolvable(GError **error, const char *base, const char *reference, const char *reason) {
+        g_autofree char *redacted_base = url_redact(base);
+        g_autofree char *redacted_reference = url_redact(reference);
+
+        g_set_error(error, PROV_ERROR, PROV_ERROR_UNSUPPORTED_URL, "cannot resolve %s against %s: %s",
+                    redacted_reference, redacted_base, reason);
+        return NULL;
+}
+
+/* What g_uri_resolve_relative() does, without its assertion when the result is
+ * not writable (a critical, then NULL without an error), e.g. "x" against "http:/.//h/d/". */
+static char *resolve_relative(const char *base, const char *reference, GError **error) {
+        g_autoptr(GError) local_error = NULL;
+        g_autoptr(GUri) base_uri = g_uri_parse(base, URL_PARSE_FLAGS, &local_error);
+        g_autoptr(GUri) resolved = NULL;
+
+        if (base_uri != NULL)
+                resolved = g_uri_parse_relative(base_uri, reference, URL_PARSE_FLAGS, &local_error);
+        if (resolved == NULL)
+                return set_unresolvable(error, base, reference, local_error->message);
+        if (!is_writable(resolved))
+                return set_unresolvable(error, base, reference, "the result is not a valid URL");
+        return g_uri_to_string(resolved);
+}
+
+gboolean url_has_scheme(const char *reference) {
+        if (!g_ascii_isalpha(reference[0]))
+                return FALSE;
+        for (const char *at = reference + 1; *at != '\0'; at++) {
+                if (*at == ':')
+                        return TRUE;
+                if (!g_ascii_isalnum(*at) && *at != '+' && *at != '-' && *at != '.')
+                        return FALSE;
+        }
+        return FALSE;
+}
+
+char *url_resolve(const char *base, const char *reference, GError **error) {
         /* An absolute reference stands for itself; resolving would only normalise it. */
-        if (g_uri_peek_scheme(reference) != NULL) {
+        if (url_has_scheme(reference)) {
                 if (!g_uri_is_valid(reference, URL_PARSE_FLAGS, NULL)) {
                         set_unsupported(error, reference, "not a valid URL");
                         return NULL;
                 }
                 return g_strdup(reference);
         }
-        resolved = g_uri_resolve_relative(base, reference, URL_PARSE_FLAGS, &local_error);
-        if (resolved == NULL) {
-                g_autofree char *redacted_base = url_redact(base);
-                g_autofree char *redacted_reference = url_redact(reference);
-                g_set_error(error, PROV_ERROR, PROV_ERROR_UNSUPPORTED_URL, "cannot resolve %s against %s: %s",
-                            redacted_reference, redacted_base, local_error->message);
-        }
-        return resolved;
+        return resolve_relative(base, reference, error);
 }
 
 /* A URL GLib cannot parse may hide a password containing '/', '?', '#' or '@':
@@ -83,7 +116,8 @@ char *url_redact(const char *url) {
                 return NULL;
         uri = g_uri_parse(url, URL_PARSE_FLAGS, NULL);
         /* GLib takes "user:p@ss@host" as user "user:p" at host "ss@host". */
-        if (uri == NULL || (g_uri_get_host(uri) != NULL && strchr(g_uri_get_host(uri), '@') != NULL))
+        if (uri == NULL || !is_writable(uri) ||
+            (g_uri_get_host(uri) != NULL && strchr(g_uri_get_host(uri), '@') != NULL))
                 return redact_unparsable(url);
         return g_uri_to_string_partial(uri, G_URI_HIDE_USERINFO);
 }

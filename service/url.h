@@ -21,6 +21,15 @@ gboolean url_check_fetchable(const char *url, GError **error);
 char *url_resolve(const char *base, const char *reference, GError **error);
 
 /**
+ * url_has_scheme:
+ * Whether @reference starts with a scheme and ':' (RFC 3986 § 3.1), i.e. is
+ * absolute. Unlike g_uri_peek_scheme(), which interns every scheme it sees
+ * for the life of the process (memory an untrusted server could grow
+ * without bound), it keeps nothing.
+ */
+gboolean url_has_scheme(const char *reference);
+
+/**
  * url_redact:
  * @url without user name and password, for logs, signals and properties.
  * Returns a copy of @url if it cannot be parsed, with everything up to an

@@ -2,6 +2,7 @@
 #include "xml-parse.h"
 
 #include <libxml/parser.h>
+#include <string.h>
 
 #include "provision-error.h"
 #include "xml-cleanup.h"
@@ -43,6 +44,7 @@ static char *last_parser_message(xmlParserCtxt *parser) {
 xmlDoc *xml_parse_untrusted(const char *data, gsize size, const char *what, GError **error) {
         xmlParserCtxt *parser;
         g_autoptr(xmlDoc) doc = NULL;
+        const char *nul;
 
         if (size > G_MAXINT) {
                 g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_FILE, "%s is too large", what);
@@ -50,6 +52,16 @@ xmlDoc *xml_parse_untrusted(const char *data, gsize size, const char *what, GErr
         }
         if (!xml_limits_check_attributes(data, size, what, error))
                 return NULL;
+
+        /* libxml2 stops at a NUL as if the input ended there: what follows would
+         * never be seen, so the document would not be the one that was sent. */
+        nul = size > 0 ? memchr(data, '\0', size) : NULL; /* @data may be NULL when empty */
+        if (nul != NULL) {
+                g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_FILE,
+                            "%s contains a NUL byte at offset %" G_GSIZE_FORMAT ", which XML does not allow", what,
+                            (gsize)(nul - data));
+                return NULL;
+        }
 
         parser = xmlNewParserCtxt();
         if (parser == NULL) {

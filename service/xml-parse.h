@@ -12,7 +12,8 @@
  * xml_parse_untrusted:
  * Parses @size bytes at @data as a provisioning document: no DTD (internal or
  * external), no entities, no network, at most XML_MAX_DEPTH levels, blank
- * text nodes dropped. @what names the document in error messages.
+ * text nodes dropped. All @size bytes count: a NUL byte anywhere is refused
+ * (XML 1.0 § 2.2 excludes U+0000; libxml2 would stop reading at it). @what names the document in error messages.
  * Returns a new document, or NULL with PROV_ERROR_INVALID_FILE.
  */
 xmlDoc *xml_parse_untrusted(const char *data, gsize size, const char *what, GError **error);

@@ -36,6 +36,19 @@ trap 'exit 130' INT
 
 . "$(dirname "$0")/cli-checks.sh"
 
+# Waits until a provisioning run is active.
+wait_for_active_run() {
+        tenths=0
+        until "$PROVISIONCTL" status | grep -Eq '^ *State: running$'; do
+                tenths=$((tenths + 1))
+                if [ "$tenths" -ge "$WAIT_TENTHS" ]; then
+                        fail "no run became active in time"
+                        return 1
+                fi
+                sleep 0.1
+        done
+}
+
 # Waits until no provisioning run is active (after start --no-wait).
 wait_until_no_run() {
         tenths=0
@@ -110,6 +123,28 @@ test_version_and_help_exit_0() {
         run 0 start --help
         expect_in out '--url=URL'
         expect_in out '--no-wait'
+        expect_in out '--json'
+        # the global options, which may follow the command
+        expect_in out '--address=ADDRESS'
+        expect_in out '--system'
+}
+
+# provisionctl --version: its own version, then the running daemon's (the real
+# daemon does not report one on the bus yet; provisionctl-standin.sh checks one that does).
+test_version_shows_the_daemon() {
+        run 0 --version
+        expect_only out "provisionctl $(sed -n "s/^  version : '\(.*\)',\$/\1/p" "$PROVISIOND_SOURCE_ROOT/meson.build")
+provisiond: running, version not reported"
+}
+
+test_global_options_after_the_command() {
+        run 0 status --system
+        expect_in out '^ *State: '
+        run 0 backup telephony --system
+        expect_in out '<telephony'
+        run 3 status --address unix:path="$work_dir/no-such-socket"
+        run 2 status --system --session
+        expect_line err 'provisionctl: --system, --session and --address exclude each other'
 }
 
 test_unreachable_bus_exits_3() {
@@ -161,9 +196,66 @@ test_apply_prints_changed_sections_then_no_changes() {
 
 test_apply_refused_document_exits_1_with_error_name() {
         run 1 apply "$PATCHES/invalid-value.xml"
-        expect_in err '^provisionctl: org\.provisiond\.Provisioning1\.Error\.Validation: '
+        expect_in err "^provisionctl: $PATCHES/invalid-value\\.xml: ${ERROR_PREFIX}Validation: "
         run 1 apply "$PATCHES/reference.xml"
-        expect_in err '^provisionctl: org\.provisiond\.Provisioning1\.Error\.ReferenceNotAllowed: '
+        expect_in err "^provisionctl: $PATCHES/reference\\.xml: ${ERROR_PREFIX}ReferenceNotAllowed: "
+}
+
+# A file that cannot be read is the client's error, not the daemon's: no error name.
+test_apply_of_a_missing_file_names_it() {
+        run 1 apply "$work_dir/no-such-file.xml"
+        expect_only err "provisionctl: cannot open $work_dir/no-such-file.xml: No such file or directory"
+}
+
+test_apply_of_a_directory_names_it() {
+        run 1 apply "$work_dir"
+        expect_only err "provisionctl: cannot apply $work_dir: Is a directory"
+}
+
+# "-" is stdin, whether a file or a pipe; a named pipe works too. The daemon
+# takes regular files only: provisionctl passes a sealed memfd of what it read.
+test_apply_from_stdin_and_pipes() {
+        run 0 apply "$BACKUP"
+        "$PROVISIONCTL" apply - <"$PATCHES/telephony-merge.xml" >"$work_dir/out" 2>"$work_dir/err" ||
+                fail "apply - <file failed: $(cat "$work_dir/err")"
+        expect_in out '^telephony [0-9.]+ merge$'
+        run 0 apply "$BACKUP"
+        cat "$PATCHES/telephony-merge.xml" | "$PROVISIONCTL" apply - >"$work_dir/out" 2>"$work_dir/err" ||
+                fail "a pipe into apply - failed: $(cat "$work_dir/err")"
+        expect_in out '^telephony [0-9.]+ merge$'
+        run 0 apply "$BACKUP"
+        mkfifo "$work_dir/fifo"
+        cat "$PATCHES/telephony-merge.xml" >"$work_dir/fifo" &
+        run 0 apply "$work_dir/fifo"
+        wait
+        rm -f "$work_dir/fifo"
+        expect_in out '^telephony [0-9.]+ merge$'
+        # a refusal names stdin
+        printf '<telephony>' | "$PROVISIONCTL" apply - >"$work_dir/out" 2>"$work_dir/err"
+        expect_in err "^provisionctl: stdin: ${ERROR_PREFIX}InvalidFile: "
+}
+
+test_apply_json_lists_the_changed_sections() {
+        run 0 apply "$BACKUP"
+        run 0 apply --json "$PATCHES/telephony-merge.xml"
+        json_check out '
+assert len(lines) == 1, lines
+assert set(document) == {"changed", "warnings"}, document
+assert [sorted(change) for change in document["changed"]] == [["how", "section", "version"]], document
+change = document["changed"][0]
+assert (change["section"], change["how"]) == ("telephony", "merge"), change
+assert isinstance(change["version"], str) and change["version"], change
+assert document["warnings"] == [], document
+'
+        run 0 apply --json "$PATCHES/telephony-merge.xml"
+        expect_only out '{"changed": [], "warnings": []}'
+        run 0 apply "$BACKUP"
+        run 0 apply --json "$PATCHES/unknown-element.xml"
+        json_check out '
+assert [change["section"] for change in document["changed"]] == ["telephony"], document
+assert len(document["warnings"]) >= 1 and all(isinstance(w, str) for w in document["warnings"]), document
+'
+        [ -s "$work_dir/err" ] && fail "apply --json also wrote to stderr: $(cat "$work_dir/err")"
 }
 
 test_apply_prints_warnings_on_stderr() {
@@ -183,6 +275,12 @@ test_backup_to_stdout_and_to_file() {
         [ "$(stat -c %a "$work_dir/telephony.xml")" = 600 ] || fail "backup -o: file is not private"
 }
 
+# The message names the file the user gave, not the temporary file beside it.
+test_backup_into_a_missing_directory_names_the_file() {
+        run 1 backup -o "$work_dir/no-such-dir/x.xml"
+        expect_only err "provisionctl: cannot write $work_dir/no-such-dir/x.xml: No such file or directory"
+}
+
 test_backup_of_unknown_section_exits_1() {
         run 1 backup no-such-section
         expect_in err '^provisionctl: org\.freedesktop\.DBus\.Error\.InvalidArgs: '
@@ -197,14 +295,57 @@ test_monitor_prints_section_applied_and_exits_0_on_sigterm() {
         stop_monitor
 }
 
+# Free text (detail, message) is quoted, so that a line splits at its spaces.
 test_monitor_prints_progress_finished_and_failed() {
         start_monitor
         run 0 start --url "$BACKUP_URL"
-        wait_for monitor '^Progress run=[0-9]+ stage=downloading percent=[0-9]+ detail=.*backup\.xml' "$monitor_synced"
+        wait_for monitor '^Progress run=[0-9]+ stage=downloading percent=[0-9]+ detail="[^"]*backup\.xml"$' "$monitor_synced"
         wait_for monitor '^Finished run=[0-9]+ sections=[0-9]+$' "$monitor_synced"
         run 1 start --url "$REFUSED_URL"
-        wait_for monitor "^Failed run=[0-9]+ error=${ERROR_PREFIX}Download message=." "$monitor_synced"
+        wait_for monitor "^Failed run=[0-9]+ error=${ERROR_PREFIX}Download message=\"[^\"]+.*\"\$" "$monitor_synced"
         stop_monitor
+}
+
+# One JSON object per signal and line, with numbers as numbers.
+test_monitor_json_prints_one_object_per_signal() {
+        "$PROVISIONCTL" monitor --json >"$work_dir/monitor" 2>&1 &
+        monitor_pid=$!
+        # As start_monitor: apply until the monitor shows it is subscribed.
+        document=$BACKUP
+        tenths=0
+        until grep -q '"SectionApplied"' "$work_dir/monitor"; do
+                [ "$document" = "$BACKUP" ] && document=$PATCHES/telephony-merge.xml || document=$BACKUP
+                "$PROVISIONCTL" apply "$document" >/dev/null 2>&1
+                tenths=$((tenths + 1))
+                [ "$tenths" -lt "$WAIT_TENTHS" ] || { fail "monitor --json printed nothing"; break; }
+                sleep 0.1
+        done
+        run 0 start --url "$BACKUP_URL"
+        wait_for monitor '"signal": "Finished"'
+        run 1 start --url "$REFUSED_URL"
+        wait_for monitor '"signal": "Failed"'
+        stop_monitor
+        json_check monitor '
+keys = {
+    "SectionApplied": {"signal", "run_id", "section", "version", "how"},
+    "Progress": {"signal", "run_id", "stage", "percent", "detail"},
+    "Finished": {"signal", "run_id", "sections_changed"},
+    "Failed": {"signal", "run_id", "error"},
+}
+seen = set()
+for line in lines:
+    assert set(line) == keys[line["signal"]], line
+    assert isinstance(line["run_id"], int), line
+    seen.add(line["signal"])
+    if line["signal"] == "Progress":
+        assert isinstance(line["percent"], int) and isinstance(line["detail"], str), line
+    if line["signal"] == "Finished":
+        assert isinstance(line["sections_changed"], int), line
+    if line["signal"] == "Failed":
+        assert set(line["error"]) == {"name", "message"}, line
+        assert line["error"]["name"] == "org.provisiond.Provisioning1.Error.Download", line
+assert seen == set(keys), seen
+'
 }
 
 # ---- start and cancel ----------------------------------------------------------------------
@@ -220,6 +361,43 @@ test_start_prints_progress_changed_sections_and_finished() {
         grep -q "$(printf '\r')" "$work_dir/out" && fail "start drew a progress bar into a file"
         run 0 start --url "$BACKUP_URL"
         expect_in out '^Finished: 0 section\(s\) changed$'
+}
+
+test_start_json_prints_the_result() {
+        run 0 apply "$PATCHES/telephony-merge.xml"
+        run 0 start --json --url "$BACKUP_URL"
+        json_check out '
+assert len(lines) == 1, lines
+assert set(document) == {"run_id", "result", "sections_changed", "changed", "warnings"}, document
+assert isinstance(document["run_id"], int) and document["result"] == "finished", document
+assert document["sections_changed"] == len(document["changed"]) >= 1, document
+assert all(set(change) == {"section", "version", "how"} for change in document["changed"]), document
+assert "telephony" in [change["section"] for change in document["changed"]], document
+assert document["warnings"] == [], document
+'
+        run 1 start --json --url "$REFUSED_URL"
+        json_check out '
+assert set(document) == {"run_id", "result", "error"}, document
+assert document["result"] == "failed", document
+assert document["error"]["name"] == "org.provisiond.Provisioning1.Error.Download", document
+assert document["error"]["message"], document
+'
+        expect_in err "^provisionctl: ${ERROR_PREFIX}Download: "
+        run 0 start --json --no-wait --url "$BACKUP_URL"
+        json_check out 'assert set(document) == {"run_id"} and isinstance(document["run_id"], int), document'
+        wait_until_no_run
+}
+
+# provisionctl prints no colour, on a terminal or not; NO_COLOR is honoured by definition.
+test_no_colour_on_a_terminal() {
+        if ! command -v script >/dev/null; then
+                echo "skipped: no script(1) for a terminal"
+                return
+        fi
+        TERM=xterm script -qec "'$PROVISIONCTL' status" /dev/null >"$work_dir/out" 2>&1 ||
+                fail "status on a terminal failed: $(cat "$work_dir/out")"
+        expect_in out 'State: '
+        grep -q "$(printf '\033')\[[0-9;]*m" "$work_dir/out" && fail "status printed colour codes"
 }
 
 test_start_on_a_terminal_draws_a_progress_bar() {
@@ -272,6 +450,25 @@ test_cancel_ends_a_waiting_start_with_cancelled() {
         background_pid=
         [ "$status" -eq 1 ] || fail "start of a cancelled run exited $status, expected 1"
         expect_in start-err "^provisionctl: ${ERROR_PREFIX}Cancelled: "
+        # a cancelled run is not a failed one
+        run 0 status
+        expect_line out '        Last result: cancelled'
+        expect_in out "^ *Last error: ${ERROR_PREFIX}Cancelled: "
+        run 0 status --json
+        json_check out 'assert document["LastResult"] == "cancelled", document'
+}
+
+test_start_json_of_a_cancelled_run() {
+        "$PROVISIONCTL" start --json --url "$SLOW_BACKUP_URL" >"$work_dir/start-out" 2>"$work_dir/start-err" &
+        background_pid=$!
+        wait_for_active_run || return
+        run 0 cancel
+        wait "$background_pid"
+        background_pid=
+        json_check start-out '
+assert document["result"] == "cancelled", document
+assert document["error"]["name"] == "org.provisiond.Provisioning1.Error.Cancelled", document
+'
 }
 
 test_start_during_a_run_joins_it() {
@@ -306,22 +503,33 @@ test_cancel_without_a_run_exits_1() {
 
 test_usage_errors_exit_2
 test_version_and_help_exit_0
+test_version_shows_the_daemon
+test_global_options_after_the_command
 test_unreachable_bus_exits_3
 test_status_lines
 test_status_json_is_an_object_of_the_status_keys
 test_apply_prints_changed_sections_then_no_changes
 test_apply_refused_document_exits_1_with_error_name
+test_apply_of_a_missing_file_names_it
+test_apply_of_a_directory_names_it
+test_apply_from_stdin_and_pipes
+test_apply_json_lists_the_changed_sections
 test_apply_prints_warnings_on_stderr
 test_backup_to_stdout_and_to_file
+test_backup_into_a_missing_directory_names_the_file
 test_backup_of_unknown_section_exits_1
 test_monitor_prints_section_applied_and_exits_0_on_sigterm
 test_monitor_prints_progress_finished_and_failed
+test_monitor_json_prints_one_object_per_signal
 test_start_prints_progress_changed_sections_and_finished
+test_start_json_prints_the_result
+test_no_colour_on_a_terminal
 test_start_on_a_terminal_draws_a_progress_bar
 test_failed_start_exits_1_with_error_name
 test_start_without_wait_prints_the_run_id
 test_status_shows_the_last_run
 test_cancel_ends_a_waiting_start_with_cancelled
+test_start_json_of_a_cancelled_run
 test_start_during_a_run_joins_it
 test_start_with_another_url_during_a_run_exits_1_busy
 test_cancel_without_a_run_exits_1

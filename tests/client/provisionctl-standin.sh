@@ -66,6 +66,8 @@ SERVICE
     <allow send_destination="*" eavesdrop="true"/>
     <allow eavesdrop="true"/>
     <allow own="*"/>
+    <!-- as the system policy for a user outside the provisioning group -->
+    <deny send_destination="$BUS_NAME" send_interface="$BUS_NAME" send_member="Cancel"/>
   </policy>
 </busconfig>
 CONFIG
@@ -82,9 +84,25 @@ start_standin() {
         wait_for standin '^ready$' || exit 1
 }
 
-test_failed_activation_exits_3() {
+# Not the bus' "Spawn.ChildExited: Launch helper exited …" alone: what it means and what to do.
+test_failed_activation_says_how_to_start_the_daemon() {
         run 3 status
-        expect_in err 'org\.freedesktop\.DBus\.Error\.Spawn\.'
+        expect_in err '^provisionctl: provisiond is not running and could not be started \(org\.freedesktop\.DBus\.Error\.Spawn\.[A-Za-z]+: .+\)$'
+        expect_in err "^Start it on that bus: DBUS_SYSTEM_BUS_ADDRESS=$address /.*/provisiond --system\$"
+        [ "$(wc -l <"$work_dir/err")" -eq 2 ] || fail "expected 2 lines on stderr: $(cat "$work_dir/err")"
+}
+
+# The bus policy refuses the call: say so, not the bus' list of match rules.
+test_access_denied_says_who_may() {
+        run 1 cancel
+        expect_only err 'provisionctl: permission denied: needs root or the provisioning group'
+}
+
+test_version_shows_the_daemons() {
+        run 0 --version
+        expect_line out 'provisiond 9.9.9-standin'
+        expect_in out '^provisionctl [0-9]'
+        [ "$(wc -l <"$work_dir/out")" -eq 2 ] || fail "--version: expected 2 lines: $(cat "$work_dir/out")"
 }
 
 test_refusal_of_the_daemon_exits_1() {
@@ -155,8 +173,10 @@ test_monitor_and_start_exit_3_when_the_bus_stops() {
 }
 
 start_bus
-test_failed_activation_exits_3
+test_failed_activation_says_how_to_start_the_daemon
 start_standin
+test_access_denied_says_who_may
+test_version_shows_the_daemons
 test_refusal_of_the_daemon_exits_1
 test_status_json_prints_keys_of_every_type
 test_output_that_cannot_be_written_exits_1

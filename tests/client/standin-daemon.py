@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """A stand-in for provisiond on the bus at ADDRESS, for what the real daemon
 cannot be made to do on demand: GetStatus holds keys of every D-Bus type (as a
-newer daemon's might), a started run never ends but sends Progress every
+newer daemon's might) and a Version, a started run never ends but sends Progress every
 tenth of a second (so a client shows when it receives signals), and Backup
 answers a long document. The interface is the real one, read from the
 introspection file. Prints "ready" once it owns the name, then serves until
@@ -19,6 +19,7 @@ INTERFACE_NAME = 'org.provisiond.Provisioning1'
 INTERFACE_XML = os.path.join(os.environ['PROVISIOND_SOURCE_ROOT'], 'introspection',
                              'org.provisiond.Provisioning1.xml')
 RUN_ID = 7
+VERSION = '9.9.9-standin'
 PROGRESS_INTERVAL_MS = 100
 # Larger than stdio's buffer, so that writing it fails before the final flush.
 BACKUP = '<configuration>\n' + '  <!-- padding -->\n' * 4096 + '</configuration>\n'
@@ -31,6 +32,8 @@ def status():
         'LastError': GLib.Variant('(ss)', ('', '')),
         'LastWarnings': GLib.Variant('as', []),
         'RunId': GLib.Variant('t', RUN_ID),
+        # What provisionctl --version shows as the daemon's version.
+        'Version': GLib.Variant('s', VERSION),
         # Keys of types GetStatus does not use today.
         'Counts': GLib.Variant('ai', [1, -2, 3]),
         'Labels': GLib.Variant('a{ss}', {'phone': 'D717', 'site': 'Lab'}),

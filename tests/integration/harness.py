@@ -31,8 +31,11 @@ INTERFACE = 'org.provisiond.Provisioning1'
 ERROR_PREFIX = 'org.provisiond.Provisioning1.Error.'
 INVALID_ARGS = 'org.freedesktop.DBus.Error.InvalidArgs'
 
-START_TIMEOUT = 10.0
-STOP_TIMEOUT = 10.0
+# PROVISIOND_WRAPPER: a command line the daemon runs under (e.g. valgrind), split on spaces.
+DAEMON_WRAPPER = os.environ.get('PROVISIOND_WRAPPER', '').split()
+# A wrapper like valgrind makes starting and stopping many times slower.
+START_TIMEOUT = 60.0 if DAEMON_WRAPPER else 10.0
+STOP_TIMEOUT = 60.0 if DAEMON_WRAPPER else 10.0
 CALL_TIMEOUT = 30.0
 SIGNAL_TIMEOUT = 5.0
 
@@ -378,6 +381,11 @@ class Daemon:
         return os.path.join(self.state_dir, 'settings.xml')
 
     @property
+    def runtime_dir(self):
+        """The daemon's runtime directory (DHCP options): in the work dir."""
+        return os.path.join(self.work_dir, 'run')
+
+    @property
     def log_path(self):
         """The daemon's stderr."""
         return os.path.join(self.work_dir, 'provisiond.log')
@@ -387,11 +395,12 @@ class Daemon:
         return os.path.join(self.work_dir, 'provisiond.stdout')
 
     def command(self):
-        return [provisiond_binary(), '--system', '--verbose',
+        return DAEMON_WRAPPER + [provisiond_binary(), '--system', '--verbose',
                 '--state-dir', self.state_dir,
                 '--config', self.config_path,
                 '--defaults', self.defaults,
-                '--schemas-dir', self.schemas_dir] + self.extra_args
+                '--schemas-dir', self.schemas_dir,
+                '--runtime-dir', self.runtime_dir] + self.extra_args
 
     def spawn(self):
         """Starts the process without waiting for it to own the name."""

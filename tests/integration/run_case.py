@@ -187,7 +187,7 @@ class RunTestCase(DaemonTestCase):
         self.assertEqual([], outcome.section_applied)
         self.assertEqual(stored_before, self.daemon.state_snapshot(), 'the state dir changed')
         status = self.daemon.status()
-        self.assertEqual('failed', status['LastResult'])
+        self.assertEqual('cancelled' if short_name == 'Cancelled' else 'failed', status['LastResult'])
         self.assertEqual(name, status['LastError'][0])
         self.assertEqual(outcome.error_message, status['LastError'][1])
         self.assertEqual('idle', status['State'])

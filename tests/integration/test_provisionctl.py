@@ -4,10 +4,13 @@ Exit codes: 0 ok, 1 refused, 2 usage, 3 cannot connect."""
 
 import json
 import os
+import re
 import select
 import signal
 import subprocess
+import tempfile
 import time
+import unittest
 
 import harness
 from harness import DaemonTestCase, fixture_path, parse_xml, sections_of, source_path
@@ -81,8 +84,22 @@ class ProvisionctlTest(DaemonTestCase):
         result = provisionctl('--system', 'apply', fixture_path('malformed.xml'))
 
         self.assertEqual(EXIT_REFUSED, result.returncode, result.stderr)
-        self.assertIn('InvalidFile', result.stderr)
+        self.assertTrue(result.stderr.startswith(
+            f'provisionctl: {fixture_path("malformed.xml")}: org.provisiond.Provisioning1.Error.InvalidFile: '),
+            result.stderr)
         self.assertEqual(stored, self.daemon.settings_bytes())
+
+    def test_apply_from_a_pipe_applies_what_it_reads(self):
+        with open(BACKUP_EXAMPLE, 'rb') as f:
+            document = f.read()
+        restored = sections_of(parse_xml(document))
+
+        result = subprocess.run([harness.provisionctl_binary(), 'apply', '-', '--system', '--json'],
+                                input=document, capture_output=True, timeout=60)
+
+        self.assertEqual(EXIT_OK, result.returncode, result.stderr)
+        self.assertEqual({'changed', 'warnings'}, set(json.loads(result.stdout)))
+        self.assertSectionsEqual(restored, self.daemon.backup_sections())
 
     # ---- backup ----------------------------------------------------------------
 
@@ -156,6 +173,65 @@ class ProvisionctlTest(DaemonTestCase):
         self.daemon.stop()
         result = provisionctl('--system', 'status')
         self.assertEqual(EXIT_UNREACHABLE, result.returncode, result.stderr)
+        # This bus cannot activate provisiond: ServiceUnknown.
+        lines = result.stderr.splitlines()
+        self.assertEqual(2, len(lines), result.stderr)
+        self.assertTrue(lines[0].startswith('provisionctl: provisiond is not running and could not be started '
+                                            '(org.freedesktop.DBus.Error.ServiceUnknown: '), lines[0])
+        self.assertRegex(lines[1], r'^Start it with "systemctl start provisiond", or without systemd as root: '
+                                   r'/\S*/provisiond --system$')
+
+
+class ProvisiondCommandLineTest(unittest.TestCase):
+    """provisiond's own command line, before it touches a bus."""
+
+    def provisiond(self, *args):
+        return subprocess.run([harness.provisiond_binary(), *args], stdin=subprocess.DEVNULL,
+                              capture_output=True, text=True, timeout=60)
+
+    def test_version(self):
+        result = self.provisiond('--version')
+        self.assertEqual(0, result.returncode, result.stderr)
+        self.assertRegex(result.stdout, r'^provisiond [0-9][^\n]*\n$')
+
+    def test_help_shows_the_default_paths(self):
+        result = self.provisiond('--help')
+        self.assertEqual(0, result.returncode, result.stderr)
+        self.assertIn('Default paths', result.stdout)
+        for option in ('--config)', '--state-dir, StateDir=)', '--defaults, Defaults=)',
+                       '--schemas-dir, SchemasDir=)'):
+            self.assertRegex(result.stdout, r'\n  [a-z]+ +/\S+ \(' + re.escape(option), option)
+
+    def test_missing_schemas_name_the_path_and_the_option(self):
+        with tempfile.TemporaryDirectory() as work_dir:
+            config = os.path.join(work_dir, 'provisiond.conf')
+            open(config, 'w').close()
+            result = self.provisiond('--system', '--config', config, '--state-dir', work_dir,
+                                     '--schemas-dir', os.path.join(work_dir, 'schemas'))
+        self.assertEqual(1, result.returncode)
+        self.assertEqual(f"provisiond: cannot read the schemas' release list {work_dir}/schemas/releases.conf: "
+                         f"No such file or directory (set with --schemas-dir or [Paths] SchemasDir= in {config})\n",
+                         result.stderr)
+
+    def test_missing_defaults_name_the_path_and_the_option(self):
+        with tempfile.TemporaryDirectory() as work_dir:
+            config = os.path.join(work_dir, 'provisiond.conf')
+            open(config, 'w').close()
+            result = self.provisiond('--system', '--config', config, '--state-dir', work_dir,
+                                     '--schemas-dir', source_path('schemas'),
+                                     '--defaults', os.path.join(work_dir, 'defaults.xml'))
+        self.assertEqual(1, result.returncode)
+        self.assertEqual(f'provisiond: cannot read the factory defaults {work_dir}/defaults.xml: '
+                         f'No such file or directory (set with --defaults or [Paths] Defaults= in {config})\n',
+                         result.stderr)
+
+    def test_missing_config_file_names_the_option(self):
+        with tempfile.TemporaryDirectory() as work_dir:
+            config = os.path.join(work_dir, 'provisiond.conf')
+            result = self.provisiond('--system', '--config', config)
+        self.assertEqual(1, result.returncode)
+        self.assertEqual(f'provisiond: cannot load the configuration (set with --config): {config}: '
+                         'No such file or directory\n', result.stderr)
 
 
 if __name__ == '__main__':

@@ -155,7 +155,8 @@ class Environment:
              '--state-dir', os.path.join(self.tmpdir, 'state'),
              '--config', config,
              '--defaults', os.path.join(source_root, 'data', 'defaults.xml'),
-             '--schemas-dir', os.path.join(source_root, 'schemas')],
+             '--schemas-dir', os.path.join(source_root, 'schemas'),
+             '--runtime-dir', os.path.join(self.tmpdir, 'run')],
             env=env)
         self.wait_for_name()
 
@@ -346,6 +347,14 @@ class OnlyPrivilegedMayChange(unittest.TestCase):
     def test_provisioning_group_may_cancel(self):
         # Reaching the daemon without a run gives its own error, not AccessDenied.
         self.assertEqual(call_as_provisioning_member('Cancel'), 'org.provisiond.Provisioning1.Error.NotRunning')
+
+    DHCP_PARAMS = '("eth0", @a{ys} {66: "http://10.0.0.1/prov"})'
+
+    def test_nobody_may_not_set_dhcp_options(self):
+        self.assertEqual(call('SetDhcpOptions', self.DHCP_PARAMS), ACCESS_DENIED)
+
+    def test_provisioning_group_may_set_dhcp_options(self):
+        self.assertEqual(call_as_provisioning_member('SetDhcpOptions', self.DHCP_PARAMS), 'ok')
 
     # The factory allowlist is empty: a call that gets through is refused by the daemon itself.
     CHECK_SYNC_PARAMS = '({"sender": <"192.0.2.1">, "event": <"check-sync">},)'

@@ -146,6 +146,118 @@ static void test_corrupt_settings_refused(Fixture *fixture, gconstpointer data) 
         g_assert_error(error, PROV_ERROR, PROV_ERROR_INVALID_FILE);
 }
 
+static void write_file(const char *path, const char *contents) {
+        g_autoptr(GError) error = NULL;
+
+        g_file_set_contents(path, contents, -1, &error);
+        g_assert_no_error(error);
+}
+
+static char *state_file(const Fixture *fixture, const char *name) {
+        return g_build_filename(fixture->state_dir, name, NULL);
+}
+
+/* Generation and settings are one file: a crash between writing the settings and
+ * writing the counter can no longer give two settings the same generation. */
+static void test_generation_is_part_of_the_settings_file(Fixture *fixture, gconstpointer data) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(Store) store = store_open(fixture->state_dir, fixture->defaults_path, &error);
+        g_autofree char *meta_path = state_file(fixture, STORE_META_FILE);
+        g_autofree char *stored = NULL;
+        g_autofree char *expected = NULL;
+        g_autofree char *in_memory = NULL;
+
+        g_assert_no_error(error);
+        g_assert_true(store_commit(
+                store,
+                parse_text("<configuration><telephony version=\"1.8.9\"><a>2</a></telephony></configuration>"),
+                &error));
+        stored = read_file(fixture->settings_path);
+        expected = g_strdup_printf("<?provisiond generation=\"2\" last-change=\"%" G_GUINT64_FORMAT
+                                   "\"?>\n<configuration>",
+                                   store_get_last_change(store));
+        g_assert_nonnull(strstr(stored, expected));
+        g_assert_false(g_file_test(meta_path, G_FILE_TEST_EXISTS));
+        in_memory = xml_doc_to_string(store_get_document(store), NULL);
+        g_assert_null(strstr(in_memory, "<?provisiond"));
+}
+
+/* The case a kill left in release 1: settings.xml replaced, settings.meta not. */
+static void test_settings_file_wins_over_stale_meta(Fixture *fixture, gconstpointer data) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(Store) store = NULL;
+        g_autofree char *meta_path = state_file(fixture, STORE_META_FILE);
+
+        write_file(fixture->settings_path,
+                   "<?xml version=\"1.0\"?>\n<?provisiond generation=\"5\" last-change=\"500\"?>\n"
+                   "<configuration><telephony version=\"1.8.9\"><a>5</a></telephony></configuration>\n");
+        write_file(meta_path, "[Settings]\nGeneration=4\nLastChange=400\n");
+        store = store_open(fixture->state_dir, fixture->defaults_path, &error);
+        g_assert_no_error(error);
+        g_assert_cmpuint(store_get_generation(store), ==, 5);
+        g_assert_cmpuint(store_get_last_change(store), ==, 500);
+}
+
+/* Release 1's settings.meta is taken over once, and gone after the next commit. */
+static void test_legacy_meta_is_migrated(Fixture *fixture, gconstpointer data) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(Store) store = NULL;
+        g_autoptr(Store) reopened = NULL;
+        g_autofree char *meta_path = state_file(fixture, STORE_META_FILE);
+
+        write_file(fixture->settings_path, DEFAULTS);
+        write_file(meta_path, "[Settings]\nGeneration=7\nLastChange=700\n");
+        store = store_open(fixture->state_dir, fixture->defaults_path, &error);
+        g_assert_no_error(error);
+        g_assert_cmpuint(store_get_generation(store), ==, 7);
+        g_assert_cmpuint(store_get_last_change(store), ==, 700);
+
+        g_assert_true(store_commit(
+                store,
+                parse_text("<configuration><telephony version=\"1.8.9\"><a>8</a></telephony></configuration>"),
+                &error));
+        g_assert_false(g_file_test(meta_path, G_FILE_TEST_EXISTS));
+        reopened = store_open(fixture->state_dir, fixture->defaults_path, &error);
+        g_assert_no_error(error);
+        g_assert_cmpuint(store_get_generation(reopened), ==, 8);
+        g_assert_cmpuint(store_get_last_change(reopened), ==, store_get_last_change(store));
+}
+
+/* A document's own counters never reach the store: they are the store's alone. */
+static void test_committed_document_cannot_set_the_generation(Fixture *fixture, gconstpointer data) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(Store) store = store_open(fixture->state_dir, fixture->defaults_path, &error);
+        g_autoptr(Store) reopened = NULL;
+
+        g_assert_true(store_commit(
+                store, parse_text("<?provisiond generation=\"99\" last-change=\"1\"?><configuration/>"),
+                &error));
+        reopened = store_open(fixture->state_dir, fixture->defaults_path, &error);
+        g_assert_no_error(error);
+        g_assert_cmpuint(store_get_generation(reopened), ==, 2);
+}
+
+/* Temp files of a commit killed before its rename are removed at the next start. */
+static void test_open_removes_leftover_temp_files(Fixture *fixture, gconstpointer data) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(Store) store = store_open(fixture->state_dir, fixture->defaults_path, &error);
+        g_autoptr(Store) reopened = NULL;
+        g_autofree char *before = read_file(fixture->settings_path);
+        g_autofree char *after = NULL;
+        g_autofree char *settings_temp = g_strconcat(fixture->settings_path, ".tmp", NULL);
+        g_autofree char *meta_temp = state_file(fixture, STORE_META_FILE ".tmp");
+
+        write_file(settings_temp, "<configuration><telephony version=\"1.8.9\"><a>half");
+        write_file(meta_temp, "[Settings]\nGeneration=");
+        reopened = store_open(fixture->state_dir, fixture->defaults_path, &error);
+        g_assert_no_error(error);
+        g_assert_false(g_file_test(settings_temp, G_FILE_TEST_EXISTS));
+        g_assert_false(g_file_test(meta_temp, G_FILE_TEST_EXISTS));
+        after = read_file(fixture->settings_path);
+        g_assert_cmpstr(after, ==, before);
+        g_assert_cmpuint(store_get_generation(reopened), ==, 1);
+}
+
 #define ADD(name, func) g_test_add(name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
 int main(int argc, char *argv[]) {
@@ -156,5 +268,11 @@ int main(int argc, char *argv[]) {
         ADD("/store/failing-write-keeps-old-file", test_failing_write_keeps_old_file);
         ADD("/store/unwritable-temp-path-keeps-old-file", test_unwritable_temp_path_keeps_old_file);
         ADD("/store/corrupt-settings-refused", test_corrupt_settings_refused);
+        ADD("/store/generation-is-part-of-the-settings-file", test_generation_is_part_of_the_settings_file);
+        ADD("/store/settings-file-wins-over-stale-meta", test_settings_file_wins_over_stale_meta);
+        ADD("/store/legacy-meta-is-migrated", test_legacy_meta_is_migrated);
+        ADD("/store/committed-document-cannot-set-the-generation",
+            test_committed_document_cannot_set_the_generation);
+        ADD("/store/open-removes-leftover-temp-files", test_open_removes_leftover_temp_files);
         return g_test_run();
 }

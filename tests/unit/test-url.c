@@ -53,6 +53,48 @@ static void test_resolve_error_hides_credentials(void) {
         g_assert_null(strstr(error->message, "user"));
 }
 
+static void assert_redacts(const char *url, const char *expected);
+
+/* GLib returns NULL without setting an error for this one (and asserts in g_uri_to_string()). */
+static void test_resolve_to_no_url_fails(void) {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *resolved = url_resolve("http:/.//h/d/", "x", &error);
+
+        g_assert_null(resolved);
+        g_assert_error(error, PROV_ERROR, PROV_ERROR_UNSUPPORTED_URL);
+        g_assert_nonnull(strstr(error->message, "not a valid URL"));
+        assert_redacts("http:/.//u:secret@h/d/", "http:/.//h/d/");
+}
+
+/* g_uri_peek_scheme() would intern each scheme for good: a server could grow the
+ * daemon's memory with references of ever new schemes. */
+static void test_resolve_keeps_no_scheme_of_a_reference(void) {
+        for (int i = 0; i < 100; i++) {
+                g_autofree char *scheme = g_strdup_printf("never-seen-scheme-%d", i);
+                g_autofree char *reference = g_strconcat(scheme, ":x", NULL);
+                g_autoptr(GError) error = NULL;
+                g_autofree char *resolved = url_resolve("http://h/a/", reference, &error);
+
+                g_autofree char *redacted = url_redact(reference);
+                g_autoptr(GError) unfetchable = NULL;
+
+                g_assert_no_error(error);
+                g_assert_cmpstr(resolved, ==, reference);
+                g_assert_false(url_check_fetchable(reference, &unfetchable));
+                g_assert_cmpuint(g_quark_try_string(scheme), ==, 0);
+        }
+}
+
+static void test_has_scheme(void) {
+        g_assert_true(url_has_scheme("http://h/x"));
+        g_assert_true(url_has_scheme("a+b-c.d:"));
+        g_assert_false(url_has_scheme("first_file.xml"));
+        g_assert_false(url_has_scheme("/a:b"));
+        g_assert_false(url_has_scheme("1http://h"));
+        g_assert_false(url_has_scheme("prov.py?mac=a:b"));
+        g_assert_false(url_has_scheme(""));
+}
+
 static void test_fetchable_http_and_https(void) {
         const char *const fetchable[] = { "http://h/x.xml", "https://h:8443/x.xml", "HTTP://h/",
                                           "http://u:p@h/x" };
@@ -129,6 +171,9 @@ int main(int argc, char *argv[]) {
                         test_resolve_absolute_reference_unchanged);
         g_test_add_func("/url/resolve-relative-base-fails", test_resolve_relative_base_fails);
         g_test_add_func("/url/resolve-error-hides-credentials", test_resolve_error_hides_credentials);
+        g_test_add_func("/url/resolve-to-no-url-fails", test_resolve_to_no_url_fails);
+        g_test_add_func("/url/resolve-keeps-no-scheme-of-a-reference", test_resolve_keeps_no_scheme_of_a_reference);
+        g_test_add_func("/url/has-scheme", test_has_scheme);
         g_test_add_func("/url/fetchable-http-and-https", test_fetchable_http_and_https);
         g_test_add_func("/url/unfetchable-urls-refused", test_unfetchable_urls_refused);
         g_test_add_func("/url/unfetchable-error-hides-credentials", test_unfetchable_error_hides_credentials);

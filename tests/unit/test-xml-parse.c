@@ -116,6 +116,33 @@ static void test_malformed_refused(void) {
         assert_refused("", "not well-formed");
 }
 
+/* The whole length is the document: libxml2 alone would parse up to the NUL and accept. */
+static void test_nul_byte_refused(void) {
+        static const char text[] = "<configuration><telephony/></configuration>\0<<<&& not xml";
+        static const char at_start[] = "\0<configuration/>";
+        g_autoptr(GError) error = NULL;
+        g_autoptr(xmlDoc) doc = xml_parse_untrusted(text, sizeof(text) - 1, "the document", &error);
+
+        g_assert_null(doc);
+        g_assert_error(error, PROV_ERROR, PROV_ERROR_INVALID_FILE);
+        g_assert_cmpstr(error->message, ==,
+                        "the document contains a NUL byte at offset 43, which XML does not allow");
+        g_clear_error(&error);
+        doc = xml_parse_untrusted(at_start, sizeof(at_start) - 1, "the document", &error);
+        g_assert_null(doc);
+        g_assert_error(error, PROV_ERROR, PROV_ERROR_INVALID_FILE);
+        g_assert_nonnull(strstr(error->message, "offset 0"));
+}
+
+/* An empty body comes as NULL data (an empty GBytes): refused, no NULL handed to memchr(). */
+static void test_empty_input_refused(void) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(xmlDoc) doc = xml_parse_untrusted(NULL, 0, "the document", &error);
+
+        g_assert_null(doc);
+        g_assert_error(error, PROV_ERROR, PROV_ERROR_INVALID_FILE);
+}
+
 static void test_blanks_dropped(void) {
         static const char text[] = "<telephony>\n  <a>1</a>\n</telephony>";
         g_autoptr(GError) error = NULL;
@@ -154,6 +181,8 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/xml-parse/too-deep-refused", test_too_deep_refused);
         g_test_add_func("/xml-parse/deep-enough-accepted", test_deep_enough_accepted);
         g_test_add_func("/xml-parse/malformed-refused", test_malformed_refused);
+        g_test_add_func("/xml-parse/nul-byte-refused", test_nul_byte_refused);
+        g_test_add_func("/xml-parse/empty-input-refused", test_empty_input_refused);
         g_test_add_func("/xml-parse/blanks-dropped", test_blanks_dropped);
         return g_test_run();
 }

@@ -10,10 +10,16 @@ provisiond_packages=(
         dbus-daemon dbus-test-runner
         python3 python3-gi gir1.2-glib-2.0 python3-dbusmock
         libxml2-utils valgrind openssl
+        # tools/fuzz: libFuzzer
+        clang libclang-rt-14-dev
         # setpriv (policy test), busctl and systemd-analyze (unit check, demo)
         util-linux systemd
         # SIP multicast PnP: libosip2 parses and builds, sipp plays the PBX in tests
         libosip2-dev sip-tester iproute2
+        # DHCP hooks test: a DHCP server and the real clients in network namespaces
+        dnsmasq-base isc-dhcp-client udhcpc dhcpcd-base
+        # man pages (scdoc, checked with man), bash completion
+        scdoc man-db bash-completion
 )
 
 package_installed() {
