@@ -201,6 +201,12 @@ static ProvStatus *status_new_from_dictionary(GVariant *dictionary) {
         status->files_fetched = lookup_uint32(dictionary, "FilesFetched");
         status->bytes_fetched = lookup_uint64(dictionary, "BytesFetched");
         status->next_run = lookup_uint64(dictionary, "NextRun");
+        if (!g_variant_lookup(dictionary, "LastCheckSync", "(stbs)", &status->last_check_sync_sender,
+                              &status->last_check_sync_time, &status->last_check_sync_accepted,
+                              &status->last_check_sync_reason)) {
+                status->last_check_sync_sender = g_strdup("");
+                status->last_check_sync_reason = g_strdup("");
+        }
         return status;
 }
 
@@ -237,6 +243,8 @@ void prov_status_free(ProvStatus *status) {
         g_strfreev(status->last_warnings);
         g_free(status->trigger);
         g_free(status->url);
+        g_free(status->last_check_sync_sender);
+        g_free(status->last_check_sync_reason);
         g_clear_pointer(&status->raw, g_variant_unref);
         g_free(status);
 }

@@ -117,6 +117,21 @@ gboolean prov_client_set_dhcp_options(ProvClient *client, const char *interface,
                                       GError **error);
 
 /**
+ * prov_client_check_sync:
+ * Forwards a SIP NOTIFY with `Event: check-sync` (what the phone's SIP stack
+ * does): @sender is the NOTIFY's source address (required), @event its Event
+ * header (NULL: not given), @content_type and @body (NULL or empty: none; sent
+ * as bytes) its body. Returns once the daemon has decided: a run started or
+ * queued, or the body applied. Fails with PROV_ERROR_NOT_ALLOWED when the
+ * settings do not honour a check-sync from @sender (provisioning or
+ * /provisioning/sip/active off, sender not on the allowlist), and with the
+ * errors of an apply for a body (PROV_ERROR_INVALID_FILE, …). The outcome is
+ * also in ProvStatus' last_check_sync_* fields. See docs/sip-integration.md.
+ */
+gboolean prov_client_check_sync(ProvClient *client, const char *sender, const char *event,
+                                const char *content_type, GBytes *body, GError **error);
+
+/**
  * ProvStatus: the daemon's status, as GetStatus reports it.
  * @raw keeps the whole a{sv} dictionary so that keys newer than this library
  * can still be read.
@@ -142,6 +157,11 @@ typedef struct {
         guint64 bytes_fetched;
         /* Appended: fields are only ever added at the end. */
         guint64 next_run;         /* µs since the epoch of the next automatic run (schedule or retry), 0 = none */
+        /* The last CheckSync (LastCheckSync): sender "" and time 0 before the first. */
+        char *last_check_sync_sender;      /* the NOTIFY's source address, as the SIP stack gave it */
+        guint64 last_check_sync_time;      /* µs since the epoch, 0 = never */
+        gboolean last_check_sync_accepted; /* FALSE: refused */
+        char *last_check_sync_reason;      /* what was done, e.g. "run 3 started", or "NotAllowed: why" */
 } ProvStatus;
 
 /** prov_client_get_status: returns the daemon's status (free with prov_status_free()). */

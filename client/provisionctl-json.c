@@ -103,8 +103,27 @@ static void append_json_number(GString *json, GVariant *value) {
         }
 }
 
+/* LastCheckSync: {"sender": …, "time": µs, "accepted": bool, "reason": …} */
+static void append_json_check_sync(GString *json, GVariant *value) {
+        const char *sender, *reason;
+        guint64 time;
+        gboolean accepted;
+
+        g_variant_get(value, "(&stb&s)", &sender, &time, &accepted, &reason);
+        g_string_append(json, "{\"sender\": ");
+        append_json_string(json, sender);
+        g_string_append_printf(json, ", \"time\": %" G_GUINT64_FORMAT ", \"accepted\": %s, \"reason\": ", time,
+                               accepted ? "true" : "false");
+        append_json_string(json, reason);
+        g_string_append_c(json, '}');
+}
+
 /* Any value: GetStatus' keys, and keys newer than this provisionctl. */
 void append_json_value(GString *json, GVariant *value) {
+        if (g_variant_is_of_type(value, G_VARIANT_TYPE("(stbs)"))) {
+                append_json_check_sync(json, value);
+                return;
+        }
         if (g_variant_is_of_type(value, G_VARIANT_TYPE("(ss)"))) {
                 /* LastError: an error name and its message */
                 const char *name, *message;

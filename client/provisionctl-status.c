@@ -67,6 +67,20 @@ static void print_next_run(const ProvStatus *status) {
         g_print(LABEL_FORMAT "%s\n", "Next run", next_run);
 }
 
+/* "accepted from 10.0.0.1 at TIME: run 3 started", "refused from … at TIME: NotAllowed: …", or "none". */
+static void print_check_sync_line(const ProvStatus *status) {
+        g_autofree char *when = NULL;
+
+        if (status->last_check_sync_time == 0) {
+                g_print(LABEL_FORMAT "none\n", "Last check-sync");
+                return;
+        }
+        when = format_timestamp(status->last_check_sync_time);
+        g_print(LABEL_FORMAT "%s from %s at %s: %s\n", "Last check-sync",
+                status->last_check_sync_accepted ? "accepted" : "refused", status->last_check_sync_sender, when,
+                status->last_check_sync_reason);
+}
+
 static void print_status_lines(const ProvStatus *status) {
         g_autofree char *last_change = format_timestamp(status->last_change);
 
@@ -89,6 +103,7 @@ static void print_status_lines(const ProvStatus *status) {
         g_print(LABEL_FORMAT "%s\n", "Last change", last_change);
         g_print(LABEL_FORMAT "%" G_GUINT64_FORMAT "\n", "Settings generation", status->settings_generation);
         print_next_run(status);
+        print_check_sync_line(status);
 }
 
 static void print_status_json(const ProvStatus *status) {

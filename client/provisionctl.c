@@ -243,6 +243,10 @@ static const Command commands[] = {
           .summary = "Hand a DHCP client's options to the daemon (for DHCP hooks)",
           .options = dhcp_options,
           .run = command_dhcp },
+        { .name = "check-sync",
+          .summary = "Forward a check-sync NOTIFY as the SIP stack does (--sender ADDRESS)",
+          .options = check_sync_options,
+          .run = command_check_sync },
 };
 
 static const Command *find_command(const char *name) {

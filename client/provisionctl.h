@@ -84,3 +84,7 @@ int command_dhcp(ProvClient *client, char **args);
 
 /* provisionctl-monitor.c */
 int command_monitor(ProvClient *client, char **args);
+
+/* provisionctl-check-sync.c */
+extern const GOptionEntry check_sync_options[];
+int command_check_sync(ProvClient *client, char **args);

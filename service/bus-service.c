@@ -6,6 +6,7 @@
 
 #include "apply-result.h"
 #include "bus-caller.h"
+#include "bus-check-sync.h"
 #include "bus-error.h"
 #include "bus-status.h"
 #include "fd-read.h"
@@ -16,6 +17,7 @@
 struct BusService {
         sd_bus *bus;
         sd_bus_slot *vtable_slot;
+        sd_bus_slot *check_sync_slot; /* CheckSync and LastCheckSync (bus-check-sync.c) */
         Engine *engine;
 };
 
@@ -304,6 +306,11 @@ int bus_service_new(sd_bus *bus, Engine *engine, BusService **ret) {
         service->bus = sd_bus_ref(bus);
         service->engine = engine;
         engine_set_callbacks(engine, &callbacks, service);
+        r = bus_check_sync_add(bus, engine, &service->check_sync_slot);
+        if (r < 0) {
+                bus_service_free(g_steal_pointer(&service));
+                return r;
+        }
 
         r = sd_bus_request_name(bus, BUS_NAME, 0);
         if (r < 0) {
@@ -320,6 +327,7 @@ void bus_service_free(BusService *service) {
         if (service == NULL)
                 return;
         engine_set_callbacks(service->engine, &no_callbacks, NULL);
+        sd_bus_slot_unref(service->check_sync_slot);
         sd_bus_slot_unref(service->vtable_slot);
         sd_bus_unref(service->bus);
         g_free(service);

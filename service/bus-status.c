@@ -10,6 +10,7 @@ typedef enum {
         FIELD_UINT64,      /* guint64, bus type t */
         FIELD_UINT64_AS_U, /* guint64 that the bus shows as u */
         FIELD_ERROR,       /* LastError: name and message */
+        FIELD_CHECK_SYNC,  /* LastCheckSync: sender, time, accepted, reason */
 } FieldKind;
 
 /* One row per property: the bus name, its type and where the value lives in Status. */
@@ -36,6 +37,7 @@ static const struct {
         { STATUS_BYTES_FETCHED, "t", FIELD_UINT64, G_STRUCT_OFFSET(Status, bytes_fetched) },
         { STATUS_VERSION, "s", FIELD_STRING, G_STRUCT_OFFSET(Status, version) },
         { STATUS_NEXT_RUN, "t", FIELD_UINT64, G_STRUCT_OFFSET(Status, next_run) },
+        { STATUS_LAST_CHECK_SYNC, "(stbs)", FIELD_CHECK_SYNC, 0 },
 };
 
 static int append_value(sd_bus_message *reply, const Status *status, gsize index) {
@@ -53,6 +55,9 @@ static int append_value(sd_bus_message *reply, const Status *status, gsize index
                                              (uint32_t)MIN(G_STRUCT_MEMBER(guint64, status, offset), G_MAXUINT32));
         case FIELD_ERROR:
                 return sd_bus_message_append(reply, "(ss)", status->last_error_name, status->last_error_message);
+        case FIELD_CHECK_SYNC:
+                return sd_bus_message_append(reply, "(stbs)", status->check_sync_sender, status->check_sync_time,
+                                             status->check_sync_accepted, status->check_sync_reason);
         }
         return -EINVAL;
 }

@@ -25,6 +25,8 @@ struct Engine {
         Run *run;                 /* the active run, or NULL */
         GPtrArray *finished_runs; /* freed from an idle callback, never inside their own callbacks */
         guint reap_source;
+        RunRequest *follow_up;    /* engine_queue_run() while a run was active, or NULL */
+        guint follow_up_source;   /* starts it once the active run has ended */
 
         Triggers *triggers; /* boot, schedule, retries; NULL until engine_start_triggers() */
 
@@ -128,6 +130,8 @@ void engine_free(Engine *engine) {
         g_clear_pointer(&engine->run, run_free);
         g_clear_pointer(&engine->triggers, triggers_free);
         g_clear_handle_id(&engine->reap_source, g_source_remove);
+        g_clear_handle_id(&engine->follow_up_source, g_source_remove);
+        g_clear_pointer(&engine->follow_up, run_request_free);
         g_clear_pointer(&engine->finished_runs, g_ptr_array_unref);
         g_clear_pointer(&engine->store, store_free);
         g_clear_pointer(&engine->schemas, schema_set_free);
@@ -250,6 +254,8 @@ static gboolean reap_finished_runs(gpointer user_data) {
         return G_SOURCE_REMOVE;
 }
 
+static gboolean start_follow_up(gpointer user_data);
+
 /* The run is done either way (@failure NULL: committed): back to idle; the Run is freed once
  * its callback has returned. */
 static void end_run(Engine *engine, const GError *failure) {
@@ -259,6 +265,9 @@ static void end_run(Engine *engine, const GError *failure) {
         g_ptr_array_add(engine->finished_runs, g_steal_pointer(&engine->run));
         if (engine->reap_source == 0)
                 engine->reap_source = g_idle_add(reap_finished_runs, engine);
+        /* After this run's Finished or Failed has gone out. */
+        if (engine->follow_up != NULL && engine->follow_up_source == 0)
+                engine->follow_up_source = g_idle_add(start_follow_up, engine);
 
         set_state(engine, "idle");
         status_set_number(&engine->status, &engine->status.last_run_finished, now, STATUS_LAST_RUN_FINISHED);
@@ -387,10 +396,57 @@ gboolean engine_start_run(Engine *engine, const RunRequest *request, guint64 *ru
         return TRUE;
 }
 
+static gboolean start_follow_up(gpointer user_data) {
+        Engine *engine = user_data;
+        g_autoptr(RunRequest) request = NULL;
+        guint64 run_id = 0;
+
+        engine->follow_up_source = 0;
+        /* Another run started in between: the follow-up waits for its end. */
+        if (engine->run != NULL)
+                return G_SOURCE_REMOVE;
+        request = g_steal_pointer(&engine->follow_up);
+        engine_start_run(engine, request, &run_id, NULL);
+        g_message("run %" G_GUINT64_FORMAT ": the follow-up run (%s) queued during the last run", run_id,
+                  request->trigger);
+        return G_SOURCE_REMOVE;
+}
+
+void engine_queue_run(Engine *engine, const RunRequest *request, guint64 *run_id) {
+        if (engine->run == NULL) {
+                /* A follow-up about to start would only repeat this run. */
+                g_clear_handle_id(&engine->follow_up_source, g_source_remove);
+                g_clear_pointer(&engine->follow_up, run_request_free);
+                /* Cannot fail: only joining an active run can be Busy. */
+                engine_start_run(engine, request, run_id, NULL);
+                return;
+        }
+        if (engine->follow_up != NULL)
+                g_message("run %" G_GUINT64_FORMAT ": %s follow-up replaces the one already queued",
+                          engine->status.run_id, request->trigger);
+        else
+                g_message("run %" G_GUINT64_FORMAT ": %s follow-up queued", engine->status.run_id,
+                          request->trigger);
+        g_clear_pointer(&engine->follow_up, run_request_free);
+        engine->follow_up = run_request_copy(request);
+        *run_id = 0;
+}
+
+void engine_record_check_sync(Engine *engine, const char *sender, gboolean accepted, const char *reason) {
+        status_set_check_sync(&engine->status, sender, accepted, reason);
+        notify_status(engine);
+}
+
+xmlNode *engine_get_section(const Engine *engine, const char *name) {
+        return store_get_section(engine->store, name);
+}
+
 void engine_stop(Engine *engine) {
         g_autoptr(GError) stopping = NULL;
         g_autoptr(GPtrArray) no_warnings = NULL;
 
+        g_clear_handle_id(&engine->follow_up_source, g_source_remove);
+        g_clear_pointer(&engine->follow_up, run_request_free);
         if (engine->run == NULL)
                 return;
         stopping = g_error_new_literal(PROV_ERROR, PROV_ERROR_CANCELLED, "provisiond is stopping");

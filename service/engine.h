@@ -7,6 +7,7 @@
 #pragma once
 
 #include <glib.h>
+#include <libxml/tree.h>
 
 #include "daemon-config.h"
 #include "run-request.h"
@@ -64,6 +65,33 @@ void engine_record_failure(Engine *engine, const GError *failure);
  * (progress, section_applied, finished or failed).
  */
 gboolean engine_start_run(Engine *engine, const RunRequest *request, guint64 *run_id, GError **error);
+
+/**
+ * engine_queue_run:
+ * Starts a run for @request like engine_start_run() when no run is active
+ * (@run_id is its id). While one is active, the request is kept as the one
+ * follow-up run instead (@run_id is 0): it starts, from an idle callback, once
+ * the active run has ended (Finished or Failed, also a cancelled run). A later
+ * call while the follow-up waits replaces it, so several requests coalesce
+ * into one run. engine_stop() and engine_free() drop a waiting follow-up.
+ * For CheckSync (check-sync.h): a NOTIFY says the files changed, so joining
+ * a run that may have fetched them already would miss the change.
+ */
+void engine_queue_run(Engine *engine, const RunRequest *request, guint64 *run_id);
+
+/**
+ * engine_record_check_sync:
+ * Sets LastCheckSync (see status.h) to @sender, @accepted and @reason, with
+ * the time now, and announces it.
+ */
+void engine_record_check_sync(Engine *engine, const char *sender, gboolean accepted, const char *reason);
+
+/**
+ * engine_get_section:
+ * The committed settings section @name, or NULL (owned by the store: valid
+ * until the next commit; do not modify).
+ */
+xmlNode *engine_get_section(const Engine *engine, const char *name);
 
 /**
  * engine_stop:

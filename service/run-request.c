@@ -32,7 +32,7 @@ const char *run_source_name(RunSource source) {
         static const char *const names[] = {
                 [RUN_SOURCE_MANUAL] = "manual",       [RUN_SOURCE_CONFIGURED] = "configured",
                 [RUN_SOURCE_DHCP] = "dhcp",           [RUN_SOURCE_REDIRECT] = "redirect",
-                [RUN_SOURCE_MULTICAST] = "multicast",
+                [RUN_SOURCE_MULTICAST] = "multicast", [RUN_SOURCE_CHECK_SYNC] = "check-sync",
         };
         return names[source];
 }

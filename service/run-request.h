@@ -17,6 +17,7 @@ typedef enum {
         RUN_SOURCE_DHCP,       /* DHCP options (66/67, 43, 114, 160) */
         RUN_SOURCE_REDIRECT,   /* a vendor's redirect service */
         RUN_SOURCE_MULTICAST,  /* SIP SUBSCRIBE to the ua-profile event (multicast PnP) */
+        RUN_SOURCE_CHECK_SYNC, /* the notifySync body of a check-sync NOTIFY (checkSync/url) */
 } RunSource;
 
 /* Per-run options. None is defined yet; discovery and triggers add theirs here. */
@@ -46,5 +47,5 @@ RunRequest *run_request_copy(const RunRequest *request);
 void run_request_free(RunRequest *request);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RunRequest, run_request_free)
 
-/** run_source_name: "manual", "configured", "dhcp", "redirect" or "multicast" (static). */
+/** run_source_name: "manual", "configured", "dhcp", "redirect", "multicast" or "check-sync" (static). */
 const char *run_source_name(RunSource source);

@@ -16,6 +16,8 @@ void status_init(Status *status) {
                 .last_warnings = g_new0(char *, 1),
                 .trigger = g_strdup(""),
                 .url = g_strdup(""),
+                .check_sync_sender = g_strdup(""),
+                .check_sync_reason = g_strdup(""),
                 .changed = g_ptr_array_new(),
         };
 }
@@ -26,6 +28,8 @@ void status_clear(Status *status) {
         g_strfreev(status->last_warnings);
         g_free(status->trigger);
         g_free(status->url);
+        g_free(status->check_sync_sender);
+        g_free(status->check_sync_reason);
         g_clear_pointer(&status->changed, g_ptr_array_unref);
 }
 
@@ -97,6 +101,16 @@ void status_set_result(Status *status, const GError *failure, GPtrArray *warning
         g_strfreev(status->last_warnings);
         status->last_warnings = g_steal_pointer(&kept);
         status_changed(status, STATUS_LAST_WARNINGS);
+}
+
+void status_set_check_sync(Status *status, const char *sender, gboolean accepted, const char *reason) {
+        g_free(status->check_sync_sender);
+        status->check_sync_sender = text_limit(sender, TEXT_LIMIT_BYTES);
+        g_free(status->check_sync_reason);
+        status->check_sync_reason = text_limit(reason, TEXT_LIMIT_BYTES);
+        status->check_sync_accepted = accepted;
+        status->check_sync_time = (guint64) g_get_real_time();
+        status_changed(status, STATUS_LAST_CHECK_SYNC);
 }
 
 GStrv status_take_changed(Status *status) {

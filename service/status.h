@@ -25,6 +25,7 @@
 #define STATUS_BYTES_FETCHED "BytesFetched"
 #define STATUS_VERSION "Version"
 #define STATUS_NEXT_RUN "NextRun"
+#define STATUS_LAST_CHECK_SYNC "LastCheckSync"
 
 typedef struct {
         const char *state;       /* "idle", "running", "applying" */
@@ -45,6 +46,11 @@ typedef struct {
         guint64 bytes_fetched;
         const char *version;      /* the daemon's, PROVISIOND_VERSION: constant */
         guint64 next_run;         /* µs since the epoch of the next automatic run (triggers.h), 0 = none */
+        /* LastCheckSync (bus type (stbs)): the last CheckSync call that got past its options */
+        char *check_sync_sender;  /* as the SIP stack gave it; "" before the first */
+        guint64 check_sync_time;  /* µs since the epoch, 0 = never */
+        gboolean check_sync_accepted;
+        char *check_sync_reason;  /* what was done, or why it was refused */
 
         GPtrArray *changed;       /* property names not yet announced */
 } Status;
@@ -71,6 +77,14 @@ void status_set_number(Status *status, guint64 *field, guint64 value, const char
  * NULL: success; else LastError is its D-Bus name, see prov_error_get_dbus_name()). Past STATUS_MAX_WARNINGS, the last entry says how many more there were.
  */
 void status_set_result(Status *status, const GError *failure, GPtrArray *warnings);
+
+/**
+ * status_set_check_sync:
+ * LastCheckSync: @sender and @reason (copied, made safe for the bus by
+ * text_limit()), @accepted, and the time now. Always marks the property: the
+ * time differs with every call.
+ */
+void status_set_check_sync(Status *status, const char *sender, gboolean accepted, const char *reason);
 
 /** status_take_changed: the changed property names, NULL-terminated (free with g_strfreev), or NULL if none. */
 GStrv status_take_changed(Status *status);

@@ -43,7 +43,7 @@ expect_completion() {
 }
 
 expect_completion "status start" provisionctl st
-expect_completion "status start cancel apply backup monitor dhcp" provisionctl ""
+expect_completion "status start cancel apply backup monitor dhcp check-sync" provisionctl ""
 expect_completion "cancel" provisionctl --system ca
 expect_completion "cancel" provisionctl --address unix:path=/run/x ca
 expect_completion "telephony templates" provisionctl backup te
@@ -51,6 +51,7 @@ expect_completion "identities" provisionctl backup telephony id
 expect_completion "--no-wait" provisionctl start --no
 expect_completion "--json" provisionctl status --j
 expect_completion "--output=" provisionctl backup --ou
+expect_completion "--sender=" provisionctl check-sync --sen
 expect_completion "--address=" provisionctl --add
 expect_completion "--address=" provisionctl monitor --add
 

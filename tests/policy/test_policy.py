@@ -365,6 +365,17 @@ class OnlyPrivilegedMayChange(unittest.TestCase):
     def test_provisioning_group_may_set_dhcp_options(self):
         self.assertEqual(call_as_provisioning_member('SetDhcpOptions', self.DHCP_PARAMS), 'ok')
 
+    # The factory allowlist is empty: a call that gets through is refused by the daemon itself.
+    CHECK_SYNC_PARAMS = '({"sender": <"192.0.2.1">, "event": <"check-sync">},)'
+    NOT_ALLOWED = 'org.provisiond.Provisioning1.Error.NotAllowed'
+
+    def test_nobody_may_not_check_sync(self):
+        self.assertEqual(call('CheckSync', self.CHECK_SYNC_PARAMS), ACCESS_DENIED)
+
+    def test_provisioning_group_may_check_sync(self):
+        # The SIP stack runs in the group provisioning (docs/sip-integration.md).
+        self.assertEqual(call_as_provisioning_member('CheckSync', self.CHECK_SYNC_PARAMS), self.NOT_ALLOWED)
+
     def test_nobody_may_not_set_property(self):
         self.assertEqual(call('Set', f'("{INTERFACE}", "State", <"applying">)', interface=PROPERTIES),
                          ACCESS_DENIED)
