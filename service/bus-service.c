@@ -240,6 +240,8 @@ static const sd_bus_vtable provisioning_vtable[] = {
         STATUS_PROPERTY(STATUS_BYTES_FETCHED, "t"),
         STATUS_PROPERTY(STATUS_LAST_CHANGE, "t"),
         STATUS_PROPERTY(STATUS_SETTINGS_GENERATION, "t"),
+        STATUS_PROPERTY(STATUS_SOURCE, "s"),
+        STATUS_PROPERTY(STATUS_DISCOVERY, "a{ss}"),
         SD_BUS_VTABLE_END,
 };
 

@@ -10,6 +10,7 @@ typedef enum {
         FIELD_UINT64,      /* guint64, bus type t */
         FIELD_UINT64_AS_U, /* guint64 that the bus shows as u */
         FIELD_ERROR,       /* LastError: name and message */
+        FIELD_PAIRS,       /* GStrv of key, value, …: bus type a{ss} */
 } FieldKind;
 
 /* One row per property: the bus name, its type and where the value lives in Status. */
@@ -34,7 +35,19 @@ static const struct {
         { STATUS_LAST_SUCCESS, "t", FIELD_UINT64, G_STRUCT_OFFSET(Status, last_success) },
         { STATUS_FILES_FETCHED, "u", FIELD_UINT64_AS_U, G_STRUCT_OFFSET(Status, files_fetched) },
         { STATUS_BYTES_FETCHED, "t", FIELD_UINT64, G_STRUCT_OFFSET(Status, bytes_fetched) },
+        { STATUS_SOURCE, "s", FIELD_STRING, G_STRUCT_OFFSET(Status, source) },
+        { STATUS_DISCOVERY, "a{ss}", FIELD_PAIRS, G_STRUCT_OFFSET(Status, discovery) },
 };
+
+static int append_pairs(sd_bus_message *reply, char **pairs) {
+        int r = sd_bus_message_open_container(reply, 'a', "{ss}");
+
+        for (gsize i = 0; r >= 0 && pairs[i] != NULL && pairs[i + 1] != NULL; i += 2)
+                r = sd_bus_message_append(reply, "{ss}", pairs[i], pairs[i + 1]);
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
+}
 
 static int append_value(sd_bus_message *reply, const Status *status, gsize index) {
         gsize offset = status_properties[index].offset;
@@ -49,6 +62,8 @@ static int append_value(sd_bus_message *reply, const Status *status, gsize index
         case FIELD_UINT64_AS_U:
                 return sd_bus_message_append(reply, "u",
                                              (uint32_t)MIN(G_STRUCT_MEMBER(guint64, status, offset), G_MAXUINT32));
+        case FIELD_PAIRS:
+                return append_pairs(reply, G_STRUCT_MEMBER(char **, status, offset));
         case FIELD_ERROR:
                 return sd_bus_message_append(reply, "(ss)", status->last_error_name, status->last_error_message);
         }

@@ -9,6 +9,8 @@
 #include <glib.h>
 
 #include "daemon-config.h"
+#include "dhcp-leases.h"
+#include "discovery.h"
 #include "run-request.h"
 #include "status.h"
 
@@ -92,5 +94,35 @@ const Status *engine_get_status(const Engine *engine);
 
 /** engine_get_max_file_size: the size cap for documents, from the configuration. */
 guint64 engine_get_max_file_size(const Engine *engine);
+
+/**
+ * engine_set_dhcp_leases:
+ * The DHCP options the discovery reads (@leases borrowed, owned by main.c;
+ * must outlive @engine). Their URL counts as used: options kept from before
+ * a restart start no run.
+ */
+void engine_set_dhcp_leases(Engine *engine, DhcpLeases *leases);
+
+/**
+ * engine_dhcp_options_changed:
+ * The "DHCP change" trigger (issue 11): called after SetDhcpOptions stored new
+ * options. When they give a URL other than the one last used (by a run's
+ * DHCP source, or seen at start), and /provisioning/active and
+ * /provisioning/dhcp are on, a run starts with trigger "dhcp" and no URL (so
+ * through the preconditions and the discovery). The same URL again starts
+ * nothing; with a run active, the request joins it (engine_start_run()).
+ */
+void engine_dhcp_options_changed(Engine *engine);
+
+/**
+ * engine_discover_async:
+ * Discover(): the preconditions and the sources of a run without a URL,
+ * without downloading (discover.h). One at a time: another call while one
+ * runs fails at once with PROV_ERROR_BUSY (FALSE, @callback not called).
+ */
+gboolean engine_discover_async(Engine *engine, GAsyncReadyCallback callback, gpointer user_data, GError **error);
+
+/** engine_discover_finish: the result (see discover_finish()). */
+DiscoveryResult *engine_discover_finish(GAsyncResult *result, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Engine, engine_free)

@@ -23,6 +23,8 @@
 #define STATUS_LAST_SUCCESS "LastSuccess"
 #define STATUS_FILES_FETCHED "FilesFetched"
 #define STATUS_BYTES_FETCHED "BytesFetched"
+#define STATUS_SOURCE "Source"
+#define STATUS_DISCOVERY "Discovery"
 
 typedef struct {
         const char *state;       /* "idle", "running", "applying" */
@@ -41,6 +43,9 @@ typedef struct {
         guint64 last_success;
         guint64 files_fetched;    /* bus type u */
         guint64 bytes_fetched;
+        char *source;             /* who found the run's URL: run_source_name(), "" before it is known */
+        GStrv discovery;          /* pairs: source name, what it found in this run (bus type a{ss}); empty
+                                   * for a run with a URL given */
 
         GPtrArray *changed;       /* property names not yet announced */
 } Status;
@@ -67,6 +72,9 @@ void status_set_number(Status *status, guint64 *field, guint64 value, const char
  * NULL: success; else LastError is its D-Bus name, see prov_error_get_dbus_name()). Past STATUS_MAX_WARNINGS, the last entry says how many more there were.
  */
 void status_set_result(Status *status, const GError *failure, GPtrArray *warnings);
+
+/** status_set_pairs: replace the pairs field @field (copied, NULL: none) and mark @property if it differs. */
+void status_set_pairs(Status *status, GStrv *field, const char *const *pairs, const char *property);
 
 /** status_take_changed: the changed property names, NULL-terminated (free with g_strfreev), or NULL if none. */
 GStrv status_take_changed(Status *status);
