@@ -38,7 +38,8 @@ trap 'exit 143' TERM
 trap 'exit 130' INT
 
 mkdir "$state_dir"
-: >"$config_file"
+# No wait for a network or a clock, no SIP multicast PnP on the host's LAN.
+printf '[Preconditions]\nNetwork=false\nTime=none\n[Multicast]\nEnabled=false\n' >"$config_file"
 
 name_has_owner() {
         busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
