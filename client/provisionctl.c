@@ -18,8 +18,8 @@
         "Exit status:\n"                                                             \
         "  0  success (start: the run finished)\n"                                   \
         "  1  the daemon refused or failed the request (start: the run failed, or\n" \
-        "     waiting for it was interrupted; cancel: no run was active), or the\n"  \
-        "     output could not be written\n"                                         \
+        "     waiting for it was interrupted; cancel: no run was active; discover:\n" \
+        "     no source found a URL), or the output could not be written\n"          \
         "  2  usage error\n"                                                         \
         "  3  cannot connect to the bus or reach the daemon, or lost the bus\n"      \
         "\n"                                                                         \
@@ -243,6 +243,10 @@ static const Command commands[] = {
           .summary = "Hand a DHCP client's options to the daemon (for DHCP hooks)",
           .options = dhcp_options,
           .run = command_dhcp },
+        { .name = "discover",
+          .summary = "Show what each URL source finds now, without a run",
+          .json = TRUE,
+          .run = command_discover },
 };
 
 static const Command *find_command(const char *name) {
