@@ -20,13 +20,13 @@ static void on_preconditions_met(GObject *source_object, GAsyncResult *result, g
         g_autoptr(GTask) task = user_data;
         g_autoptr(GError) error = NULL;
         DiscoverData *data = g_task_get_task_data(task);
+        GCancellable *cancellable = g_task_get_cancellable(task);
 
         if (!preconditions_wait_finish(result, &error)) {
                 g_task_return_error(task, g_steal_pointer(&error));
                 return;
         }
-        discovery_find_async(&data->context, g_task_get_cancellable(task), NULL, on_discovered,
-                             g_steal_pointer(&task));
+        discovery_find_async(&data->context, cancellable, NULL, on_discovered, g_steal_pointer(&task));
 }
 
 void discover_async(const PreconditionsConfig *preconditions, const DiscoveryContext *context,
