@@ -23,8 +23,8 @@ struct Engine {
         char *user_agent;
         Status status;
 
-        DhcpLeases *leases;       /* borrowed from main.c, or NULL */
-        char *last_dhcp_url;      /* the DHCP URL last used or seen at start (the "DHCP change" trigger) */
+        DhcpLeases *leases;  /* borrowed from main.c, or NULL */
+        char *last_dhcp_url; /* the DHCP URL last used or seen at start (the "DHCP change" trigger) */
         GCancellable *discover_cancellable; /* of the Discover call in flight, or NULL */
 
         Run *run;                 /* the active run, or NULL */
@@ -330,13 +330,13 @@ static void on_run_discovered(Run *run, const DiscoveryResult *result, gpointer 
 
         if (result->url != NULL && result->source == RUN_SOURCE_DHCP)
                 replace_string(&engine->last_dhcp_url, result->url);
-        status_set_string(status, &status->source, result->url != NULL ? run_source_name(result->source) : "",
-                          STATUS_SOURCE);
+        status_set_string(status, &status->source,
+                          result->url != NULL ? run_source_name(result->source) : "", STATUS_SOURCE);
         status_set_string(status, &status->url, redacted, STATUS_URL);
         status_set_pairs(status, &status->discovery, (const char *const *) result->findings, STATUS_DISCOVERY);
         if (result->url != NULL)
-                g_message("run %" G_GUINT64_FORMAT ": %s found %s", status->run_id, run_source_name(result->source),
-                          redacted);
+                g_message("run %" G_GUINT64_FORMAT ": %s found %s", status->run_id,
+                          run_source_name(result->source), redacted);
         notify_status(engine);
 }
 
@@ -516,7 +516,8 @@ static void on_discover_done(GObject *source_object, GAsyncResult *result, gpoin
                 g_task_return_pointer(task, found, (GDestroyNotify) discovery_result_free);
 }
 
-gboolean engine_discover_async(Engine *engine, GAsyncReadyCallback callback, gpointer user_data, GError **error) {
+gboolean engine_discover_async(Engine *engine, GAsyncReadyCallback callback, gpointer user_data,
+                               GError **error) {
         const DiscoveryContext context = discovery_context(engine);
         DiscoverCall *call;
 
@@ -528,8 +529,8 @@ gboolean engine_discover_async(Engine *engine, GAsyncReadyCallback callback, gpo
         call->engine = engine;
         call->task = g_task_new(NULL, NULL, callback, user_data);
         engine->discover_cancellable = g_cancellable_new();
-        discover_async(&engine->config->preconditions, &context, engine->discover_cancellable, on_discover_done,
-                       call);
+        discover_async(&engine->config->preconditions, &context, engine->discover_cancellable,
+                       on_discover_done, call);
         return TRUE;
 }
 

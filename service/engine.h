@@ -120,7 +120,8 @@ void engine_dhcp_options_changed(Engine *engine);
  * without downloading (discover.h). One at a time: another call while one
  * runs fails at once with PROV_ERROR_BUSY (FALSE, @callback not called).
  */
-gboolean engine_discover_async(Engine *engine, GAsyncReadyCallback callback, gpointer user_data, GError **error);
+gboolean engine_discover_async(Engine *engine, GAsyncReadyCallback callback, gpointer user_data,
+                               GError **error);
 
 /** engine_discover_finish: the result (see discover_finish()). */
 DiscoveryResult *engine_discover_finish(GAsyncResult *result, GError **error);

@@ -20,7 +20,7 @@ typedef struct {
 
 struct Run {
         RunRequest *request;
-        char *url; /* the start URL as given or discovered, or NULL */
+        char *url;            /* the start URL as given or discovered, or NULL */
         GPtrArray *fallbacks; /* char*: the next candidates of the discovered source, head first */
         RunContext context;
         char *username;

@@ -71,8 +71,8 @@ const RunRequest *run_get_request(const Run *run);
 /**
  * run_cancel:
  * Aborts the wait for the preconditions, the discovery or the downloads in
- * flight; the failed callback follows with PROV_ERROR_CANCELLED. Once the downloads are done, the rest is synchronous
- * and cannot be interrupted.
+ * flight; the failed callback follows with PROV_ERROR_CANCELLED. Once the downloads are done, the rest is
+ * synchronous and cannot be interrupted.
  */
 void run_cancel(Run *run);
 

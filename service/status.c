@@ -111,7 +111,7 @@ void status_set_pairs(Status *status, GStrv *field, const char *const *pairs, co
                 g_strv_builder_add(builder, shown_pair);
         }
         shown = g_strv_builder_end(builder);
-        if (g_strv_equal((const char *const *)shown, (const char *const *)*field))
+        if (g_strv_equal((const char *const *) shown, (const char *const *) *field))
                 return;
         g_strfreev(*field);
         *field = g_steal_pointer(&shown);

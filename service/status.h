@@ -43,9 +43,9 @@ typedef struct {
         guint64 last_success;
         guint64 files_fetched;    /* bus type u */
         guint64 bytes_fetched;
-        char *source;             /* who found the run's URL: run_source_name(), "" before it is known */
-        GStrv discovery;          /* pairs: source name, what it found in this run (bus type a{ss}); empty
-                                   * for a run with a URL given */
+        char *source;    /* who found the run's URL: run_source_name(), "" before it is known */
+        GStrv discovery; /* pairs: source name, what it found in this run (bus type a{ss}); empty
+                          * for a run with a URL given */
 
         GPtrArray *changed;       /* property names not yet announced */
 } Status;
