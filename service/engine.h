@@ -106,8 +106,9 @@ void engine_set_dhcp_leases(Engine *engine, DhcpLeases *leases);
 /**
  * engine_dhcp_options_changed:
  * The "DHCP change" trigger (issue 11): called after SetDhcpOptions stored new
- * options. When they give a URL other than the one last used (by a run's
- * DHCP source, or seen at start), and /provisioning/active and
+ * options. When they give a URL other than the one last used or seen (by a
+ * run's DHCP source, at start, or by an earlier call while the trigger was
+ * off), and /provisioning/active and
  * /provisioning/dhcp are on, a run starts with trigger "dhcp" and no URL (so
  * through the preconditions and the discovery). The same URL again starts
  * nothing; with a run active, the request joins it (engine_start_run()).
