@@ -17,6 +17,10 @@ sd_bus_message *client_new_method_call(ProvClient *client, const char *method, G
  * PROV_ERROR mapped from the D-Bus error name. */
 sd_bus_message *client_call(ProvClient *client, sd_bus_message *request, GError **error);
 
+/* client_call() for methods that reply late (Discover): waits up to @timeout_usec. */
+sd_bus_message *client_call_with_timeout(ProvClient *client, sd_bus_message *request, guint64 timeout_usec,
+                                         GError **error);
+
 /* Sets @error (PROV_ERROR_FAILED) for a failed sd-bus operation while doing
  * @what; @r is a negative errno. Returns FALSE, for "return client_fail(...)". */
 gboolean client_fail(GError **error, int r, const char *what);

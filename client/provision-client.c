@@ -193,11 +193,16 @@ static void set_call_error(ProvClient *client, GError **error, const sd_bus_erro
 }
 
 sd_bus_message *client_call(ProvClient *client, sd_bus_message *request, GError **error) {
+        return client_call_with_timeout(client, request, CALL_TIMEOUT_USEC, error);
+}
+
+sd_bus_message *client_call_with_timeout(ProvClient *client, sd_bus_message *request, guint64 timeout_usec,
+                                         GError **error) {
         g_auto(sd_bus_error) bus_error = SD_BUS_ERROR_NULL;
         sd_bus_message *reply = NULL;
         int r;
 
-        r = sd_bus_call(client->bus, request, CALL_TIMEOUT_USEC, &bus_error, &reply);
+        r = sd_bus_call(client->bus, request, timeout_usec, &bus_error, &reply);
         if (r < 0) {
                 set_call_error(client, error, &bus_error, r);
                 return NULL;

@@ -175,6 +175,23 @@ static guint lookup_uint32(GVariant *dictionary, const char *key) {
         return value;
 }
 
+/* An a{ss} as pairs key, value (in the reply's order); empty when missing. */
+static char **lookup_pairs(GVariant *dictionary, const char *key) {
+        g_autoptr(GVariant) pairs = g_variant_lookup_value(dictionary, key, G_VARIANT_TYPE("a{ss}"));
+        g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
+        GVariantIter iter;
+        const char *name, *text;
+
+        if (pairs != NULL) {
+                g_variant_iter_init(&iter, pairs);
+                while (g_variant_iter_next(&iter, "{&s&s}", &name, &text)) {
+                        g_strv_builder_add(builder, name);
+                        g_strv_builder_add(builder, text);
+                }
+        }
+        return g_strv_builder_end(builder);
+}
+
 /* Missing keys get the neutral values the header documents. */
 static ProvStatus *status_new_from_dictionary(GVariant *dictionary) {
         ProvStatus *status = g_new0(ProvStatus, 1);
@@ -207,6 +224,8 @@ static ProvStatus *status_new_from_dictionary(GVariant *dictionary) {
                 status->last_check_sync_sender = g_strdup("");
                 status->last_check_sync_reason = g_strdup("");
         }
+        status->source = lookup_string(dictionary, "Source");
+        status->discovery = lookup_pairs(dictionary, "Discovery");
         return status;
 }
 
@@ -245,6 +264,8 @@ void prov_status_free(ProvStatus *status) {
         g_free(status->url);
         g_free(status->last_check_sync_sender);
         g_free(status->last_check_sync_reason);
+        g_free(status->source);
+        g_strfreev(status->discovery);
         g_clear_pointer(&status->raw, g_variant_unref);
         g_free(status);
 }

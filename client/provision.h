@@ -102,6 +102,34 @@ gboolean prov_client_start(ProvClient *client, const char *url, const char *trig
 gboolean prov_client_cancel(ProvClient *client, GError **error);
 
 /**
+ * ProvDiscovery: what Discover found (prov_client_discover()).
+ * @source: the source that found @url ("dhcp", "redirect", "multicast",
+ *   "configured"), "" when none did
+ * @url: the URL, without credentials; "" when none
+ * @findings: pairs source, what it said, NULL-terminated, in asking order
+ */
+typedef struct {
+        char *source;
+        char *url;
+        char **findings;
+} ProvDiscovery;
+
+/**
+ * prov_client_discover:
+ * Asks the daemon what a run without a URL would find, without running it:
+ * the preconditions, then every source (Discover). Blocks until the daemon
+ * replies (at most the preconditions' timeout plus the multicast wait; this
+ * call gives up after 10 minutes). Fails with PROV_ERROR_PRECONDITION when
+ * the network or the clock was not ready in time, PROV_ERROR_BUSY while
+ * another Discover runs, PROV_ERROR_ACCESS_DENIED unless root or in the
+ * group provisioning. Nothing found is a result, not an error.
+ */
+ProvDiscovery *prov_client_discover(ProvClient *client, GError **error);
+
+/** prov_discovery_free: frees @discovery. Accepts NULL. */
+void prov_discovery_free(ProvDiscovery *discovery);
+
+/**
  * prov_client_set_dhcp_options:
  * Hands the DHCP options a DHCP client got on @interface to the daemon, for
  * the DHCP source of provisioning (what the shipped DHCP hooks call).
@@ -162,6 +190,12 @@ typedef struct {
         guint64 last_check_sync_time;      /* µs since the epoch, 0 = never */
         gboolean last_check_sync_accepted; /* FALSE: refused */
         char *last_check_sync_reason;      /* what was done, e.g. "run 3 started", or "NotAllowed: why" */
+        /* Who found that run's URL: "manual", "dhcp", "redirect", "multicast", "configured"; "" while
+         * discovering, when no source found one, or with a daemon older than this library. */
+        char *source;
+        /* What each source found in that run: pairs source, text ("url …", "skipped: …"), NULL-terminated,
+         * never NULL; empty for a run with a URL given. */
+        char **discovery;
 } ProvStatus;
 
 /** prov_client_get_status: returns the daemon's status (free with prov_status_free()). */
@@ -239,6 +273,7 @@ void prov_client_attach(ProvClient *client, GMainContext *context);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ProvClient, prov_client_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ProvStatus, prov_status_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ProvDiscovery, prov_discovery_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ProvSectionChange, prov_section_change_free)
 
 G_END_DECLS

@@ -29,6 +29,11 @@ static void print_run_lines(const ProvStatus *status) {
                 g_print(LABEL_FORMAT "%" G_GUINT64_FORMAT "\n", "Run id", status->run_id);
         g_print(LABEL_FORMAT "%s\n", "Trigger", string_or_none(status->trigger));
         g_print(LABEL_FORMAT "%s\n", "Url", string_or_none(status->url));
+        g_print(LABEL_FORMAT "%s\n", "Source", string_or_none(status->source));
+        /* What each source found, one line each under the label. */
+        for (size_t i = 0; status->discovery[i] != NULL && status->discovery[i + 1] != NULL; i += 2)
+                g_print(i == 0 ? LABEL_FORMAT "%s: %s\n" : "%21s%s: %s\n", i == 0 ? "Discovery" : "",
+                        status->discovery[i], status->discovery[i + 1]);
         g_print(LABEL_FORMAT "%u%%\n", "Progress", status->progress);
         g_print(LABEL_FORMAT "%u\n", "Files fetched", status->files_fetched);
         g_print(LABEL_FORMAT "%" G_GUINT64_FORMAT "\n", "Bytes fetched", status->bytes_fetched);

@@ -14,16 +14,16 @@
 
 #include "provisionctl.h"
 
-#define EXIT_CODES_HELP                                                              \
-        "Exit status:\n"                                                             \
-        "  0  success (start: the run finished)\n"                                   \
-        "  1  the daemon refused or failed the request (start: the run failed, or\n" \
-        "     waiting for it was interrupted; cancel: no run was active), or the\n"  \
-        "     output could not be written\n"                                         \
-        "  2  usage error\n"                                                         \
-        "  3  cannot connect to the bus or reach the daemon, or lost the bus\n"      \
-        "\n"                                                                         \
-        "The global options --system, --session and --address=ADDRESS may also\n"    \
+#define EXIT_CODES_HELP                                                               \
+        "Exit status:\n"                                                              \
+        "  0  success (start: the run finished)\n"                                    \
+        "  1  the daemon refused or failed the request (start: the run failed, or\n"  \
+        "     waiting for it was interrupted; cancel: no run was active; discover:\n" \
+        "     no source found a URL), or the output could not be written\n"           \
+        "  2  usage error\n"                                                          \
+        "  3  cannot connect to the bus or reach the daemon, or lost the bus\n"       \
+        "\n"                                                                          \
+        "The global options --system, --session and --address=ADDRESS may also\n"     \
         "follow the command.\n"
 
 static gboolean arg_system;
@@ -247,6 +247,10 @@ static const Command commands[] = {
           .summary = "Forward a check-sync NOTIFY as the SIP stack does (--sender ADDRESS)",
           .options = check_sync_options,
           .run = command_check_sync },
+        { .name = "discover",
+          .summary = "Show what each URL source finds now, without a run",
+          .json = TRUE,
+          .run = command_discover },
 };
 
 static const Command *find_command(const char *name) {

@@ -82,6 +82,9 @@ int command_backup(ProvClient *client, char **args);
 extern const GOptionEntry dhcp_options[];
 int command_dhcp(ProvClient *client, char **args);
 
+/* provisionctl-discover.c */
+int command_discover(ProvClient *client, char **args);
+
 /* provisionctl-monitor.c */
 int command_monitor(ProvClient *client, char **args);
 

@@ -11,6 +11,11 @@
 #include "provision.h"
 #include "url.h"
 
+typedef struct {
+        DhcpLeases *leases;
+        Engine *engine;
+} BusDhcp;
+
 /* The options the DHCP source reads; the hooks may pass more, which are dropped. */
 static gboolean is_kept_option(guint8 code) {
         return code == DHCP_OPTION_VENDOR || code == DHCP_OPTION_TFTP_SERVER || code == DHCP_OPTION_BOOTFILE;
@@ -65,7 +70,7 @@ void bus_dhcp_log_finding(const DhcpLease *lease, const char *why) {
 }
 
 static int method_set_dhcp_options(sd_bus_message *message, void *userdata, sd_bus_error *error) {
-        DhcpLeases *leases = userdata;
+        BusDhcp *dhcp = userdata;
         g_autoptr(DhcpLease) lease = NULL;
         g_autoptr(GError) local_error = NULL;
         const char *interface;
@@ -82,10 +87,12 @@ static int method_set_dhcp_options(sd_bus_message *message, void *userdata, sd_b
                 return bus_error_set_from_gerror(error, local_error);
         if (r < 0)
                 return r;
-        if (!dhcp_leases_set(leases, lease, &local_error))
+        if (!dhcp_leases_set(dhcp->leases, lease, &local_error))
                 return bus_error_set_from_gerror(error, local_error);
         bus_dhcp_log_finding(lease, "SetDhcpOptions");
-        return sd_bus_reply_method_return(message, NULL);
+        r = sd_bus_reply_method_return(message, NULL);
+        engine_dhcp_options_changed(dhcp->engine);
+        return r;
 }
 
 static const sd_bus_vtable dhcp_vtable[] = {
@@ -95,6 +102,16 @@ static const sd_bus_vtable dhcp_vtable[] = {
         SD_BUS_VTABLE_END,
 };
 
-int bus_dhcp_add(sd_bus *bus, DhcpLeases *leases, sd_bus_slot **ret_slot) {
-        return sd_bus_add_object_vtable(bus, ret_slot, BUS_PATH, BUS_INTERFACE, dhcp_vtable, leases);
+int bus_dhcp_add(sd_bus *bus, DhcpLeases *leases, Engine *engine, sd_bus_slot **ret_slot) {
+        g_autofree BusDhcp *dhcp = g_new0(BusDhcp, 1);
+        int r;
+
+        dhcp->leases = leases;
+        dhcp->engine = engine;
+        r = sd_bus_add_object_vtable(bus, ret_slot, BUS_PATH, BUS_INTERFACE, dhcp_vtable, dhcp);
+        if (r < 0)
+                return r;
+        sd_bus_slot_set_destroy_callback(*ret_slot, g_free);
+        g_steal_pointer(&dhcp);
+        return r;
 }

@@ -5,6 +5,7 @@
 #include <systemd/sd-bus.h>
 
 #include "dhcp-leases.h"
+#include "engine.h"
 
 /* The largest option value accepted, in bytes: option 43 as colon hex is three
  * characters a byte, and RFC 3396 lets a client join split options. */
@@ -13,10 +14,11 @@
 /**
  * bus_dhcp_add:
  * Adds SetDhcpOptions to the object and interface of bus-service.h on @bus,
- * as a vtable of its own with @leases (borrowed; must outlive the slot) as
- * its user data. Returns the slot in @ret_slot, or a negative errno.
+ * as a vtable of its own with @leases and @engine (borrowed; must outlive the
+ * slot). Stored options go to engine_dhcp_options_changed() (the "DHCP
+ * change" trigger). Returns the slot in @ret_slot, or a negative errno.
  */
-int bus_dhcp_add(sd_bus *bus, DhcpLeases *leases, sd_bus_slot **ret_slot);
+int bus_dhcp_add(sd_bus *bus, DhcpLeases *leases, Engine *engine, sd_bus_slot **ret_slot);
 
 /**
  * bus_dhcp_log_finding:

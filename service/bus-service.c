@@ -244,6 +244,8 @@ static const sd_bus_vtable provisioning_vtable[] = {
         STATUS_PROPERTY(STATUS_SETTINGS_GENERATION, "t"),
         STATUS_PROPERTY(STATUS_NEXT_RUN, "t"),
         SD_BUS_PROPERTY(STATUS_VERSION, "s", bus_status_get_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        STATUS_PROPERTY(STATUS_SOURCE, "s"),
+        STATUS_PROPERTY(STATUS_DISCOVERY, "a{ss}"),
         SD_BUS_VTABLE_END,
 };
 

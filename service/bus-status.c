@@ -11,6 +11,7 @@ typedef enum {
         FIELD_UINT64_AS_U, /* guint64 that the bus shows as u */
         FIELD_ERROR,       /* LastError: name and message */
         FIELD_CHECK_SYNC,  /* LastCheckSync: sender, time, accepted, reason */
+        FIELD_PAIRS,       /* GStrv of key, value, …: bus type a{ss} */
 } FieldKind;
 
 /* One row per property: the bus name, its type and where the value lives in Status. */
@@ -38,7 +39,19 @@ static const struct {
         { STATUS_VERSION, "s", FIELD_STRING, G_STRUCT_OFFSET(Status, version) },
         { STATUS_NEXT_RUN, "t", FIELD_UINT64, G_STRUCT_OFFSET(Status, next_run) },
         { STATUS_LAST_CHECK_SYNC, "(stbs)", FIELD_CHECK_SYNC, 0 },
+        { STATUS_SOURCE, "s", FIELD_STRING, G_STRUCT_OFFSET(Status, source) },
+        { STATUS_DISCOVERY, "a{ss}", FIELD_PAIRS, G_STRUCT_OFFSET(Status, discovery) },
 };
+
+static int append_pairs(sd_bus_message *reply, char **pairs) {
+        int r = sd_bus_message_open_container(reply, 'a', "{ss}");
+
+        for (gsize i = 0; r >= 0 && pairs[i] != NULL && pairs[i + 1] != NULL; i += 2)
+                r = sd_bus_message_append(reply, "{ss}", pairs[i], pairs[i + 1]);
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
+}
 
 static int append_value(sd_bus_message *reply, const Status *status, gsize index) {
         gsize offset = status_properties[index].offset;
@@ -53,6 +66,8 @@ static int append_value(sd_bus_message *reply, const Status *status, gsize index
         case FIELD_UINT64_AS_U:
                 return sd_bus_message_append(reply, "u",
                                              (uint32_t)MIN(G_STRUCT_MEMBER(guint64, status, offset), G_MAXUINT32));
+        case FIELD_PAIRS:
+                return append_pairs(reply, G_STRUCT_MEMBER(char **, status, offset));
         case FIELD_ERROR:
                 return sd_bus_message_append(reply, "(ss)", status->last_error_name, status->last_error_message);
         case FIELD_CHECK_SYNC:

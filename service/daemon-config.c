@@ -20,6 +20,8 @@ DaemonConfig *daemon_config_new_default(void) {
         config->max_settings_size = CONFIG_DEFAULT_MAX_SETTINGS_SIZE;
         preconditions_config_init_default(&config->preconditions);
         config->boot_id_file = g_strdup(CONFIG_DEFAULT_BOOT_ID_FILE);
+        config->device_vendor = g_strdup("provisiond");
+        config->multicast_enabled = TRUE;
         return config;
 }
 
@@ -47,6 +49,10 @@ static const struct {
         { "Device", "Interface", G_STRUCT_OFFSET(DaemonConfig, device_interface) },
         { "TLS", "CAFile", G_STRUCT_OFFSET(DaemonConfig, ca_file) },
         { "Paths", "BootIdFile", G_STRUCT_OFFSET(DaemonConfig, boot_id_file) },
+        { "Device", "Vendor", G_STRUCT_OFFSET(DaemonConfig, device_vendor) },
+        { "Device", "FirmwareVersion", G_STRUCT_OFFSET(DaemonConfig, firmware_version) },
+        { "Multicast", "Group", G_STRUCT_OFFSET(DaemonConfig, multicast_group) },
+        { "Multicast", "Interface", G_STRUCT_OFFSET(DaemonConfig, multicast_interface) },
 };
 
 /* Positive whole numbers; max_file_size is the only 64-bit one. */
@@ -64,6 +70,8 @@ static const struct {
         { "Limits", "MaxReferenceDepth", G_STRUCT_OFFSET(DaemonConfig, max_reference_depth), FALSE },
         { "Limits", "MaxSettingsSize", G_STRUCT_OFFSET(DaemonConfig, max_settings_size), FALSE },
         { "Preconditions", "Timeout", G_STRUCT_OFFSET(DaemonConfig, preconditions.timeout), FALSE },
+        { "Multicast", "Port", G_STRUCT_OFFSET(DaemonConfig, multicast_port), FALSE },
+        { "Multicast", "WaitSeconds", G_STRUCT_OFFSET(DaemonConfig, multicast_wait), FALSE },
 };
 
 static gboolean load_number(GKeyFile *key_file, gsize index, DaemonConfig *config, const char *path,
@@ -85,6 +93,23 @@ static gboolean load_number(GKeyFile *key_file, gsize index, DaemonConfig *confi
                 G_STRUCT_MEMBER(guint64, config, number_keys[index].offset) = value;
         else
                 G_STRUCT_MEMBER(guint, config, number_keys[index].offset) = (guint)value;
+        return TRUE;
+}
+
+static gboolean load_boolean(GKeyFile *key_file, const char *group, const char *key, gboolean *target,
+                             const char *path, GError **error) {
+        g_autoptr(GError) local_error = NULL;
+        gboolean value;
+
+        if (!g_key_file_has_key(key_file, group, key, NULL))
+                return TRUE;
+        value = g_key_file_get_boolean(key_file, group, key, &local_error);
+        if (local_error != NULL) {
+                g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                            "%s: [%s] %s must be true or false", path, group, key);
+                return FALSE;
+        }
+        *target = value;
         return TRUE;
 }
 
@@ -130,6 +155,9 @@ gboolean daemon_config_load_file(DaemonConfig *config, const char *path, gboolea
         for (gsize i = 0; i < G_N_ELEMENTS(number_keys); i++)
                 if (!load_number(key_file, i, config, path, error))
                         return FALSE;
+        if (!load_boolean(key_file, "Multicast", "HttpsOnly", &config->multicast_https_only, path, error) ||
+            !load_boolean(key_file, "Multicast", "Enabled", &config->multicast_enabled, path, error))
+                return FALSE;
         return load_preconditions(key_file, &config->preconditions, path, error);
 }
 

@@ -49,6 +49,17 @@ typedef struct {
 
         /* [Paths] BootIdFile: compared with the boot marker in runtime_dir (triggers.h) */
         char *boot_id_file;
+        /* [Device] Vendor= and FirmwareVersion=: the SIP multicast PnP Event header */
+        char *device_vendor;    /* default "provisiond" */
+        char *firmware_version; /* NULL: PROVISIOND_VERSION */
+
+        /* [Multicast]: the SIP multicast PnP source (source-multicast.h, docs/discovery.md) */
+        char *multicast_group;     /* NULL: MULTICAST_DEFAULT_GROUP */
+        char *multicast_interface; /* NULL: the routing table's choice */
+        guint multicast_port;      /* 0: MULTICAST_DEFAULT_PORT */
+        guint multicast_wait;      /* seconds; 0: MULTICAST_DEFAULT_WAIT_MS */
+        gboolean multicast_https_only;
+        gboolean multicast_enabled; /* Enabled=false: this device never asks (tests, networks without PnP) */
 } DaemonConfig;
 
 /** daemon_config_new_default: the built-in defaults (installed paths). */

@@ -3,6 +3,8 @@
 
 #include "backup.h"
 #include "device.h"
+#include "discover.h"
+#include "discovery.h"
 #include "document.h"
 #include "migrate.h"
 #include "provision-error.h"
@@ -21,6 +23,10 @@ struct Engine {
         DaemonConfig *config; /* a copy: limits, TLS */
         char *user_agent;
         Status status;
+
+        DhcpLeases *leases;  /* borrowed from main.c, or NULL */
+        char *last_dhcp_url; /* the DHCP URL last used or seen at start (the "DHCP change" trigger) */
+        GCancellable *discover_cancellable; /* of the Discover call in flight, or NULL */
 
         Run *run;                 /* the active run, or NULL */
         GPtrArray *finished_runs; /* freed from an idle callback, never inside their own callbacks */
@@ -138,6 +144,10 @@ void engine_free(Engine *engine) {
         g_clear_pointer(&engine->device, device_identity_free);
         g_clear_pointer(&engine->config, daemon_config_free);
         g_free(engine->user_agent);
+        g_free(engine->last_dhcp_url);
+        if (engine->discover_cancellable != NULL)
+                g_cancellable_cancel(engine->discover_cancellable);
+        g_clear_object(&engine->discover_cancellable);
         status_clear(&engine->status);
         g_free(engine);
 }
@@ -333,12 +343,37 @@ static void on_run_failed(Run *run, const GError *error, GPtrArray *warnings, gp
         fail_run(user_data, error, warnings);
 }
 
+static void replace_string(char **target, const char *value) {
+        char *copy = g_strdup(value);
+
+        g_free(*target);
+        *target = copy;
+}
+
+static void on_run_discovered(Run *run, const DiscoveryResult *result, gpointer user_data) {
+        Engine *engine = user_data;
+        Status *status = &engine->status;
+        g_autofree char *redacted = result->url != NULL ? url_redact(result->url) : g_strdup("");
+
+        if (result->url != NULL && result->source == RUN_SOURCE_DHCP)
+                replace_string(&engine->last_dhcp_url, result->url);
+        status_set_string(status, &status->source,
+                          result->url != NULL ? run_source_name(result->source) : "", STATUS_SOURCE);
+        status_set_string(status, &status->url, redacted, STATUS_URL);
+        status_set_pairs(status, &status->discovery, (const char *const *) result->findings, STATUS_DISCOVERY);
+        if (result->url != NULL)
+                g_message("run %" G_GUINT64_FORMAT ": %s found %s", status->run_id,
+                          run_source_name(result->source), redacted);
+        notify_status(engine);
+}
+
 static const RunCallbacks run_callbacks = {
         .progress = on_run_progress,
         .fetched = on_run_fetched,
         .committed = on_run_committed,
         .finished = on_run_finished,
         .failed = on_run_failed,
+        .discovered = on_run_discovered,
 };
 
 static void announce_run(Engine *engine, const RunRequest *request) {
@@ -349,6 +384,10 @@ static void announce_run(Engine *engine, const RunRequest *request) {
         status_set_number(status, &status->run_id, status->run_id + 1, STATUS_RUN_ID);
         status_set_string(status, &status->trigger, request->trigger, STATUS_TRIGGER);
         status_set_string(status, &status->url, redacted, STATUS_URL);
+        /* A run without a URL learns its source from the discovery (on_run_discovered). */
+        status_set_string(status, &status->source, url != NULL ? run_source_name(request->source) : "",
+                          STATUS_SOURCE);
+        status_set_pairs(status, &status->discovery, NULL, STATUS_DISCOVERY);
         status_set_number(status, &status->progress, 0, STATUS_PROGRESS);
         status_set_number(status, &status->files_fetched, 0, STATUS_FILES_FETCHED);
         status_set_number(status, &status->bytes_fetched, 0, STATUS_BYTES_FETCHED);
@@ -384,6 +423,7 @@ gboolean engine_start_run(Engine *engine, const RunRequest *request, guint64 *ru
                 .device = engine->device,
                 .config = engine->config,
                 .user_agent = engine->user_agent,
+                .leases = engine->leases,
         };
 
         if (engine->run != NULL && !may_join_active_run(engine, request, error))
@@ -509,9 +549,91 @@ void engine_start_triggers(Engine *engine) {
         triggers_start(engine->triggers, engine->config->runtime_dir, engine->config->boot_id_file);
 }
 
-gboolean engine_dhcp_changed(Engine *engine, const char *dhcp_url, guint64 *run_id, GError **error) {
-        *run_id = 0;
-        if (engine->triggers == NULL)
-                return TRUE;
-        return triggers_dhcp_changed(engine->triggers, dhcp_url, run_id, error);
+/* ---- Discovery without a run; the DHCP change trigger -------------------------------- */
+
+static DiscoveryContext discovery_context(Engine *engine) {
+        return (DiscoveryContext){
+                .store = engine->store,
+                .config = engine->config,
+                .device = engine->device,
+                .leases = engine->leases,
+        };
+}
+
+void engine_set_dhcp_leases(Engine *engine, DhcpLeases *leases) {
+        engine->leases = leases;
+        /* Options kept from before a restart are not a change. */
+        g_free(engine->last_dhcp_url);
+        engine->last_dhcp_url = discovery_dhcp_url(leases);
+}
+
+/* A boolean of the provisioning section; absent counts as on (the factory defaults). */
+static gboolean provisioning_enabled(Engine *engine, const char *name) {
+        g_autofree char *value = store_get_setting(engine->store, "provisioning", name);
+
+        return value == NULL || !(g_str_equal(value, "false") || g_str_equal(value, "0"));
+}
+
+void engine_dhcp_options_changed(Engine *engine) {
+        g_autofree char *url = discovery_dhcp_url(engine->leases);
+        g_autofree char *redacted = NULL;
+        g_autoptr(RunRequest) request = NULL;
+        g_autoptr(GError) error = NULL;
+        guint64 run_id;
+
+        if (url == NULL || g_strcmp0(url, engine->last_dhcp_url) == 0)
+                return;
+        replace_string(&engine->last_dhcp_url, url);
+        redacted = url_redact(url);
+        if (!provisioning_enabled(engine, "active") || !provisioning_enabled(engine, "dhcp")) {
+                g_message("DHCP: new provisioning URL %s; no run: /provisioning/active or /provisioning/dhcp is false",
+                          redacted);
+                return;
+        }
+        g_message("DHCP: new provisioning URL %s: starting a run", redacted);
+        request = run_request_new("dhcp", NULL, RUN_SOURCE_CONFIGURED);
+        if (!engine_start_run(engine, request, &run_id, &error))
+                g_message("DHCP: no run: %s", error->message);
+}
+
+typedef struct {
+        Engine *engine;
+        GTask *task;
+} DiscoverCall;
+
+static void on_discover_done(GObject *source_object, GAsyncResult *result, gpointer user_data) {
+        g_autofree DiscoverCall *call = user_data;
+        g_autoptr(GTask) task = call->task;
+        g_autoptr(GError) error = NULL;
+        DiscoveryResult *found = discover_finish(result, &error);
+
+        /* Only engine_free() cancels it: then the engine is gone. */
+        if (found != NULL || !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+                g_clear_object(&call->engine->discover_cancellable);
+        if (found == NULL)
+                g_task_return_error(task, g_steal_pointer(&error));
+        else
+                g_task_return_pointer(task, found, (GDestroyNotify) discovery_result_free);
+}
+
+gboolean engine_discover_async(Engine *engine, GAsyncReadyCallback callback, gpointer user_data,
+                               GError **error) {
+        const DiscoveryContext context = discovery_context(engine);
+        DiscoverCall *call;
+
+        if (engine->discover_cancellable != NULL) {
+                g_set_error_literal(error, PROV_ERROR, PROV_ERROR_BUSY, "a Discover call is already running");
+                return FALSE;
+        }
+        call = g_new0(DiscoverCall, 1);
+        call->engine = engine;
+        call->task = g_task_new(NULL, NULL, callback, user_data);
+        engine->discover_cancellable = g_cancellable_new();
+        discover_async(&engine->config->preconditions, &context, engine->discover_cancellable,
+                       on_discover_done, call);
+        return TRUE;
+}
+
+DiscoveryResult *engine_discover_finish(GAsyncResult *result, GError **error) {
+        return g_task_propagate_pointer(G_TASK(result), error);
 }

@@ -10,6 +10,8 @@
 #include <libxml/tree.h>
 
 #include "daemon-config.h"
+#include "dhcp-leases.h"
+#include "discovery.h"
 #include "run-request.h"
 #include "status.h"
 
@@ -132,12 +134,35 @@ guint64 engine_get_max_file_size(const Engine *engine);
 void engine_start_triggers(Engine *engine);
 
 /**
- * engine_dhcp_changed:
- * For SetDhcpOptions: hands the provisioning URL of the new DHCP options to
- * triggers_dhcp_changed(), which starts a run with trigger "dhcp" (@run_id; 0
- * when none starts) if the URL is new and provisioning and DHCP are active.
- * Before engine_start_triggers() nothing starts.
+ * engine_set_dhcp_leases:
+ * The DHCP options the discovery reads (@leases borrowed, owned by main.c;
+ * must outlive @engine). Their URL counts as used: options kept from before
+ * a restart start no run.
  */
-gboolean engine_dhcp_changed(Engine *engine, const char *dhcp_url, guint64 *run_id, GError **error);
+void engine_set_dhcp_leases(Engine *engine, DhcpLeases *leases);
+
+/**
+ * engine_dhcp_options_changed:
+ * The "DHCP change" trigger (issue 11): called after SetDhcpOptions stored new
+ * options. When they give a URL other than the one last used or seen (by a
+ * run's DHCP source, at start, or by an earlier call while the trigger was
+ * off), and /provisioning/active and
+ * /provisioning/dhcp are on, a run starts with trigger "dhcp" and no URL (so
+ * through the preconditions and the discovery). The same URL again starts
+ * nothing; with a run active, the request joins it (engine_start_run()).
+ */
+void engine_dhcp_options_changed(Engine *engine);
+
+/**
+ * engine_discover_async:
+ * Discover(): the preconditions and the sources of a run without a URL,
+ * without downloading (discover.h). One at a time: another call while one
+ * runs fails at once with PROV_ERROR_BUSY (FALSE, @callback not called).
+ */
+gboolean engine_discover_async(Engine *engine, GAsyncReadyCallback callback, gpointer user_data,
+                               GError **error);
+
+/** engine_discover_finish: the result (see discover_finish()). */
+DiscoveryResult *engine_discover_finish(GAsyncResult *result, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Engine, engine_free)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "bus-dhcp.h"
+#include "bus-discover.h"
 #include "bus-service.h"
 #include "daemon-config.h"
 #include "dhcp-leases.h"
@@ -173,6 +174,7 @@ static int run(Arguments *arguments) {
         g_autoptr(GSource) bus_source = NULL;
         g_autoptr(DhcpLeases) dhcp_leases = NULL;
         g_autoptr(sd_bus_slot) dhcp_slot = NULL;
+        g_autoptr(sd_bus_slot) discover_slot = NULL;
         BusService *service = NULL;
         int r;
 
@@ -200,9 +202,15 @@ static int run(Arguments *arguments) {
         g_unix_signal_add(SIGTERM, on_quit, loop);
         g_unix_signal_add(SIGINT, on_quit, loop);
         dhcp_leases = load_dhcp_leases(config);
-        r = bus_dhcp_add(bus, dhcp_leases, &dhcp_slot);
+        engine_set_dhcp_leases(engine, dhcp_leases);
+        r = bus_dhcp_add(bus, dhcp_leases, engine, &dhcp_slot);
         if (r < 0) {
                 g_printerr("provisiond: cannot export SetDhcpOptions: %s\n", g_strerror(-r));
+                return EXIT_FAILURE;
+        }
+        r = bus_discover_add(bus, engine, &discover_slot);
+        if (r < 0) {
+                g_printerr("provisiond: cannot export Discover: %s\n", g_strerror(-r));
                 return EXIT_FAILURE;
         }
         r = bus_service_new(bus, engine, &service);

@@ -8,6 +8,10 @@
 
 #include <glib.h>
 
+/* Before the download (docs/dbus-api.md "Progress"): the preconditions (preconditions.h), then discovery. */
+#define PROGRESS_STAGE_WAITING_FOR_NETWORK "waiting-for-network"
+#define PROGRESS_STAGE_WAITING_FOR_TIME "waiting-for-time"
+#define PROGRESS_STAGE_DISCOVERING "discovering"
 #define PROGRESS_STAGE_DOWNLOADING "downloading"
 #define PROGRESS_STAGE_APPLYING "applying"
 #define PROGRESS_STAGE_COMMITTING "committing"

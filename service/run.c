@@ -2,7 +2,9 @@
 #include "run.h"
 
 #include "download.h"
+#include "preconditions.h"
 #include "progress.h"
+#include "provision-error.h"
 #include "url.h"
 #include "working-copy.h"
 
@@ -11,9 +13,21 @@
 #define PERCENT_APPLYING 75
 #define PERCENT_COMMITTING 90
 
+/* What an asynchronous step (preconditions, discovery) calls back with: run_free() detaches it. */
+typedef struct {
+        Run *run; /* NULL once the run is freed */
+} RunStep;
+
 struct Run {
         RunRequest *request;
-        char *url; /* the start URL as given or configured, or NULL */
+        char *url;            /* the start URL as given or discovered, or NULL */
+        GPtrArray *fallbacks; /* char*: the next candidates of the discovered source, head first */
+        RunContext context;
+        char *username;
+        char *password;
+        GCancellable *cancellable; /* the preconditions and the discovery */
+        RunStep *step;             /* the step in flight, or NULL */
+        guint files_fetched;       /* by the current download */
         Store *store;
         const SchemaSet *schemas;
         Download *download;
@@ -42,6 +56,7 @@ static void on_downloading(Download *download, guint percent, const char *detail
 static void on_fetched(Download *download, guint64 bytes, gpointer user_data) {
         Run *run = user_data;
 
+        run->files_fetched++;
         run->callbacks.fetched(run, bytes, run->user_data);
 }
 
@@ -81,8 +96,24 @@ static void on_downloaded(Download *download, GPtrArray *documents, gpointer use
         run->callbacks.finished(run, changes->len, run->user_data);
 }
 
+static void start_download(Run *run);
+
+/* A discovered source may name several candidates (DHCP's 66 without a scheme: https, then http):
+ * the next is tried when the current one gave no file at all. */
 static void on_download_failed(Download *download, const GError *error, gpointer user_data) {
-        fail(user_data, error, NULL);
+        Run *run = user_data;
+        g_autofree char *redacted = NULL;
+
+        if (run->files_fetched > 0 || run->fallbacks->len == 0 ||
+            g_error_matches(error, PROV_ERROR, PROV_ERROR_CANCELLED)) {
+                fail(run, error, NULL);
+                return;
+        }
+        redacted = url_redact(run->url);
+        g_message("%s: %s; trying the next candidate", redacted, error->message);
+        g_free(run->url);
+        run->url = g_ptr_array_steal_index(run->fallbacks, 0);
+        start_download(run);
 }
 
 static const DownloadCallbacks download_callbacks = {
@@ -92,39 +123,141 @@ static const DownloadCallbacks download_callbacks = {
         .failed = on_download_failed,
 };
 
-Run *run_new(const RunRequest *request, const RunContext *context, const RunCallbacks *callbacks,
-             gpointer user_data) {
-        Run *run = g_new0(Run, 1);
-        g_autofree char *username = store_get_setting(context->store, "provisioning", "username");
-        g_autofree char *password = store_get_setting(context->store, "provisioning", "password");
-        g_autofree char *configured_url = store_get_setting(context->store, "provisioning", "url");
-        const DaemonConfig *config = context->config;
+/* The old download (a failed candidate) is freed from an idle callback: we may be inside its callback. */
+static void start_download(Run *run) {
+        const DaemonConfig *config = run->context.config;
         DownloadSettings settings = {
-                .device = context->device,
-                .schemas = context->schemas,
+                .url = run->url,
+                .device = run->context.device,
+                .schemas = run->context.schemas,
                 .fetch = {
                         .connect_timeout_seconds = config->connect_timeout,
                         .file_timeout_seconds = config->file_timeout,
                         .max_file_size = config->max_file_size,
                         .max_redirects = config->max_redirects,
                         .ca_file = config->ca_file,
-                        .user_agent = context->user_agent,
-                        .username = username,
-                        .password = password,
+                        .user_agent = run->context.user_agent,
+                        .username = run->username,
+                        .password = run->password,
                 },
                 .max_files = config->max_files,
                 .max_reference_depth = config->max_reference_depth,
         };
 
+        if (run->download != NULL)
+                g_idle_add_once((GSourceOnceFunc) download_free, g_steal_pointer(&run->download));
+        run->files_fetched = 0;
+        run->download = download_new(&settings, &download_callbacks, run);
+}
+
+static RunStep *step_new(Run *run) {
+        run->step = g_new0(RunStep, 1);
+        run->step->run = run;
+        return run->step;
+}
+
+/* The step's callback: the run it belongs to (the step is freed), or NULL when the run is gone. */
+static Run *step_finish(RunStep *step) {
+        Run *run = step->run;
+
+        g_free(step);
+        if (run != NULL)
+                run->step = NULL;
+        return run;
+}
+
+static void fail_step(Run *run, GError *error) {
+        g_autoptr(GError) owned = error;
+
+        if (g_error_matches(owned, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+                g_clear_error(&owned);
+                owned = g_error_new_literal(PROV_ERROR, PROV_ERROR_CANCELLED, "the run was cancelled");
+        }
+        fail(run, owned, NULL);
+}
+
+static void on_discovery_progress(const char *detail, gpointer user_data) {
+        RunStep *step = user_data;
+
+        if (step->run != NULL)
+                report_progress(step->run, PROGRESS_STAGE_DISCOVERING, 0, detail);
+}
+
+static void on_discovered(GObject *source_object, GAsyncResult *async_result, gpointer user_data) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(DiscoveryResult) result = discovery_find_finish(async_result, &error);
+        Run *run = step_finish(user_data);
+
+        if (run == NULL)
+                return;
+        if (result == NULL) {
+                fail_step(run, g_steal_pointer(&error));
+                return;
+        }
+        run->request->source = result->source;
+        run->url = g_strdup(result->url);
+        for (guint i = 0; i < result->fallbacks->len; i++)
+                g_ptr_array_add(run->fallbacks, g_strdup(g_ptr_array_index(result->fallbacks, i)));
+        run->callbacks.discovered(run, result, run->user_data);
+        if (run->url == NULL) {
+                fail_step(run, discovery_result_no_source_error(result));
+                return;
+        }
+        start_download(run);
+}
+
+static void start_discovery(Run *run) {
+        const DiscoveryContext context = {
+                .store = run->context.store,
+                .config = run->context.config,
+                .device = run->context.device,
+                .leases = run->context.leases,
+        };
+
+        report_progress(run, PROGRESS_STAGE_DISCOVERING, 0, "");
+        discovery_find_async(&context, run->cancellable, on_discovery_progress, on_discovered, step_new(run));
+}
+
+static void on_preconditions_stage(const char *stage, gpointer user_data) {
+        RunStep *step = user_data;
+
+        if (step->run != NULL)
+                report_progress(step->run, stage, 0, "");
+}
+
+static void on_preconditions_met(GObject *source_object, GAsyncResult *result, gpointer user_data) {
+        g_autoptr(GError) error = NULL;
+        gboolean met = preconditions_wait_finish(result, &error);
+        Run *run = step_finish(user_data);
+
+        if (run == NULL)
+                return;
+        if (!met)
+                fail_step(run, g_steal_pointer(&error));
+        else if (run->url == NULL)
+                start_discovery(run);
+        else
+                start_download(run);
+}
+
+Run *run_new(const RunRequest *request, const RunContext *context, const RunCallbacks *callbacks,
+             gpointer user_data) {
+        Run *run = g_new0(Run, 1);
+
         run->request = run_request_copy(request);
-        run->url = request->url != NULL ? g_strdup(request->url) : url_normalize_input(configured_url);
+        run->url = g_strdup(request->url);
+        run->fallbacks = g_ptr_array_new_with_free_func(g_free);
+        run->context = *context;
+        run->username = store_get_setting(context->store, "provisioning", "username");
+        run->password = store_get_setting(context->store, "provisioning", "password");
+        run->cancellable = g_cancellable_new();
         run->store = context->store;
         run->schemas = context->schemas;
         run->callbacks = *callbacks;
         run->user_data = user_data;
         progress_tracker_init(&run->progress);
-        settings.url = run->url;
-        run->download = download_new(&settings, &download_callbacks, run);
+        preconditions_wait_async(&context->config->preconditions, run->cancellable, on_preconditions_stage,
+                                 on_preconditions_met, step_new(run));
         return run;
 }
 
@@ -137,14 +270,24 @@ const RunRequest *run_get_request(const Run *run) {
 }
 
 void run_cancel(Run *run) {
-        download_cancel(run->download);
+        g_cancellable_cancel(run->cancellable);
+        if (run->download != NULL)
+                download_cancel(run->download);
 }
 
 void run_free(Run *run) {
         if (run == NULL)
                 return;
+        if (run->step != NULL) {
+                run->step->run = NULL;
+                g_cancellable_cancel(run->cancellable);
+        }
+        g_clear_object(&run->cancellable);
         g_clear_pointer(&run->download, download_free);
         g_clear_pointer(&run->request, run_request_free);
+        g_clear_pointer(&run->fallbacks, g_ptr_array_unref);
         g_free(run->url);
+        g_free(run->username);
+        g_free(run->password);
         g_free(run);
 }

@@ -14,6 +14,8 @@
 #include "apply-result.h"
 #include "daemon-config.h"
 #include "device.h"
+#include "dhcp-leases.h"
+#include "discovery.h"
 #include "run-request.h"
 #include "schema.h"
 #include "store.h"
@@ -32,6 +34,8 @@ typedef struct {
         void (*finished)(Run *run, guint sections_changed, gpointer user_data);
         /* The run ended without a commit; @warnings (char*) are those of the apply, if it got that far. */
         void (*failed)(Run *run, const GError *error, GPtrArray *warnings, gpointer user_data);
+        /* A run without a URL: the discovery ended (@result->url NULL: no source found one; failed follows). */
+        void (*discovered)(Run *run, const DiscoveryResult *result, gpointer user_data);
 } RunCallbacks;
 
 /* What a run works with; all borrowed, all must outlive the run. */
@@ -41,20 +45,24 @@ typedef struct {
         const DeviceIdentity *device;
         const DaemonConfig *config; /* limits, TLS */
         const char *user_agent;
+        DhcpLeases *leases; /* for discovery; NULL: none */
 } RunContext;
 
 /**
  * run_new:
- * Prepares a run for @request (copied): the start URL is the request's, else
- * /provisioning/url (through url_normalize_input()); the credentials are /provisioning/username and
- * /provisioning/password. The run starts from an idle callback, so that its
- * id is replied before anything is reported; every problem, a missing URL
- * (NoSource) included, arrives through the failed callback.
+ * Starts a run for @request (copied): first the preconditions
+ * (preconditions.h, Progress `waiting-for-network` / `waiting-for-time`),
+ * then, when the request has no URL, the discovery (discovery.h, Progress
+ * `discovering`), then the download from the request's or the discovered
+ * URL; the credentials are /provisioning/username and /provisioning/password.
+ * Nothing is reported before this returns, so that the run id is replied
+ * first; every problem (Precondition, NoSource, …) arrives through the
+ * failed callback.
  */
 Run *run_new(const RunRequest *request, const RunContext *context, const RunCallbacks *callbacks,
              gpointer user_data);
 
-/** run_get_url: the start URL as given or configured (markers not replaced), or NULL when there is none. */
+/** run_get_url: the start URL as given or discovered (markers not replaced), or NULL when none is known (yet). */
 const char *run_get_url(const Run *run);
 
 /** run_get_request: the request the run was started for (its source resolved). */
@@ -62,9 +70,9 @@ const RunRequest *run_get_request(const Run *run);
 
 /**
  * run_cancel:
- * Aborts downloads in flight; the failed callback follows with
- * PROV_ERROR_CANCELLED. Once the downloads are done, the rest is synchronous
- * and cannot be interrupted.
+ * Aborts the wait for the preconditions, the discovery or the downloads in
+ * flight; the failed callback follows with PROV_ERROR_CANCELLED. Once the downloads are done, the rest is
+ * synchronous and cannot be interrupted.
  */
 void run_cancel(Run *run);
 

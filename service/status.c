@@ -18,6 +18,8 @@ void status_init(Status *status) {
                 .url = g_strdup(""),
                 .check_sync_sender = g_strdup(""),
                 .check_sync_reason = g_strdup(""),
+                .source = g_strdup(""),
+                .discovery = g_new0(char *, 1),
                 .changed = g_ptr_array_new(),
         };
 }
@@ -30,6 +32,8 @@ void status_clear(Status *status) {
         g_free(status->url);
         g_free(status->check_sync_sender);
         g_free(status->check_sync_reason);
+        g_free(status->source);
+        g_strfreev(status->discovery);
         g_clear_pointer(&status->changed, g_ptr_array_unref);
 }
 
@@ -111,6 +115,22 @@ void status_set_check_sync(Status *status, const char *sender, gboolean accepted
         status->check_sync_accepted = accepted;
         status->check_sync_time = (guint64) g_get_real_time();
         status_changed(status, STATUS_LAST_CHECK_SYNC);
+}
+
+void status_set_pairs(Status *status, GStrv *field, const char *const *pairs, const char *property) {
+        g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
+        g_auto(GStrv) shown = NULL;
+
+        for (gsize i = 0; pairs != NULL && pairs[i] != NULL; i++) {
+                g_autofree char *shown_pair = text_limit(pairs[i], TEXT_LIMIT_BYTES);
+                g_strv_builder_add(builder, shown_pair);
+        }
+        shown = g_strv_builder_end(builder);
+        if (g_strv_equal((const char *const *) shown, (const char *const *) *field))
+                return;
+        g_strfreev(*field);
+        *field = g_steal_pointer(&shown);
+        status_changed(status, property);
 }
 
 GStrv status_take_changed(Status *status) {

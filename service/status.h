@@ -26,6 +26,8 @@
 #define STATUS_VERSION "Version"
 #define STATUS_NEXT_RUN "NextRun"
 #define STATUS_LAST_CHECK_SYNC "LastCheckSync"
+#define STATUS_SOURCE "Source"
+#define STATUS_DISCOVERY "Discovery"
 
 typedef struct {
         const char *state;       /* "idle", "running", "applying" */
@@ -51,6 +53,9 @@ typedef struct {
         guint64 check_sync_time;  /* µs since the epoch, 0 = never */
         gboolean check_sync_accepted;
         char *check_sync_reason;  /* what was done, or why it was refused */
+        char *source;    /* who found the run's URL: run_source_name(), "" before it is known */
+        GStrv discovery; /* pairs: source name, what it found in this run (bus type a{ss}); empty
+                          * for a run with a URL given */
 
         GPtrArray *changed;       /* property names not yet announced */
 } Status;
@@ -85,6 +90,8 @@ void status_set_result(Status *status, const GError *failure, GPtrArray *warning
  * time differs with every call.
  */
 void status_set_check_sync(Status *status, const char *sender, gboolean accepted, const char *reason);
+/** status_set_pairs: replace the pairs field @field (copied, NULL: none) and mark @property if it differs. */
+void status_set_pairs(Status *status, GStrv *field, const char *const *pairs, const char *property);
 
 /** status_take_changed: the changed property names, NULL-terminated (free with g_strfreev), or NULL if none. */
 GStrv status_take_changed(Status *status);

@@ -11,7 +11,6 @@
 
 #define TRIGGER_BOOT "boot"
 #define TRIGGER_SCHEDULE "schedule"
-#define TRIGGER_DHCP "dhcp"
 
 struct Triggers {
         Store *store;
@@ -30,7 +29,6 @@ struct Triggers {
         gint64 next_run;         /* as last announced */
         TriggersClockFunc clock; /* NULL: g_get_real_time() */
         gpointer clock_data;
-        char *dhcp_url; /* the DHCP URL seen last */
 };
 
 static gint64 now_of(const Triggers *triggers) {
@@ -177,7 +175,6 @@ void triggers_free(Triggers *triggers) {
         g_clear_pointer(&triggers->timer, wall_timer_free);
         g_time_zone_unref(triggers->tz);
         g_free(triggers->mac);
-        g_free(triggers->dhcp_url);
         g_free(triggers);
 }
 
@@ -263,21 +260,6 @@ void triggers_run_ended(Triggers *triggers, guint64 run_id, const GError *failur
         if (triggers->scheduled != 0 && triggers->retry_at >= triggers->scheduled)
                 triggers->retry_at = 0; /* the scheduled run comes first and is the retry */
         update(triggers);
-}
-
-gboolean triggers_dhcp_changed(Triggers *triggers, const char *dhcp_url, guint64 *run_id, GError **error) {
-        const char *url = dhcp_url != NULL && *dhcp_url != '\0' ? dhcp_url : NULL;
-        g_autoptr(RunRequest) request = NULL;
-
-        *run_id = 0;
-        if (g_strcmp0(url, triggers->dhcp_url) == 0)
-                return TRUE;
-        g_free(triggers->dhcp_url);
-        triggers->dhcp_url = g_strdup(url);
-        if (url == NULL || !provisioning_active(triggers) || !setting_is_true(triggers->store, "dhcp"))
-                return TRUE;
-        request = run_request_new(TRIGGER_DHCP, NULL, RUN_SOURCE_CONFIGURED);
-        return triggers->callbacks.start_run(request, run_id, error, triggers->user_data);
 }
 
 gint64 triggers_get_next_run(const Triggers *triggers) {

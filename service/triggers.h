@@ -3,7 +3,7 @@
  * The automatic run starters (docs/triggers.md): a run at the first daemon start
  * after a system boot (trigger "boot"), the periodic check of the provisioning
  * section's `execution` block (trigger "schedule"), retries of a failed boot or
- * scheduled run with exponential backoff, and a DHCP change (trigger "dhcp").
+ * scheduled run with exponential backoff. (The DHCP change trigger is engine_dhcp_options_changed(): it needs the stored DHCP options.)
  *
  * Owned by the engine. Knows nothing of the engine: it reads the stored settings
  * and starts runs through TriggersCallbacks, and the engine tells it when the
@@ -80,19 +80,6 @@ void triggers_settings_changed(Triggers *triggers);
  * not retried: somebody decided so.
  */
 void triggers_run_ended(Triggers *triggers, guint64 run_id, const GError *failure);
-
-/**
- * triggers_dhcp_changed:
- * @dhcp_url: the provisioning URL the DHCP options name, NULL or "" for none
- * @run_id: set to the started or joined run's id, or 0 when no run starts
- *
- * The entry point for SetDhcpOptions: when @dhcp_url is a URL that differs from
- * the one seen last, and both `/provisioning/active` and `/provisioning/dhcp` are
- * true, a run with trigger "dhcp" starts without a URL (discovery takes it from
- * the DHCP options). The same URL again, or none, starts nothing. Fails only when
- * the run cannot start (see engine_start_run()).
- */
-gboolean triggers_dhcp_changed(Triggers *triggers, const char *dhcp_url, guint64 *run_id, GError **error);
 
 /** triggers_get_next_run: µs since the epoch of the next automatic run (a retry or the schedule), 0 = none. */
 gint64 triggers_get_next_run(const Triggers *triggers);

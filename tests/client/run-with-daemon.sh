@@ -38,7 +38,8 @@ trap 'exit 143' TERM
 trap 'exit 130' INT
 
 mkdir "$state_dir" "$work_dir/run"
-: >"$config_file"
+# No wait for a network or a clock, no SIP multicast PnP on the host's LAN.
+printf '[Preconditions]\nNetwork=false\nTime=none\n[Multicast]\nEnabled=false\n' >"$config_file"
 # A fake boot id that the boot marker already holds: a restart within the same
 # boot, so no boot run (docs/triggers.md).
 echo run-with-daemon >"$work_dir/boot_id"

@@ -58,6 +58,20 @@ def source_path(*parts):
     return os.path.join(source_root(), *parts)
 
 
+def defaults_with_provisioning(directory, **values):
+    """data/defaults.xml with /provisioning/NAME set to each value ('true',
+    'false', a URL …), written into directory; returns its path. E.g.
+    active='false': SetDhcpOptions then starts no run (the DHCP change trigger)."""
+    import xml.etree.ElementTree as ElementTree
+    tree = ElementTree.parse(source_path('data', 'defaults.xml'))
+    provisioning = tree.getroot().find('provisioning')
+    for name, value in values.items():
+        provisioning.find(name).text = value
+    path = os.path.join(directory, 'defaults-' + '-'.join(sorted(values)) + '.xml')
+    tree.write(path, encoding='UTF-8', xml_declaration=True)
+    return path
+
+
 def fixture_path(name):
     return source_path('tests', 'data', 'patches', name)
 
@@ -283,6 +297,23 @@ def far_from_schedule_tz(local_hour=15):
     return f'TST{offset:+d}'
 
 
+# What every test daemon gets unless the test's config says otherwise: no wait
+# for a network or a clock (tests run without a default route or NTP), and no
+# SIP multicast PnP (it would ask the host's LAN and wait 5 s).
+TEST_CONFIG = {
+    'Preconditions': {'Network': 'false', 'Time': 'none'},
+    'Multicast': {'Enabled': 'false'},
+}
+
+
+def with_test_config(config):
+    """TEST_CONFIG with config's groups and keys over it."""
+    merged = {group: dict(keys) for group, keys in TEST_CONFIG.items()}
+    for group, keys in (config or {}).items():
+        merged.setdefault(group, {}).update(keys)
+    return merged
+
+
 def write_config(path, config):
     """Writes {group: {key: value}} as a GKeyFile."""
     keyfile = GLib.KeyFile.new()
@@ -373,8 +404,10 @@ class Daemon:
     def __init__(self, state_dir=None, defaults=None, schemas_dir=None, extra_args=(), config=None,
                  boot_id=TEST_BOOT_ID, new_boot=False, tz=None):
         """config: {group: {key: value}} written to a provisiond.conf in the
-        work dir and passed with --config (None: an empty one, so that an
-        installed provisiond.conf cannot change the results).
+        work dir and passed with --config, over TEST_CONFIG (so that an
+        installed provisiond.conf cannot change the results, and a run
+        neither waits for preconditions nor sends a multicast SUBSCRIBE
+        unless the test asks for it).
         boot_id: what the daemon reads as the kernel's boot id (--boot-id-file);
         new_boot: True leaves the runtime dir without a boot marker, so the first
         start is the first since boot (else the marker says this boot, no boot run).
@@ -387,7 +420,7 @@ class Daemon:
         self.schemas_dir = schemas_dir or source_path('schemas')
         self.extra_args = list(extra_args)
         self.config_path = os.path.join(self.work_dir, 'provisiond.conf')
-        write_config(self.config_path, config or {})
+        write_config(self.config_path, with_test_config(config))
         self.boot_id_path = os.path.join(self.work_dir, 'boot_id')
         os.mkdir(self.runtime_dir, 0o700)
         self.set_boot_id(boot_id)

@@ -162,7 +162,11 @@ class DhcpClientsTest(harness.DaemonTestCase):
         self.work_dir = tempfile.mkdtemp(prefix='provisiond-dhcp-clients-')
         _work_dirs.add(self.work_dir)
         self.addCleanup(shutil.rmtree, self.work_dir, ignore_errors=True)
-        self.daemon = harness.start_daemon(self)
+        # Inactive: storing options must not start runs (the DHCP change trigger) to their made-up hosts.
+        self.defaults_dir = tempfile.mkdtemp(prefix='provisiond-dhcp-defaults-')
+        self.addCleanup(shutil.rmtree, self.defaults_dir, ignore_errors=True)
+        self.daemon = harness.start_daemon(
+            self, defaults=harness.defaults_with_provisioning(self.defaults_dir, active='false'))
         self.client_env = {
             'PATH': '/usr/sbin:/usr/bin:/sbin:/bin',
             'DBUS_SYSTEM_BUS_ADDRESS': os.environ['DBUS_SYSTEM_BUS_ADDRESS'],

@@ -5,7 +5,9 @@ it, a restart keeps it, and bad input is refused or reported without touching th
 settings."""
 
 import os
+import shutil
 import subprocess
+import tempfile
 
 from gi.repository import GLib
 
@@ -35,7 +37,11 @@ def read_lease(daemon, interface):
 class SetDhcpOptionsTest(DaemonTestCase):
 
     def setUp(self):
-        self.daemon = harness.start_daemon(self)
+        # Inactive: storing options must not start runs (the DHCP change trigger) to their made-up hosts.
+        self.defaults_dir = tempfile.mkdtemp(prefix='provisiond-dhcp-defaults-')
+        self.addCleanup(shutil.rmtree, self.defaults_dir, ignore_errors=True)
+        self.daemon = harness.start_daemon(
+            self, defaults=harness.defaults_with_provisioning(self.defaults_dir, active='false'))
 
     def test_options_are_stored_per_interface(self):
         set_dhcp_options(self.daemon, 'eth0', {66: 'http://10.99.0.1:8080/prov', 67: '<HWTYP>/<MACADR>.xml'})
@@ -106,7 +112,11 @@ class ProvisionctlDhcpTest(DaemonTestCase):
     """provisionctl dhcp, as the shipped hooks call it."""
 
     def setUp(self):
-        self.daemon = harness.start_daemon(self)
+        # Inactive: storing options must not start runs (the DHCP change trigger) to their made-up hosts.
+        self.defaults_dir = tempfile.mkdtemp(prefix='provisiond-dhcp-defaults-')
+        self.addCleanup(shutil.rmtree, self.defaults_dir, ignore_errors=True)
+        self.daemon = harness.start_daemon(
+            self, defaults=harness.defaults_with_provisioning(self.defaults_dir, active='false'))
 
     def test_options_reach_the_daemon(self):
         result = provisionctl('dhcp', '--interface', 'eth0', '--option', '66=http://h/prov',

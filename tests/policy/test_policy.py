@@ -149,9 +149,11 @@ class Environment:
         # Local time about 15:00: the default schedule (at night) is hours away.
         offset = (time.gmtime().tm_hour - 15 + 36) % 24 - 12
         env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=self.address, TZ=f'TST{offset:+d}')
-        # Empty: an installed provisiond.conf must not change the results.
+        # Of its own: an installed provisiond.conf must not change the results;
+        # no wait for a network or a clock, no multicast PnP on the host's LAN.
         config = os.path.join(self.tmpdir, 'provisiond.conf')
-        open(config, 'w').close()
+        with open(config, 'w') as f:
+            f.write('[Preconditions]\nNetwork=false\nTime=none\n[Multicast]\nEnabled=false\n')
         # A fake boot id that the boot marker already holds: no boot run.
         runtime_dir = os.path.join(self.tmpdir, 'run')
         boot_id = os.path.join(self.tmpdir, 'boot_id')
@@ -357,7 +359,8 @@ class OnlyPrivilegedMayChange(unittest.TestCase):
         # Reaching the daemon without a run gives its own error, not AccessDenied.
         self.assertEqual(call_as_provisioning_member('Cancel'), 'org.provisiond.Provisioning1.Error.NotRunning')
 
-    DHCP_PARAMS = '("eth0", @a{ys} {66: "http://10.0.0.1/prov"})'
+    # The DHCP change trigger starts a run from it: a closed port on 127.0.0.1 fails it at once.
+    DHCP_PARAMS = '("eth0", @a{ys} {66: "http://127.0.0.1:9/prov"})'
 
     def test_nobody_may_not_set_dhcp_options(self):
         self.assertEqual(call('SetDhcpOptions', self.DHCP_PARAMS), ACCESS_DENIED)
@@ -375,6 +378,16 @@ class OnlyPrivilegedMayChange(unittest.TestCase):
     def test_provisioning_group_may_check_sync(self):
         # The SIP stack runs in the group provisioning (docs/sip-integration.md).
         self.assertEqual(call_as_provisioning_member('CheckSync', self.CHECK_SYNC_PARAMS), self.NOT_ALLOWED)
+
+    # Discover sends multicast SUBSCRIBEs and waits: not for everyone. (Multicast is off in this
+    # daemon's configuration, so the reply comes at once.)
+    DISCOVER_PARAMS = '(@a{sv} {},)'
+
+    def test_nobody_may_not_discover(self):
+        self.assertEqual(call('Discover', self.DISCOVER_PARAMS), ACCESS_DENIED)
+
+    def test_provisioning_group_may_discover(self):
+        self.assertEqual(call_as_provisioning_member('Discover', self.DISCOVER_PARAMS), 'ok')
 
     def test_nobody_may_not_set_property(self):
         self.assertEqual(call('Set', f'("{INTERFACE}", "State", <"applying">)', interface=PROPERTIES),

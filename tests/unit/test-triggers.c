@@ -327,27 +327,6 @@ static void test_clock_jump_computes_again(Fixture *fixture, gconstpointer data)
         g_assert_cmpuint(fixture->started->len, ==, 1);
 }
 
-static void test_dhcp_change_starts_one_run(Fixture *fixture, gconstpointer data) {
-        g_autoptr(Triggers) triggers = start_after_boot(fixture);
-        g_autoptr(GError) error = NULL;
-        guint64 run_id = 0;
-
-        g_assert_true(triggers_dhcp_changed(triggers, "http://a/x.xml", &run_id, &error));
-        g_assert_cmpuint(run_id, ==, 1);
-        g_assert_cmpstr(started(fixture, 0), ==, "dhcp");
-        g_assert_true(triggers_dhcp_changed(triggers, "http://a/x.xml", &run_id, &error));
-        g_assert_cmpuint(run_id, ==, 0);
-        g_assert_true(triggers_dhcp_changed(triggers, "", &run_id, &error));
-        g_assert_cmpuint(run_id, ==, 0);
-        g_assert_cmpuint(fixture->started->len, ==, 1);
-
-        set_settings(fixture, TRUE, FALSE);
-        g_assert_true(triggers_dhcp_changed(triggers, "http://b/y.xml", &run_id, &error));
-        g_assert_cmpuint(run_id, ==, 0);
-        g_assert_cmpuint(fixture->started->len, ==, 1);
-        g_assert_no_error(error);
-}
-
 #define ADD(path, function) g_test_add(path, Fixture, NULL, fixture_set_up, function, fixture_tear_down)
 
 int main(int argc, char *argv[]) {
@@ -363,6 +342,5 @@ int main(int argc, char *argv[]) {
         ADD("/triggers/no-retry-after-cancel-or-for-other-runs", test_no_retry_after_cancel_or_for_other_runs);
         ADD("/triggers/inactive-drops-schedule-and-retry", test_inactive_drops_schedule_and_retry);
         ADD("/triggers/clock-jump-computes-again", test_clock_jump_computes_again);
-        ADD("/triggers/dhcp-change-starts-one-run", test_dhcp_change_starts_one_run);
         return g_test_run();
 }

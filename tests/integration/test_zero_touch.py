@@ -1,0 +1,350 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Zero-touch provisioning end to end, with real peers in network namespaces of the test's own.
+
+A server namespace (10.98.0.1) runs dnsmasq, an HTTP provisioning server and sipp as the SIP
+multicast PnP server (its interface joins 224.0.1.75); a client namespace, joined to it by a
+veth pair, is the phone: ISC dhclient with our shipped exit hook (behind a small client script
+of the test that configures the address and default route, as the system's dhclient-script
+would), and provisiond itself (`ip netns exec`), so that its preconditions see a real
+interface ([Preconditions] Network=true). The bus is a unix socket: reachable from every
+namespace.
+
+- DHCP (66/67, and 43 in the vendor's layout): the lease's options reach the daemon through the
+  hook, the DHCP change trigger starts a run (trigger dhcp), which fetches from the server's
+  address; then a run without URL (StartProvisioning) does the same (Source dhcp).
+- multicast: sipp answers the SUBSCRIBE → a run without URL uses its URL (Source multicast).
+- order: DHCP wins over multicast (not asked); multicast wins over the configured URL.
+
+Needs root and network namespaces; skipped (77) where they cannot be created.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import harness
+from gi.repository import GLib
+from harness import DaemonTestCase
+
+EXIT_SKIP = 77
+SUFFIX = str(os.getpid())
+SERVER_NS = f'pvd-zt-s-{SUFFIX}'
+CLIENT_NS = f'pvd-zt-c-{SUFFIX}'
+SERVER_VETH = f'zts{SUFFIX}'
+CLIENT_VETH = f'ztc{SUFFIX}'
+SERVER = '10.98.0.1'
+HTTP = f'http://{SERVER}:8080'
+MAC = '00:09:52:00:00:0E'
+MAC_IN_URLS = '00095200000E'
+RUN_TIMEOUT = 60.0  # upper bounds against a hang, never timing assertions
+READY_TIMEOUT = 20.0
+
+PATCH = b'''<?xml version="1.0" encoding="UTF-8"?>
+<configuration>
+  <telephony version="1.8.9" patch="true"><callWaiting><active>false</active></callWaiting></telephony>
+</configuration>
+'''
+
+
+def skip(reason):
+    print(f'SKIP: {reason}')
+    sys.exit(EXIT_SKIP)
+
+
+def ip(*args, check=True):
+    return subprocess.run(['ip', *args], check=check, capture_output=True, text=True, timeout=30)
+
+
+def in_namespace(namespace, argv):
+    return ['ip', 'netns', 'exec', namespace, *argv]
+
+
+def remove_network():
+    # Deleting a namespace deletes the veth end in it, and so the pair.
+    for namespace in (SERVER_NS, CLIENT_NS):
+        for pid in ip('netns', 'pids', namespace, check=False).stdout.split():
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except (ProcessLookupError, ValueError):
+                pass
+        ip('netns', 'delete', namespace, check=False)
+
+
+def create_network():
+    ip('netns', 'add', SERVER_NS)
+    ip('netns', 'add', CLIENT_NS)
+    ip('link', 'add', SERVER_VETH, 'type', 'veth', 'peer', 'name', CLIENT_VETH)
+    ip('link', 'set', SERVER_VETH, 'netns', SERVER_NS)
+    ip('link', 'set', CLIENT_VETH, 'netns', CLIENT_NS)
+    ip('-n', SERVER_NS, 'addr', 'add', f'{SERVER}/24', 'dev', SERVER_VETH)
+    # A PnP server joins the group; sipp does not, so the address does it for sipp.
+    ip('-n', SERVER_NS, 'addr', 'add', '224.0.1.75/32', 'dev', SERVER_VETH, 'autojoin')
+    for namespace, link in ((SERVER_NS, SERVER_VETH), (CLIENT_NS, CLIENT_VETH),
+                            (SERVER_NS, 'lo'), (CLIENT_NS, 'lo')):
+        ip('-n', namespace, 'link', 'set', link, 'up')
+
+
+def wait_for_port(namespace, protocol, port):
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        listening = subprocess.run(in_namespace(namespace, ['ss', '-Hln' + protocol, f'sport = :{port}']),
+                                   capture_output=True, text=True).stdout
+        if listening.strip():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f'nothing listens on {protocol} port {port} in {namespace}')
+
+
+# The processes that are running, for the signal handler.
+_live = set()
+
+
+def spawn(argv, **kwargs):
+    process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, **kwargs)
+    _live.add(process)
+    return process
+
+
+def stop(process):
+    _live.discard(process)
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+class ZeroTouchTest(DaemonTestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        try:
+            create_network()
+        except BaseException:
+            remove_network()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        remove_network()
+
+    def setUp(self):
+        self.work_dir = tempfile.mkdtemp(prefix='provisiond-zero-touch-')
+        self.addCleanup(shutil.rmtree, self.work_dir, ignore_errors=True)
+        self.addCleanup(self.unconfigure_client)
+        self.docroot = os.path.join(self.work_dir, 'www')
+        for directory in ('prov', 'vendor', 'mc', 'other'):
+            os.makedirs(os.path.join(self.docroot, directory))
+            with open(os.path.join(self.docroot, directory, f'{MAC_IN_URLS}.xml'), 'wb') as f:
+                f.write(PATCH)
+        self.http_log = os.path.join(self.work_dir, 'http.log')
+        self.start_process(in_namespace(SERVER_NS, [
+            '/usr/bin/python3', '-u', '-m', 'http.server', '--bind', SERVER, '--directory', self.docroot,
+            '8080']), log=self.http_log)
+        wait_for_port(SERVER_NS, 't', 8080)
+
+    def unconfigure_client(self):
+        ip('-n', CLIENT_NS, 'addr', 'flush', 'dev', CLIENT_VETH, check=False)
+        ip('-n', CLIENT_NS, 'route', 'flush', 'dev', CLIENT_VETH, check=False)
+
+    def start_process(self, argv, log):
+        with open(log, 'ab') as f:
+            process = spawn(argv, stdout=f, stderr=f)
+        self.addCleanup(stop, process)
+        return process
+
+    def log_of(self, path):
+        try:
+            with open(path) as f:
+                return f.read()
+        except OSError:
+            return ''
+
+    # -- the phone --
+
+    def start_phone(self, **provisioning):
+        config = {
+            'Device': {'MAC': MAC, 'Serial': 'SN1', 'Type': 'D200'},
+            'Preconditions': {'Network': 'true', 'Time': 'none', 'Timeout': '30'},
+            'Multicast': {'Enabled': 'true', 'Interface': CLIENT_VETH, 'WaitSeconds': '5'},
+        }
+        defaults = harness.defaults_with_provisioning(self.work_dir, **provisioning) if provisioning else None
+        daemon = harness.Daemon(config=config, defaults=defaults)
+        daemon.command = lambda original=daemon.command: in_namespace(CLIENT_NS, original())
+        self.addCleanup(daemon.close)
+        daemon.start()
+        self.daemon = daemon
+        self.recorder = harness.SignalRecorder()
+        self.addCleanup(self.recorder.close)
+        return daemon
+
+    def static_address(self):
+        ip('-n', CLIENT_NS, 'addr', 'add', '10.98.0.2/24', 'dev', CLIENT_VETH)
+        ip('-n', CLIENT_NS, 'route', 'add', 'default', 'via', SERVER)
+
+    def run_to_end(self, run_id):
+        member, args = self.recorder.wait_for_run_end(run_id, timeout=RUN_TIMEOUT)
+        if member != 'Finished':
+            self.fail(f'run {run_id}: {args}\n{self.daemon.log_tail()}')
+
+    def assertProvisioned(self, path):
+        telephony = harness.sections_of(harness.parse_xml(self.daemon.settings_bytes()))['telephony']
+        self.assertEqual('false', telephony.find('callWaiting/active').text)
+        self.assertIn(f'"GET {path} HTTP/1.1" 200', self.log_of(self.http_log))
+
+    # -- the peers --
+
+    def dnsmasq(self, option_lines):
+        config = os.path.join(self.work_dir, 'dnsmasq.conf')
+        with open(config, 'w') as f:
+            f.write('\n'.join([
+                'port=0', f'interface={SERVER_VETH}', 'bind-interfaces',
+                'dhcp-range=10.98.0.50,10.98.0.150,255.255.255.0,1h',
+                f'dhcp-option=3,{SERVER}',
+                f'dhcp-leasefile={os.path.join(self.work_dir, "dnsmasq.leases")}',
+                'dhcp-authoritative', 'user=root', *option_lines]) + '\n')
+        self.start_process(in_namespace(SERVER_NS, [
+            'dnsmasq', f'--conf-file={config}', '--no-daemon',
+            f'--pid-file={os.path.join(self.work_dir, "dnsmasq.pid")}']),
+            log=os.path.join(self.work_dir, 'dnsmasq.log'))
+
+    def dhclient(self):
+        """ISC dhclient with a client script of ours: the address and the default route first
+        (what dhclient-script would do), then our shipped exit hook."""
+        script = os.path.join(self.work_dir, 'dhclient-script')
+        hook = os.path.join(os.environ['PROVISIOND_BUILD_ROOT'], 'data', 'dhcp', 'dhclient-exit-hook')
+        with open(script, 'w') as f:
+            f.write('#!/bin/sh\n'
+                    'case "$reason" in BOUND|RENEW|REBIND|REBOOT)\n'
+                    '  ip addr replace "$new_ip_address/24" dev "$interface"\n'
+                    '  ip route replace default via "${new_routers%% *}" dev "$interface" ;;\n'
+                    'esac\n'
+                    f'. {hook}\n')
+        os.chmod(script, 0o755)
+        config = os.path.join(self.work_dir, 'dhclient.conf')
+        with open(config, 'w') as f:
+            f.write('initial-delay 0;\n'
+                    'request subnet-mask, routers, tftp-server-name, bootfile-name, '
+                    'vendor-encapsulated-options;\n')
+        env = {'PATH': '/usr/sbin:/usr/bin:/sbin:/bin',
+               'DBUS_SYSTEM_BUS_ADDRESS': os.environ['DBUS_SYSTEM_BUS_ADDRESS'],
+               'PROVISIONCTL': harness.provisionctl_binary()}
+        env_args = [arg for name, value in env.items() for arg in ('-e', f'{name}={value}')]
+        self.start_process(in_namespace(CLIENT_NS, [
+            'dhclient', '-4', '-d', '-1', '-cf', config, '-sf', script,
+            '-lf', os.path.join(self.work_dir, 'dhclient.leases'),
+            '-pf', os.path.join(self.work_dir, 'dhclient.pid'), *env_args, CLIENT_VETH]),
+            log=os.path.join(self.work_dir, 'dhclient.log'))
+
+    def pnp_server(self, url):
+        """sipp as the SIP multicast PnP server, answering one SUBSCRIBE with url."""
+        scenario = harness.source_path('tests', 'sip', 'pnp-responder.xml')
+        process = self.start_process(in_namespace(SERVER_NS, [
+            'sipp', '-nr', '-sf', scenario, '-p', '5060', '-i', '0.0.0.0', '-m', '1', '-nostdin',
+            '-timeout', '60s', '-timeout_error', '-d', '0', '-key', 'url', url]),
+            log=os.path.join(self.work_dir, 'sipp.log'))
+        wait_for_port(SERVER_NS, 'u', 5060)
+        return process
+
+    # -- DHCP --
+
+    def dhcp_end_to_end(self, option_lines, path):
+        self.dnsmasq(option_lines)
+        daemon = self.start_phone()
+        self.dhclient()
+        # The hook's SetDhcpOptions starts run 1 (the DHCP change trigger).
+        self.run_to_end(1)
+        status = daemon.status()
+        self.assertEqual(('dhcp', 'dhcp'), (status['Trigger'], status['Source']))
+        self.assertProvisioned(path)
+        self.assertEqual('not asked: dhcp found a URL first', dict(status['Discovery'])['multicast'])
+
+        run_id = daemon.start_provisioning()
+        self.run_to_end(run_id)
+        status = daemon.status()
+        self.assertEqual(('manual', 'dhcp'), (status['Trigger'], status['Source']))
+
+    def test_dhcp_66_67(self):
+        self.dhcp_end_to_end([f'dhcp-option-force=66,"{HTTP}/prov"', 'dhcp-option-force=67,"<MACADR>.xml"'],
+                             f'/prov/{MAC_IN_URLS}.xml')
+
+    def test_dhcp_43_vendor_layout(self):
+        url = f'{HTTP}/vendor/{{mac}}.xml'
+        # The vendor's layout: sub-option 0x42, the length counts a trailing NUL.
+        option = bytes([0x42, len(url) + 1]) + url.encode() + b'\0'
+        self.dhcp_end_to_end(['dhcp-option-force=43,' + ':'.join(f'{byte:02x}' for byte in option),
+                              f'dhcp-option-force=66,"{HTTP}/other"'],
+                             f'/vendor/{MAC_IN_URLS}.xml')
+
+    # -- multicast and the order --
+
+    def test_multicast(self):
+        self.static_address()
+        sipp = self.pnp_server(f'{HTTP}/mc/{MAC_IN_URLS}.xml')
+        daemon = self.start_phone()
+        self.run_to_end(daemon.start_provisioning())
+        status = daemon.status()
+        self.assertEqual('multicast', status['Source'])
+        self.assertEqual(f'url {HTTP}/mc/{MAC_IN_URLS}.xml (from {SERVER}:5060)',
+                         dict(status['Discovery'])['multicast'])
+        self.assertProvisioned(f'/mc/{MAC_IN_URLS}.xml')
+        self.assertEqual(0, sipp.wait(timeout=RUN_TIMEOUT), self.log_of(os.path.join(self.work_dir, 'sipp.log')))
+
+    def test_dhcp_wins_over_multicast(self):
+        self.static_address()
+        self.pnp_server(f'{HTTP}/mc/{MAC_IN_URLS}.xml')
+        # Inactive: storing the options starts no run; the run is started by hand.
+        daemon = self.start_phone(active='false')
+        harness.call(daemon.connection, 'SetDhcpOptions',
+                     GLib.Variant('(sa{ys})', (CLIENT_VETH, {67: f'{HTTP}/prov/<MACADR>.xml'})), None)
+        self.run_to_end(daemon.start_provisioning())
+        status = daemon.status()
+        self.assertEqual('dhcp', status['Source'])
+        self.assertEqual('not asked: dhcp found a URL first', dict(status['Discovery'])['multicast'])
+        self.assertProvisioned(f'/prov/{MAC_IN_URLS}.xml')
+        self.assertNotIn('/mc/', self.log_of(self.http_log))
+
+    def test_multicast_wins_over_configured(self):
+        self.static_address()
+        self.pnp_server(f'{HTTP}/mc/{MAC_IN_URLS}.xml')
+        daemon = self.start_phone(url=f'{HTTP}/other/{MAC_IN_URLS}.xml')
+        self.run_to_end(daemon.start_provisioning())
+        status = daemon.status()
+        self.assertEqual('multicast', status['Source'])
+        self.assertEqual('not asked: multicast found a URL first', dict(status['Discovery'])['configured'])
+        self.assertProvisioned(f'/mc/{MAC_IN_URLS}.xml')
+        self.assertNotIn('/other/', self.log_of(self.http_log))
+
+
+def stop_on_signal(signum, frame):
+    """meson's timeout or ^C: stop the peers and remove the namespaces too, then what harness removes."""
+    for process in list(_live):
+        process.kill()
+    remove_network()
+    harness._stop_on_signal(signum, frame)
+
+
+def main():
+    if os.geteuid() != 0:
+        skip('needs root to create network namespaces')
+    for tool in ('ip', 'dnsmasq', 'dhclient', 'sipp', 'ss'):
+        if shutil.which(tool, path='/usr/sbin:/usr/bin:/sbin:/bin') is None:
+            skip(f'needs {tool}')
+    probe = f'pvd-zt-probe-{SUFFIX}'
+    if ip('netns', 'add', probe, check=False).returncode != 0:
+        skip('cannot create network namespaces here')
+    ip('netns', 'delete', probe, check=False)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop_on_signal)
+    import unittest
+    unittest.main(verbosity=2)
+
+
+if __name__ == '__main__':
+    main()
