@@ -45,6 +45,10 @@ static const struct {
         { "Device", "Type", G_STRUCT_OFFSET(DaemonConfig, device_type) },
         { "Device", "Interface", G_STRUCT_OFFSET(DaemonConfig, device_interface) },
         { "TLS", "CAFile", G_STRUCT_OFFSET(DaemonConfig, ca_file) },
+        { "TLS", "ClientCertificate", G_STRUCT_OFFSET(DaemonConfig, client_certificate) },
+        { "TLS", "ClientKey", G_STRUCT_OFFSET(DaemonConfig, client_key) },
+        { "Redirect", "Url", G_STRUCT_OFFSET(DaemonConfig, redirect_url) },
+        { "Redirect", "CAFile", G_STRUCT_OFFSET(DaemonConfig, redirect_ca_file) },
 };
 
 /* Positive whole numbers; max_file_size is the only 64-bit one. */

@@ -108,6 +108,8 @@ Run *run_new(const RunRequest *request, const RunContext *context, const RunCall
                         .max_file_size = config->max_file_size,
                         .max_redirects = config->max_redirects,
                         .ca_file = config->ca_file,
+                        .client_certificate = config->client_certificate,
+                        .client_key = config->client_key,
                         .user_agent = context->user_agent,
                         .username = username,
                         .password = password,
