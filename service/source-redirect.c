@@ -14,6 +14,7 @@
 #include "fetch.h"
 #include "markers.h"
 #include "provision-error.h"
+#include "text-limit.h"
 #include "url.h"
 #include "xml-cleanup.h"
 #include "xml-parse.h"
@@ -130,35 +131,42 @@ static void fail_fetch(GTask *task, const GError *error) {
 
 /* ---- Reading the answer -------------------------------------------------- */
 
-/* The URL in @text (trimmed, printable ASCII), or NULL with the reason in @why. */
-static char *url_of_text(const char *text, gsize length, char **why) {
-        g_autofree char *line = NULL;
-        g_autofree char *url = NULL;
-        g_autoptr(GError) error = NULL;
+static char *bad_answer(GError **error, const char *format, ...) G_GNUC_PRINTF(2, 3);
 
-        for (gsize i = 0; i < length; i++)
-                if (!g_ascii_isprint(text[i]) && !g_ascii_isspace(text[i])) {
-                        *why = g_strdup_printf("the URL holds byte 0x%02x at %" G_GSIZE_FORMAT
-                                               " (a URL is printable ASCII)",
-                                               (guchar) text[i], i);
-                        return NULL;
-                }
-        line = g_strndup(text, length);
-        url = url_normalize_input(line);
-        if (url == NULL) {
-                *why = g_strdup(
+static char *bad_answer(GError **error, const char *format, ...) {
+        va_list arguments;
+
+        va_start(arguments, format);
+        g_propagate_error(error,
+                          g_error_new_valist(REDIRECT_SOURCE_ERROR, REDIRECT_SOURCE_ERROR_BAD_ANSWER, format,
+                                             arguments));
+        va_end(arguments);
+        return NULL;
+}
+
+/* The URL in @text: trimmed, then printable ASCII without spaces (RFC 3986), absolute http or https. */
+static char *url_of_text(const char *text, gsize length, GError **error) {
+        g_autofree char *line = g_strndup(text, length);
+        g_autofree char *url = url_normalize_input(line);
+        g_autoptr(GError) local_error = NULL;
+
+        if (url == NULL)
+                return bad_answer(
+                        error,
                         "the answer holds no URL (a device that is not registered is answered 404 or 204)");
-                return NULL;
-        }
-        if (!url_check_fetchable(url, &error)) {
-                *why = g_strdup_printf("the answer is no provisioning URL: %s", error->message);
-                return NULL;
-        }
+        for (gsize i = 0; url[i] != '\0'; i++)
+                if (!g_ascii_isgraph(url[i]))
+                        return bad_answer(error,
+                                          "the URL holds byte 0x%02x at %" G_GSIZE_FORMAT
+                                          " (a URL is printable ASCII without spaces)",
+                                          (guchar) url[i], i);
+        if (!url_check_fetchable(url, &local_error))
+                return bad_answer(error, "the answer is no provisioning URL: %s", local_error->message);
         return g_steal_pointer(&url);
 }
 
 /* text/plain: the first line; later lines are ignored (docs/redirect.md). */
-static char *url_of_plain_answer(const char *data, gsize size, char **why) {
+static char *url_of_plain_answer(const char *data, gsize size, GError **error) {
         const char *end_of_line;
 
         if (size >= strlen(UTF8_BOM) && memcmp(data, UTF8_BOM, strlen(UTF8_BOM)) == 0) {
@@ -166,32 +174,31 @@ static char *url_of_plain_answer(const char *data, gsize size, char **why) {
                 size -= strlen(UTF8_BOM);
         }
         end_of_line = memchr(data, '\n', size);
-        return url_of_text(data, end_of_line != NULL ? (gsize) (end_of_line - data) : size, why);
+        return url_of_text(data, end_of_line != NULL ? (gsize) (end_of_line - data) : size, error);
 }
 
 /* application/xml: <redirect><url>…</url></redirect>, parsed as untrusted XML. */
-static char *url_of_xml_answer(const char *data, gsize size, char **why) {
-        g_autoptr(GError) error = NULL;
-        g_autoptr(xmlDoc) document = xml_parse_untrusted(data, size, "the XML answer", &error);
+static char *url_of_xml_answer(const char *data, gsize size, GError **error) {
+        g_autoptr(GError) local_error = NULL;
+        g_autoptr(xmlDoc) document = xml_parse_untrusted(data, size, "the XML answer", &local_error);
         xmlNode *root = document != NULL ? xmlDocGetRootElement(document) : NULL;
         xmlNode *url_element = NULL;
         g_autoptr(XmlString) content = NULL;
 
         if (document == NULL) {
-                *why = g_strdup(error->message);
-                return NULL;
+                /* libxml2 may quote the bytes it choked on, which need not be UTF-8. */
+                g_autofree char *why = text_limit(local_error->message, TEXT_LIMIT_BYTES / 2);
+                return bad_answer(error, "%s", why);
         }
         if (strcmp(xml_node_name(root), "redirect") != 0) {
-                *why = g_strdup_printf("the XML answer's root is <%s>, not <redirect>", xml_node_name(root));
-                return NULL;
+                g_autofree char *name = text_limit(xml_node_name(root), 64);
+                return bad_answer(error, "the XML answer's root is <%s>, not <redirect>", name);
         }
         url_element = xml_find_child(root, "url");
-        if (url_element == NULL) {
-                *why = g_strdup("the XML answer has no <url> in <redirect>");
-                return NULL;
-        }
+        if (url_element == NULL)
+                return bad_answer(error, "the XML answer has no <url> in <redirect>");
         content = xmlNodeGetContent(url_element);
-        return url_of_text((const char *) content, strlen((const char *) content), why);
+        return url_of_text((const char *) content, strlen((const char *) content), error);
 }
 
 static gboolean find_answer_form(const char *content_type, AnswerForm *form) {
@@ -203,30 +210,31 @@ static gboolean find_answer_form(const char *content_type, AnswerForm *form) {
         return FALSE;
 }
 
+char *redirect_source_read_answer(const char *content_type, const char *data, gsize size, GError **error) {
+        AnswerForm form;
+
+        if (data == NULL)
+                data = "";
+        if (!find_answer_form(content_type, &form))
+                return bad_answer(error,
+                                  "HTTP 200 with Content-Type %s; expected text/plain or application/xml",
+                                  content_type != NULL ? content_type : "(none)");
+        if (size > 0 && memchr(data, '\0', size) != NULL)
+                return bad_answer(error, "the answer holds a NUL byte");
+        return form == ANSWER_TEXT ? url_of_plain_answer(data, size, error) :
+                                     url_of_xml_answer(data, size, error);
+}
+
 static void read_answer(GTask *task, const FetchResponse *response) {
         gsize size = 0;
         const char *data = g_bytes_get_data(response->body, &size);
-        g_autofree char *why = NULL;
-        char *url;
-        AnswerForm form;
+        g_autoptr(GError) error = NULL;
+        char *url = redirect_source_read_answer(response->content_type, data, size, &error);
 
-        if (!find_answer_form(response->content_type, &form)) {
-                fail(task, REDIRECT_SOURCE_ERROR_BAD_ANSWER,
-                     "HTTP 200 with Content-Type %s; expected text/plain or application/xml",
-                     response->content_type != NULL ? response->content_type : "(none)");
-                return;
-        }
-        if (size > 0 && memchr(data, '\0', size) != NULL) {
-                fail(task, REDIRECT_SOURCE_ERROR_BAD_ANSWER, "the answer holds a NUL byte");
-                return;
-        }
-        url = form == ANSWER_TEXT ? url_of_plain_answer(data, size, &why) :
-                                    url_of_xml_answer(data, size, &why);
-        if (url == NULL) {
-                fail(task, REDIRECT_SOURCE_ERROR_BAD_ANSWER, "%s", why);
-                return;
-        }
-        g_task_return_pointer(task, url, g_free);
+        if (url == NULL)
+                fail(task, REDIRECT_SOURCE_ERROR_BAD_ANSWER, "%s", error->message);
+        else
+                g_task_return_pointer(task, url, g_free);
 }
 
 static gboolean means_not_registered(guint status) {

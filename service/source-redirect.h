@@ -77,6 +77,18 @@ void redirect_source_find_async(const RedirectConfig *config, const DeviceIdenti
                                 GAsyncReadyCallback callback, gpointer user_data);
 
 /**
+ * redirect_source_read_answer:
+ * The provisioning URL in a 200 answer of @size bytes at @data (may be NULL
+ * when @size is 0) with the media type @content_type (lower case, without
+ * parameters; NULL: none): the first line of text/plain, or the <url> of
+ * <redirect> in application/xml or text/xml (parsed as untrusted XML). It
+ * must be printable ASCII and an absolute http or https URL. Returns it
+ * trimmed (newly allocated), or NULL with REDIRECT_SOURCE_ERROR_BAD_ANSWER
+ * saying why (the message names no service).
+ */
+char *redirect_source_read_answer(const char *content_type, const char *data, gsize size, GError **error);
+
+/**
  * redirect_source_find_finish:
  * @service: (out) (optional) the service URL that was asked (credentials
  *   removed), also on failure when it got that far; else NULL

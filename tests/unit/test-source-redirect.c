@@ -558,6 +558,71 @@ static void test_connection_refused_is_unavailable(Fixture *fixture, gconstpoint
         assert_contains(error->message, "cannot fetch https://127.0.0.1:");
 }
 
+/* ---- The answer, byte by byte ------------------------------------------------ */
+
+typedef struct {
+        const char *content_type;
+        const char *body;
+        const char *url;    /* NULL: refused */
+        const char *reason; /* a part of the message when refused */
+} AnswerCase;
+
+static const AnswerCase answer_cases[] = {
+        { "text/plain", "https://p.example/a.xml", "https://p.example/a.xml", NULL },
+        { "text/plain", "  https://p.example/a.xml \r\n", "https://p.example/a.xml", NULL },
+        { "text/plain", "\xEF\xBB\xBFhttps://p.example/a.xml\n", "https://p.example/a.xml", NULL },
+        { "text/plain", "http://p.example/{mac}.xml\nsecond line\n\x01", "http://p.example/{mac}.xml", NULL },
+        { "text/plain", "https://user:pw@p.example/a.xml", "https://user:pw@p.example/a.xml", NULL },
+        { "application/xml", "<redirect><url>https://p.example/a.xml</url></redirect>",
+          "https://p.example/a.xml", NULL },
+        { "text/xml",
+          "<redirect version=\"1\"><note>x</note><url>\n https://p.example/a.xml\n</url></redirect>",
+          "https://p.example/a.xml", NULL },
+        { "application/xml",
+          "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><redirect><url>https://p.example/a.xml</url></redirect>",
+          "https://p.example/a.xml", NULL },
+        { "text/plain", "", NULL, "holds no URL" },
+        { "text/plain", "\n https://p.example/a.xml", NULL, "holds no URL" },
+        { "text/plain", "tftp://p.example/a.xml", NULL, "only http and https" },
+        { "text/plain", "https://p.example/\xC3\xA4.xml", NULL, "byte 0xc3 at 18" },
+        { "text/plain", " https://p.example/a b.xml", NULL, "byte 0x20 at 19" },
+        { "text/plain", "https://p.example/a\r.xml\n", NULL, "byte 0x0d at 19" },
+        { "application/xml", "<redirect><url>https://p.example/a\n.xml</url></redirect>", NULL,
+          "byte 0x0a at 19" },
+        { "text/plain", "https:///a.xml", NULL, "no provisioning URL" },
+        { "application/xml", "<redirect/>", NULL, "no <url> in <redirect>" },
+        { "application/xml", "<redirect><url/></redirect>", NULL, "holds no URL" },
+        { "application/xml", "<redirect><url>https://p.example/a.xml", NULL, "the XML answer" },
+        { "application/xml", "https://p.example/a.xml", NULL, "the XML answer" },
+        { "application/json", "{\"url\": \"https://p.example/a.xml\"}", NULL, "Content-Type application/json" },
+        { NULL, "https://p.example/a.xml", NULL, "Content-Type (none)" },
+};
+
+static void test_answers_are_read_as_documented(void) {
+        for (gsize i = 0; i < G_N_ELEMENTS(answer_cases); i++) {
+                const AnswerCase *answer_case = &answer_cases[i];
+                g_autoptr(GError) error = NULL;
+                g_autofree char *url = redirect_source_read_answer(
+                        answer_case->content_type, answer_case->body, strlen(answer_case->body), &error);
+
+                g_test_message("case %" G_GSIZE_FORMAT ": %s", i, answer_case->body);
+                g_assert_cmpstr(url, ==, answer_case->url);
+                if (answer_case->url == NULL) {
+                        g_assert_error(error, REDIRECT_SOURCE_ERROR, REDIRECT_SOURCE_ERROR_BAD_ANSWER);
+                        assert_contains(error->message, answer_case->reason);
+                } else
+                        g_assert_no_error(error);
+        }
+}
+
+static void test_empty_body_without_data_is_read(void) {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *url = redirect_source_read_answer("text/plain", NULL, 0, &error);
+
+        g_assert_null(url);
+        g_assert_error(error, REDIRECT_SOURCE_ERROR, REDIRECT_SOURCE_ERROR_BAD_ANSWER);
+}
+
 /* ---- Configuration ---------------------------------------------------------- */
 
 static void test_no_template_is_not_configured(Fixture *fixture, gconstpointer data) {
@@ -808,6 +873,8 @@ int main(int argc, char *argv[]) {
         ADD("/redirect/redirect-within-https-is-followed", test_redirect_within_https_is_followed);
         ADD("/redirect/redirect-to-plain-http-is-refused", test_redirect_to_plain_http_is_refused);
         ADD("/redirect/connection-refused-is-unavailable", test_connection_refused_is_unavailable);
+        g_test_add_func("/redirect/answers-are-read-as-documented", test_answers_are_read_as_documented);
+        g_test_add_func("/redirect/empty-body-without-data-is-read", test_empty_body_without_data_is_read);
         ADD("/redirect/no-template-is-not-configured", test_no_template_is_not_configured);
         ADD("/redirect/http-template-is-refused", test_http_template_is_refused);
         ADD("/redirect/template-that-is-no-url-is-refused", test_template_that_is_no_url_is_refused);
