@@ -53,6 +53,10 @@ static const struct {
         { "Device", "FirmwareVersion", G_STRUCT_OFFSET(DaemonConfig, firmware_version) },
         { "Multicast", "Group", G_STRUCT_OFFSET(DaemonConfig, multicast_group) },
         { "Multicast", "Interface", G_STRUCT_OFFSET(DaemonConfig, multicast_interface) },
+        { "TLS", "ClientCertificate", G_STRUCT_OFFSET(DaemonConfig, client_certificate) },
+        { "TLS", "ClientKey", G_STRUCT_OFFSET(DaemonConfig, client_key) },
+        { "Redirect", "Url", G_STRUCT_OFFSET(DaemonConfig, redirect_url) },
+        { "Redirect", "CAFile", G_STRUCT_OFFSET(DaemonConfig, redirect_ca_file) },
 };
 
 /* Positive whole numbers; max_file_size is the only 64-bit one. */

@@ -43,6 +43,12 @@ typedef struct {
 
         /* [TLS] */
         char *ca_file;          /* NULL: the system trust store */
+        char *client_certificate; /* PEM, the device's identity towards every https server; NULL: none */
+        char *client_key;         /* its PEM private key; NULL: in the client_certificate file */
+
+        /* [Redirect]: the redirect service (docs/redirect.md) */
+        char *redirect_url;     /* URL template with markers; NULL or blank: no redirect service */
+        char *redirect_ca_file; /* the only trust anchor for it; NULL: ca_file, else the system store */
 
         /* [Preconditions] of a run: Network=, Time=, Timeout= */
         PreconditionsConfig preconditions;

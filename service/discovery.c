@@ -10,6 +10,7 @@
 
 #include "provision-error.h"
 #include "source-multicast.h"
+#include "source-redirect.h"
 #include "url.h"
 
 /* The findings in asking order, indexed like this. */
@@ -313,19 +314,38 @@ static void ask_multicast(Discovery *discovery) {
                                     on_multicast_found, discovery);
 }
 
-/*
- * REDIRECT SLOT: the redirect service (service/source-redirect.c) runs here,
- * concurrently with multicast: concurrent_pending++, then
- * redirect_source_find_async(…, discovery->concurrent_cancellable, on_redirect_found, discovery),
- * whose callback calls concurrent_found(discovery, FINDING_REDIRECT, RUN_SOURCE_REDIRECT, url, where)
- * or concurrent_failed(discovery, FINDING_REDIRECT, error), then concurrent_done(discovery).
- */
+static void on_redirect_found(GObject *source_object, GAsyncResult *result, gpointer user_data) {
+        Discovery *discovery = user_data;
+        g_autoptr(GError) error = NULL;
+        g_autofree char *service = NULL;
+        g_autofree char *found_url = redirect_source_find_finish(result, &service, &error);
+        g_autofree char *url = url_normalize_input(found_url);
+        g_autofree char *where = NULL;
+
+        if (url != NULL) {
+                where = g_strdup_printf("(from %s)", service != NULL ? service : "?");
+                concurrent_found(discovery, FINDING_REDIRECT, RUN_SOURCE_REDIRECT, url, where);
+        } else if (g_error_matches(error, REDIRECT_SOURCE_ERROR, REDIRECT_SOURCE_ERROR_NOT_CONFIGURED)) {
+                set_finding(discovery, FINDING_REDIRECT, g_strdup_printf("none: %s", error->message));
+        } else {
+                concurrent_failed(discovery, FINDING_REDIRECT, error);
+        }
+        concurrent_done(discovery);
+}
+
+/* The redirect service (source-redirect.c), concurrently with multicast. */
 static void ask_redirect(Discovery *discovery) {
+        RedirectConfig redirect;
+
         if (!discovery->redirect_enabled) {
                 set_skipped(discovery, FINDING_REDIRECT, "redirect");
                 return;
         }
-        set_finding(discovery, FINDING_REDIRECT, g_strdup("not available in this build"));
+        redirect_config_init(&redirect, discovery->context.config);
+        progress(discovery, "redirect service");
+        discovery->concurrent_pending++;
+        redirect_source_find_async(&redirect, discovery->context.device, discovery->context.user_agent,
+                                   discovery->concurrent_cancellable, on_redirect_found, discovery);
 }
 
 static void on_cancelled(GCancellable *cancellable, gpointer user_data) {

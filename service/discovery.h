@@ -38,6 +38,7 @@ typedef struct {
         const DaemonConfig *config;   /* [Multicast], [Device] Vendor/FirmwareVersion */
         const DeviceIdentity *device; /* MAC and type for the multicast SUBSCRIBE */
         DhcpLeases *leases;           /* what the DHCP clients handed over; NULL: none */
+        const char *user_agent;       /* for the redirect service; NULL: fetch.c's default */
 } DiscoveryContext;
 
 /* The outcome of one discovery. */

@@ -557,6 +557,7 @@ static DiscoveryContext discovery_context(Engine *engine) {
                 .config = engine->config,
                 .device = engine->device,
                 .leases = engine->leases,
+                .user_agent = engine->user_agent,
         };
 }
 

@@ -15,6 +15,7 @@
 #include <libsoup/soup.h>
 
 #include "fetch-auth-private.h"
+#include "fetch-tls-private.h"
 #include "provision-error.h"
 #include "url.h"
 
@@ -25,13 +26,16 @@ typedef struct {
         guint file_timeout_seconds;
         guint64 max_file_size;
         guint max_redirects;
+        gboolean https_only;
+        gboolean http_errors_are_responses;
 } FetchLimits;
 
 struct Fetcher {
         SoupSession *session;
         FetchLimits limits;
         FetchCredentials configured; /* only for the origin of FetchOptions.credentials_url */
-        gboolean private_ca;         /* [TLS] CAFile is the only trust anchor */
+        FetchTls tls;
+        char *accept;
 };
 
 /* Statuses whose Location we follow; the others in 3xx are errors. */
@@ -41,21 +45,6 @@ static const guint redirect_statuses[] = {
         SOUP_STATUS_SEE_OTHER,          /* 303 */
         SOUP_STATUS_TEMPORARY_REDIRECT, /* 307 */
         SOUP_STATUS_PERMANENT_REDIRECT,
-};
-
-typedef struct {
-        GTlsCertificateFlags flag;
-        const char *reason;
-} CertificateProblem;
-
-static const CertificateProblem certificate_problems[] = {
-        { G_TLS_CERTIFICATE_UNKNOWN_CA, "unknown certificate authority" },
-        { G_TLS_CERTIFICATE_BAD_IDENTITY, "certificate does not match the host" },
-        { G_TLS_CERTIFICATE_NOT_ACTIVATED, "certificate not valid yet" },
-        { G_TLS_CERTIFICATE_EXPIRED, "certificate expired" },
-        { G_TLS_CERTIFICATE_REVOKED, "certificate revoked" },
-        { G_TLS_CERTIFICATE_INSECURE, "certificate uses an insecure algorithm" },
-        { G_TLS_CERTIFICATE_GENERIC_ERROR, "certificate cannot be verified" },
 };
 
 /* Transport errors with a name of their own; everything else is a Download error. */
@@ -98,19 +87,6 @@ static void send_request(GTask *task);
 
 /* ---- The fetcher ------------------------------------------------------- */
 
-static gboolean use_ca_file(SoupSession *session, const char *ca_file, GError **error) {
-        g_autoptr(GError) local_error = NULL;
-        g_autoptr(GTlsDatabase) database = g_tls_file_database_new(ca_file, &local_error);
-
-        if (database == NULL) {
-                g_set_error(error, PROV_ERROR, PROV_ERROR_CERTIFICATE, "cannot load the CA file %s: %s",
-                            ca_file, local_error->message);
-                return FALSE;
-        }
-        soup_session_set_tls_database(session, database);
-        return TRUE;
-}
-
 Fetcher *fetcher_new(const FetchOptions *options, GError **error) {
         g_autoptr(Fetcher) fetcher = g_rc_box_new0(Fetcher);
         const char *user_agent = options->user_agent != NULL ? options->user_agent :
@@ -123,13 +99,16 @@ Fetcher *fetcher_new(const FetchOptions *options, GError **error) {
         /* Direct connections: the default resolver would consult desktop proxy
          * settings (libproxy, dconf), which a system service has no business with. */
         soup_session_set_proxy_resolver(fetcher->session, NULL);
-        if (options->ca_file != NULL && !use_ca_file(fetcher->session, options->ca_file, error))
+        if (!fetch_tls_init(&fetcher->tls, options, error))
                 return NULL;
-        fetcher->private_ca = options->ca_file != NULL;
+        fetch_tls_apply(&fetcher->tls, fetcher->session);
+        fetcher->accept = g_strdup(options->accept);
         fetcher->limits = (FetchLimits){
                 .file_timeout_seconds = options->file_timeout_seconds,
                 .max_file_size = options->max_file_size,
                 .max_redirects = options->max_redirects,
+                .https_only = options->https_only,
+                .http_errors_are_responses = options->http_errors_are_responses,
         };
         fetch_credentials_init(&fetcher->configured, options->username, options->password,
                                options->credentials_url);
@@ -139,6 +118,8 @@ Fetcher *fetcher_new(const FetchOptions *options, GError **error) {
 static void fetcher_clear(Fetcher *fetcher) {
         g_clear_object(&fetcher->session);
         fetch_credentials_clear(&fetcher->configured);
+        fetch_tls_clear(&fetcher->tls);
+        g_clear_pointer(&fetcher->accept, g_free);
 }
 
 void fetcher_free(Fetcher *fetcher) {
@@ -324,24 +305,25 @@ static void fetch_succeed(GTask *task) {
         g_task_return_pointer(task, response, (GDestroyNotify) fetch_response_free);
 }
 
-static char *describe_certificate_errors(GTlsCertificateFlags flags) {
-        g_autoptr(GString) reasons = g_string_new(NULL);
-
-        for (gsize i = 0; i < G_N_ELEMENTS(certificate_problems); i++) {
-                if ((flags & certificate_problems[i].flag) == 0)
-                        continue;
-                if (reasons->len > 0)
-                        g_string_append(reasons, ", ");
-                g_string_append(reasons, certificate_problems[i].reason);
-        }
-        return reasons->len > 0 ? g_string_free(g_steal_pointer(&reasons), FALSE) : NULL;
-}
-
 static ProvError transport_error_code(const GError *error) {
         for (gsize i = 0; i < G_N_ELEMENTS(transport_errors); i++)
                 if (g_error_matches(error, transport_errors[i].domain(), transport_errors[i].code))
                         return transport_errors[i].prov_code;
         return PROV_ERROR_DOWNLOAD;
+}
+
+/* Whether @error means that the server wanted a client certificate, or not ours: it asked for one and
+ * ended the connection before answering. TLS 1.2 fails the handshake; with TLS 1.3 the handshake
+ * completes and the server's alert (or a server that just closes) ends the first read. */
+static gboolean is_client_certificate_refusal(const FetchJob *job, const GError *error) {
+        if (g_error_matches(error, G_TLS_ERROR, G_TLS_ERROR_CERTIFICATE_REQUIRED))
+                return TRUE;
+        if (!job->client_certificate_requested || job->message == NULL ||
+            soup_message_get_status(job->message) != SOUP_STATUS_NONE)
+                return FALSE;
+        return error->domain == G_TLS_ERROR ||
+                g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
+                g_error_matches(error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE);
 }
 
 /* A failed send or read. The URL in libsoup's messages never has userinfo:
@@ -359,25 +341,15 @@ static void fetch_fail_transport(GTask *task, const GError *error) {
                 return;
         }
         code = transport_error_code(error);
-        /* TLS 1.2 fails the handshake; TLS 1.3 completes it and the server's alert ends the first read. */
-        if (g_error_matches(error, G_TLS_ERROR, G_TLS_ERROR_CERTIFICATE_REQUIRED) ||
-            (job->client_certificate_requested && error->domain == G_TLS_ERROR)) {
-                fetch_fail_with(task, PROV_ERROR_CERTIFICATE,
-                                "%s requires a TLS client certificate, and provisiond has none to offer",
-                                job->url);
-                return;
-        }
-        if (code == PROV_ERROR_CERTIFICATE) {
-                g_autofree char *reasons = describe_certificate_errors(job->certificate_errors);
-                /* With a CAFile, "unknown authority" means: not signed by that CA, whatever the system trusts. */
-                gboolean not_our_ca = job->fetcher->private_ca &&
-                        (job->certificate_errors & G_TLS_CERTIFICATE_UNKNOWN_CA) != 0;
-                fetch_fail_with(task, code, "TLS certificate of %s refused: %s%s", job->url,
-                                reasons != NULL ? reasons : error->message,
-                                not_our_ca ? " (only the [TLS] CAFile is trusted)" : "");
-                return;
-        }
-        fetch_fail_with(task, code, "cannot fetch %s: %s", job->url, error->message);
+        if (is_client_certificate_refusal(job, error)) {
+                g_autofree char *why = fetch_tls_describe_refused_client(&job->fetcher->tls, job->url, error);
+                fetch_fail_with(task, PROV_ERROR_CERTIFICATE, "%s", why);
+        } else if (code == PROV_ERROR_CERTIFICATE) {
+                g_autofree char *why = fetch_tls_describe_refused_server(&job->fetcher->tls, job->url,
+                                                                         job->certificate_errors, error);
+                fetch_fail_with(task, code, "%s", why);
+        } else
+                fetch_fail_with(task, code, "cannot fetch %s: %s", job->url, error->message);
 }
 
 /* ---- Certificates ------------------------------------------------------- */
@@ -391,13 +363,13 @@ static gboolean on_accept_certificate(SoupMessage *message, GTlsCertificate *cer
         return FALSE;
 }
 
-/* Only records that the server asked: provisiond has no client certificate, the handshake goes on without. */
+/* Records that the server asked; without a client certificate the handshake goes on without one. */
 static gboolean on_request_certificate(SoupMessage *message, GTlsClientConnection *connection,
                                        gpointer user_data) {
         FetchJob *job = user_data;
 
         job->client_certificate_requested = TRUE;
-        return FALSE;
+        return fetch_tls_offer_client_certificate(&job->fetcher->tls, message);
 }
 
 /* ---- Reading the body --------------------------------------------------- */
@@ -489,6 +461,12 @@ static char *redirect_target(GTask *task) {
                                 error->message);
                 return NULL;
         }
+        if (job->fetcher->limits.https_only && g_ascii_strncasecmp(resolved, "https:", 6) != 0) {
+                g_autofree char *redacted = url_redact(resolved);
+                fetch_fail_with(task, PROV_ERROR_REDIRECT,
+                                "redirect from %s to %s refused: only https is allowed", job->url, redacted);
+                return NULL;
+        }
         return url_redact(resolved);
 }
 
@@ -554,9 +532,9 @@ static void on_response(GObject *source, GAsyncResult *result, gpointer user_dat
         status = soup_message_get_status(job->message);
         if (is_followed_redirect(status))
                 follow_redirect(g_steal_pointer(&task));
-        else if (status >= 400)
+        else if (status >= 400 && !job->fetcher->limits.http_errors_are_responses)
                 fail_http_status(task);
-        else if (!SOUP_STATUS_IS_SUCCESSFUL(status))
+        else if (!SOUP_STATUS_IS_SUCCESSFUL(status) && status < 400)
                 fetch_fail_with(task, PROV_ERROR_DOWNLOAD, "unexpected HTTP %u %s from %s", status,
                                 reason_phrase(job->message), job->url);
         else if (announces_too_much(job))
@@ -577,6 +555,9 @@ static void send_request(GTask *consumed_task) {
                 return;
         }
         soup_message_add_flags(job->message, SOUP_MESSAGE_NO_REDIRECT);
+        if (job->fetcher->accept != NULL)
+                soup_message_headers_replace(soup_message_get_request_headers(job->message), "Accept",
+                                             job->fetcher->accept);
         fetch_auth_new_request(&job->auth);
         g_signal_connect(job->message, "authenticate", G_CALLBACK(fetch_auth_on_authenticate), &job->auth);
         g_signal_connect(job->message, "accept-certificate", G_CALLBACK(on_accept_certificate), job);

@@ -10,10 +10,16 @@ typedef struct {
         guint64 max_file_size;       /* the transfer is aborted as soon as it passes this */
         guint max_redirects;
         const char *ca_file;         /* NULL: the system trust store; else the only trust anchor */
+        const char *ca_file_setting; /* names ca_file in messages; NULL: "[TLS] CAFile" */
+        const char *client_certificate; /* PEM, offered when a server asks for one; NULL: none */
+        const char *client_key;         /* its PEM private key; NULL: in the client_certificate file */
         const char *user_agent;
         const char *username;        /* NULL: none; userinfo in the URL wins */
         const char *password;
         const char *credentials_url; /* username/password are only answered at this URL's origin */
+        const char *accept;          /* the Accept header; NULL: none */
+        gboolean https_only;         /* a redirect to anything but https is refused */
+        gboolean http_errors_are_responses; /* a status >= 400 is a FetchResponse, not a Download error */
 } FetchOptions;
 
 typedef struct Fetcher Fetcher;
@@ -28,10 +34,11 @@ void fetcher_free(Fetcher *fetcher);
  * fetcher_fetch_async:
  * Downloads @url (http or https). Basic authentication is only answered over
  * https, Digest anywhere. Errors (PROV_ERROR): UnsupportedUrl, Download (HTTP
- * status >= 400, connection failure, truncated body), Timeout, TooLarge,
- * Certificate (message names the TLS reason), Authentication (message says why
- * no or which credentials were sent), Redirect, Cancelled (through
- * @cancellable). Messages never contain credentials.
+ * status >= 400 unless FetchOptions.http_errors_are_responses, connection
+ * failure, truncated body), Timeout, TooLarge, Certificate (message names the
+ * TLS reason, or that the server wants a client certificate or refused ours),
+ * Authentication (message says why no or which credentials were sent),
+ * Redirect, Cancelled (through @cancellable). Messages never contain credentials.
  */
 void fetcher_fetch_async(Fetcher *fetcher, const char *url, GCancellable *cancellable,
                          GAsyncReadyCallback callback, gpointer user_data);
@@ -44,7 +51,7 @@ void fetcher_fetch_async(Fetcher *fetcher, const char *url, GCancellable *cancel
 typedef struct {
         char *url;           /* the URL the body was finally retrieved from (after redirects); carries the
                               * requested URL's userinfo only while at that URL's origin */
-        guint status;        /* HTTP status, 2xx */
+        guint status;        /* HTTP status, 2xx (or >= 400 with FetchOptions.http_errors_are_responses) */
         char *content_type;  /* media type in lower case without parameters; NULL: no Content-Type */
         char *charset;       /* its charset parameter as sent; NULL: none */
         char *etag;          /* ETag as sent; NULL: none */

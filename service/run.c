@@ -136,6 +136,8 @@ static void start_download(Run *run) {
                         .max_file_size = config->max_file_size,
                         .max_redirects = config->max_redirects,
                         .ca_file = config->ca_file,
+                        .client_certificate = config->client_certificate,
+                        .client_key = config->client_key,
                         .user_agent = run->context.user_agent,
                         .username = run->username,
                         .password = run->password,
@@ -212,6 +214,7 @@ static void start_discovery(Run *run) {
                 .config = run->context.config,
                 .device = run->context.device,
                 .leases = run->context.leases,
+                .user_agent = run->context.user_agent,
         };
 
         report_progress(run, PROGRESS_STAGE_DISCOVERING, 0, "");

@@ -94,7 +94,7 @@ class SourceOrderTest(DiscoveryTestCase):
         findings = findings_of(status)
         self.assertEqual(['dhcp', 'redirect', 'multicast', 'configured'], list(findings))
         self.assertEqual('none: no DHCP client has handed over options (SetDhcpOptions)', findings['dhcp'])
-        self.assertEqual('not available in this build', findings['redirect'])
+        self.assertEqual('none: redirect service: no redirect service configured ([Redirect] Url)', findings['redirect'])
         self.assertEqual('skipped: off in provisiond.conf ([Multicast] Enabled=false)', findings['multicast'])
         self.assertEqual('url ' + self.server.url('/configured.xml'), findings['configured'])
 
@@ -126,6 +126,56 @@ class SourceOrderTest(DiscoveryTestCase):
         stages = [args[1] for args in self.recorder.of_run('Progress', run_id)]
         self.assertEqual('discovering', stages[0])
         self.assertIn('downloading', stages)
+
+
+class RedirectSourceTest(DiscoveryTestCase):
+    """The redirect service (docs/redirect.md) in the source order: an https server with the test CA
+    of tests/data/tls answers the device's URL; redirect and multicast are asked after DHCP."""
+
+    TLS_DIR = harness.source_path('tests', 'data', 'tls')
+
+    def setUp(self):
+        super().setUp()
+        context = httpd.server_tls_context(f'{self.TLS_DIR}/server.pem', f'{self.TLS_DIR}/server.key')
+        self.redirect = httpd.start_server(self, context)
+        self.server.add_document('/redirected.xml', PATCH)
+
+    def start_with_redirect(self, **provisioning):
+        config = {'Redirect': {'Url': self.redirect.url('/v1/{mac}'), 'CAFile': f'{self.TLS_DIR}/ca.pem'}}
+        return self.start(config=config, **provisioning)
+
+    def test_redirect_answer_is_the_run_url(self):
+        self.redirect.add('/v1/00095200000E', body=self.server.url('/redirected.xml').encode() + b'\n',
+                          content_type='text/plain')
+        daemon = self.start_with_redirect(url=self.server.url('/configured.xml'))
+        run_id = daemon.start_provisioning()
+        self.assertEqual('Finished', self.run_to_end(run_id)[0])
+        status = daemon.status()
+        self.assertEqual('redirect', status['Source'])
+        self.assertEqual(self.server.url('/redirected.xml'), status['Url'])
+        self.assertTrue(findings_of(status)['redirect'].startswith('url ' + self.server.url('/redirected.xml')))
+        self.assertEqual(1, len(self.server.requests_for('/redirected.xml')))
+        self.assertEqual([], self.server.requests_for('/configured.xml'))
+
+    def test_unregistered_device_falls_through_to_configured(self):
+        self.redirect.add('/v1/00095200000E', status=404, body=b'')
+        daemon = self.start_with_redirect(url=self.server.url('/configured.xml'))
+        run_id = daemon.start_provisioning()
+        self.assertEqual('Finished', self.run_to_end(run_id)[0])
+        status = daemon.status()
+        self.assertEqual('configured', status['Source'])
+        self.assertIn('this device is not registered (HTTP 404', findings_of(status)['redirect'])
+        self.assertEqual(1, len(self.redirect.requests_for('/v1/00095200000E')))
+
+    def test_dhcp_wins_over_redirect(self):
+        self.redirect.add('/v1/00095200000E', body=self.server.url('/redirected.xml').encode(),
+                          content_type='text/plain')
+        daemon = self.start_with_redirect(active='false')
+        self.set_dhcp_options('eth0', {66: self.server.origin + '/dhcp', 67: '<MACADR>.xml'})
+        run_id = daemon.start_provisioning()
+        self.assertEqual('Finished', self.run_to_end(run_id)[0])
+        self.assertEqual('dhcp', daemon.status()['Source'])
+        self.assertEqual([], self.redirect.requests_for('/v1/00095200000E'))
 
 
 class DhcpChangeTriggerTest(DiscoveryTestCase):
@@ -224,7 +274,7 @@ class DiscoverTest(DiscoveryTestCase):
         self.assertEqual(0, result.returncode, result.stderr)
         self.assertIn('    Source: configured\n', result.stdout)
         self.assertIn(f'       Url: {self.server.url("/configured.xml")}\n', result.stdout)
-        self.assertIn('  redirect: not available in this build\n', result.stdout)
+        self.assertIn('  redirect: none: redirect service: no redirect service configured ([Redirect] Url)\n', result.stdout)
         result = subprocess.run([harness.provisionctl_binary(), 'discover', '--json'], capture_output=True,
                                 text=True, timeout=RUN_TIMEOUT)
         document = json.loads(result.stdout)

@@ -152,7 +152,8 @@ static void test_bad_dhcp_falls_through_to_configured(Fixture *fixture, gconstpo
         g_assert_cmpint(fixture->result->source, ==, RUN_SOURCE_CONFIGURED);
         g_assert_cmpstr(fixture->result->url, ==, "http://configured.example/c.xml");
         g_assert_true(g_str_has_prefix(finding(fixture->result, "dhcp"), "no url: eth0: bad-hex: "));
-        g_assert_cmpstr(finding(fixture->result, "redirect"), ==, "not available in this build");
+        g_assert_cmpstr(finding(fixture->result, "redirect"), ==,
+                        "none: redirect service: no redirect service configured ([Redirect] Url)");
         g_assert_cmpstr(finding(fixture->result, "multicast"), ==,
                         "skipped: off in provisiond.conf ([Multicast] Enabled=false)");
         g_assert_cmpstr(finding(fixture->result, "configured"), ==, "url http://configured.example/c.xml");
