@@ -1,0 +1,280 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The daemon's costs against their floors, in one run (issue 9, part 2):
+
+- ApplyFile of a ~1 MiB patch (32 users, 220 keys, 2130 templates; merge)
+  end to end against `xmllint --noout --schema` of the same document with all
+  sections in one XSD plus one fsync'd write of it: in time and, repeatable,
+  in instructions (callgrind);
+- growth of ApplyFile with 1k, 10k and 100k templates (per 10x);
+- start to bus name, with the defaults and with 1 MiB stored;
+- idle RSS after start, and after a 1 MiB apply;
+- GetStatus round trip against a bare sd-bus service's;
+- GetStatus latency while a MaxFileSize (4 MiB) document is applied.
+
+Prints every figure with its floor and target; fails only when something does
+not work, never on a figure. Runs under dbus-test-runner (a private system
+bus); meson passes PROVISIOND, PROVISIOND_SOURCE_ROOT and BENCH_BIN_DIR.
+Without valgrind the instruction figures are left out."""
+
+import glob
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.environ['PROVISIOND_SOURCE_ROOT'], 'tests', 'integration'))
+import harness  # noqa: E402
+from harness import BUS_NAME, Daemon, GLib  # noqa: E402
+
+BIN_DIR = os.environ['BENCH_BIN_DIR']
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROUNDS = 3
+MAX_FILE_SIZE = 4 * 1024 * 1024
+BIG_LIMITS = {'Limits': {'MaxFileSize': str(128 * 1024 * 1024)}}
+
+
+class QuietDaemon(Daemon):
+    """provisiond without --verbose: debug logging is not part of the cost."""
+
+    def command(self):
+        return [arg for arg in super().command() if arg != '--verbose']
+
+
+def client(*args):
+    out = subprocess.run([os.path.join(BIN_DIR, 'bench-client'), *args], check=True,
+                         stdout=subprocess.PIPE, text=True).stdout
+    return out.split()
+
+
+def generate(work, name, templates=2130, tag='a'):
+    path = os.path.join(work, name)
+    with open(path, 'w') as out:
+        subprocess.run([sys.executable, os.path.join(HERE, 'gen-settings.py'), harness.source_path('schemas'),
+                        '--templates', str(templates), '--tag', tag], stdout=out, check=True)
+    return path
+
+
+def fsync_write(path, data):
+    with open(path, 'wb') as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def floor_seconds(work, xsd, document):
+    with open(document, 'rb') as f:
+        data = f.read()
+    best = None
+    for _ in range(ROUNDS):
+        start = time.monotonic()
+        subprocess.run(['xmllint', '--noout', '--schema', xsd, document], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        fsync_write(os.path.join(work, 'floor-copy.xml'), data)
+        elapsed = time.monotonic() - start
+        best = elapsed if best is None else min(best, elapsed)
+    return best
+
+
+def apply_seconds(document, rounds=ROUNDS, config=None):
+    """Best ApplyFile time of @document onto fresh defaults."""
+    best = None
+    for _ in range(rounds):
+        with QuietDaemon(config=config):
+            seconds, sections = client('apply', document)
+            if int(sections) < 1:
+                raise AssertionError(f'applying {document} changed nothing')
+            best = float(seconds) if best is None else min(best, float(seconds))
+    return best
+
+
+def callgrind_total(out_file):
+    with open(out_file) as f:
+        for line in f:
+            if line.startswith(('summary:', 'totals:')):
+                return int(line.split()[1])
+    raise AssertionError(f'no totals in {out_file}')
+
+
+class CallgrindDaemon(QuietDaemon):
+    def __init__(self, out_dir, **kwargs):
+        super().__init__(**kwargs)
+        self.out_dir = out_dir
+
+    def command(self):
+        return ['valgrind', '--tool=callgrind', '--quiet',
+                f'--callgrind-out-file={self.out_dir}/callgrind.out.%p'] + super().command()
+
+    def start(self):
+        harness.START_TIMEOUT = 120.0
+        return super().start()
+
+
+def apply_instructions(work, document):
+    """Instructions provisiond spends on one ApplyFile (callgrind, counters zeroed before the call)."""
+    out_dir = tempfile.mkdtemp(dir=work)
+    with CallgrindDaemon(out_dir) as daemon:
+        pid = daemon.pid
+        subprocess.run(['callgrind_control', '-z', str(pid)], check=True, stdout=subprocess.DEVNULL)
+        client('apply', document)
+        subprocess.run(['callgrind_control', '-d', str(pid)], check=True, stdout=subprocess.DEVNULL)
+        dumps = sorted(glob.glob(f'{out_dir}/callgrind.out.{pid}.*'))
+        if not dumps:
+            raise AssertionError('callgrind wrote no dump')
+        return callgrind_total(dumps[-1])
+
+
+def floor_instructions(work, xsd, document):
+    out = os.path.join(work, 'callgrind.xmllint')
+    subprocess.run(['valgrind', '--tool=callgrind', '--quiet', f'--callgrind-out-file={out}',
+                    'xmllint', '--noout', '--schema', xsd, document], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return callgrind_total(out)
+
+
+def start_seconds(state_dir):
+    """Best time from spawning provisiond to its owning the bus name, with @state_dir's settings."""
+    connection = harness.new_connection()
+    best = None
+    try:
+        for _ in range(5):
+            owned = []
+            subscription = connection.signal_subscribe(
+                'org.freedesktop.DBus', 'org.freedesktop.DBus', 'NameOwnerChanged', '/org/freedesktop/DBus',
+                BUS_NAME, 0, lambda *args: owned.append(time.monotonic()) if args[5][2] else None)
+            daemon = QuietDaemon(state_dir=state_dir)
+            try:
+                harness.drain_main_context()
+                start = time.monotonic()
+                daemon.spawn()
+                harness.pump_until(lambda: owned, 30.0, 'the bus name')
+                elapsed = owned[0] - start
+                best = elapsed if best is None else min(best, elapsed)
+            finally:
+                connection.signal_unsubscribe(subscription)
+                daemon.close()
+    finally:
+        connection.close_sync(None)
+    return best
+
+
+def rss_kib(pid):
+    with open(f'/proc/{pid}/status') as f:
+        for line in f:
+            if line.startswith('VmRSS:'):
+                return int(line.split()[1])
+    raise AssertionError('no VmRSS')
+
+
+def settle():
+    time.sleep(0.5)
+
+
+def stored_state(work, document):
+    """A state dir holding the defaults with @document applied."""
+    state_dir = tempfile.mkdtemp(dir=work)
+    with QuietDaemon(state_dir=state_dir):
+        client('apply', document)
+    return state_dir
+
+
+def defaults_state(work):
+    state_dir = tempfile.mkdtemp(dir=work)
+    with QuietDaemon(state_dir=state_dir):
+        pass
+    return state_dir
+
+
+def wait_for_name(name):
+    connection = harness.new_connection()
+    try:
+        deadline = time.monotonic() + 10.0
+        while not harness.bus_call(connection, 'NameHasOwner', GLib.Variant('(s)', (name,)), '(b)')[0]:
+            if time.monotonic() > deadline:
+                raise AssertionError(f'{name} did not appear')
+            time.sleep(0.02)
+    finally:
+        connection.close_sync(None)
+
+
+def roundtrip_us(name, path, count=3000):
+    return min(float(client('roundtrip', name, path, name, str(count))[0]) for _ in range(3))
+
+
+def line(label, value, floor, unit, target):
+    print(f'{label:<44} {value:10.3f} {unit:<3} floor {floor:10.3f} {unit:<3} ratio {value / floor:5.2f}x'
+          f'  (target {target})')
+
+
+def main():
+    work = tempfile.mkdtemp(prefix='provisiond-bench-')
+    try:
+        run(work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run(work):
+    document = generate(work, 'doc-1mib.xml')
+    subprocess.run([sys.executable, os.path.join(HERE, 'combined-xsd.py'), harness.source_path('schemas'), work],
+                   check=True)
+    xsd = os.path.join(work, 'combined.xsd')
+    print(f'document: {os.path.getsize(document)} bytes (32 users, 220 keys, 2130 templates; merge onto the defaults)')
+
+    floor = floor_seconds(work, xsd, document)
+    line('ApplyFile 1 MiB, end to end (time)', apply_seconds(document) * 1000, floor * 1000, 'ms', '<= 1.5x')
+    if shutil.which('valgrind') is not None:
+        floor_count = floor_instructions(work, xsd, document)
+        line('ApplyFile 1 MiB (instructions, millions)', apply_instructions(work, document) / 1e6,
+             floor_count / 1e6, 'M', '<= 1.5x')
+    else:
+        print('ApplyFile 1 MiB (instructions): valgrind not found, left out')
+
+    growth = [(count, apply_seconds(generate(work, f'doc-{count}.xml', templates=count),
+                                    rounds=2 if count < 100000 else 1, config=BIG_LIMITS))
+              for count in (1000, 10000, 100000)]
+    for (small, small_time), (large, large_time) in zip(growth, growth[1:]):
+        print(f'growth {small} -> {large} templates: {small_time * 1000:.1f} ms -> {large_time * 1000:.1f} ms, '
+              f'{large_time / small_time:.2f}x per 10x  (linear 10x, target <= 12x)')
+
+    defaults_dir = defaults_state(work)
+    stored_dir = stored_state(work, document)
+    start_defaults = start_seconds(defaults_dir) * 1000
+    start_stored = start_seconds(stored_dir) * 1000
+    print(f'{"start to bus name, defaults stored":<44} {start_defaults:10.3f} ms  (target <= 15 ms)')
+    print(f'{"start to bus name, 1 MiB stored":<44} {start_stored:10.3f} ms  '
+          f'ratio to defaults {start_stored / start_defaults:.2f}x (target: no growth)')
+
+    with QuietDaemon(state_dir=defaults_dir) as daemon:
+        settle()
+        idle = rss_kib(daemon.pid) / 1024
+        client('apply', document)
+        settle()
+        after = rss_kib(daemon.pid) / 1024
+    print(f'{"idle RSS after start":<44} {idle:10.3f} MB  (target <= 10 MB)')
+    print(f'{"RSS after a 1 MiB apply":<44} {after:10.3f} MB  {after - idle:+.3f} MB over idle (target <= +2 MB)')
+
+    bare = subprocess.Popen([os.path.join(BIN_DIR, 'bench-bare-service')])
+    try:
+        with QuietDaemon():
+            wait_for_name('org.provisiond.BenchBare')
+            status = roundtrip_us(BUS_NAME, harness.OBJECT_PATH)
+            floor_us = roundtrip_us('org.provisiond.BenchBare', '/org/provisiond/BenchBare')
+        line('GetStatus round trip (mean)', status, floor_us, 'us', '<= 1.3x')
+    finally:
+        bare.terminate()
+        bare.wait()
+
+    big = generate(work, 'doc-4mib.xml', templates=8500)
+    assert os.path.getsize(big) <= MAX_FILE_SIZE, os.path.getsize(big)
+    with QuietDaemon():
+        samples, p50, p99, worst, applying = client('apply-probe', big)
+    print(f'GetStatus during a {os.path.getsize(big)} byte apply: {samples} calls, p50 {float(p50):.2f} ms, '
+          f'p99 {float(p99):.2f} ms, max {float(worst):.2f} ms, {applying} answered State=applying '
+          f'(target p99 <= 100 ms)')
+
+
+if __name__ == '__main__':
+    main()
