@@ -5,6 +5,7 @@
 #include "patch.h"
 #include "provision-error.h"
 #include "xml-cleanup.h"
+#include "xml-compare.h"
 #include "xml-parse.h"
 
 struct WorkingCopy {
@@ -82,16 +83,12 @@ gboolean working_copy_validate_touched(xmlDoc *working, const SchemaSet *schemas
         return TRUE;
 }
 
+/* Compared as trees, not as serialized text: equal trees serialize equally, and a
+ * difference ends the walk early. */
 static gboolean section_differs(xmlDoc *before, xmlNode *section) {
         xmlNode *old_section = document_find_section(before, xml_node_name(section));
-        g_autofree char *old_text = NULL;
-        g_autofree char *new_text = NULL;
 
-        if (old_section == NULL)
-                return TRUE;
-        old_text = xml_node_to_string(old_section);
-        new_text = xml_node_to_string(section);
-        return !g_str_equal(old_text, new_text);
+        return old_section == NULL || !xml_tree_equal(old_section, section);
 }
 
 GPtrArray *working_copy_changed_sections(xmlDoc *before, xmlDoc *working, const ApplyResult *result) {

@@ -73,7 +73,7 @@ gboolean working_copy_validate_touched(xmlDoc *working, const SchemaSet *schemas
 /**
  * working_copy_changed_sections:
  * Compares the touched sections of @working with @before and returns a
- * SectionChange for each whose serialized content differs, in @working's
+ * SectionChange for each whose content differs (xml_tree_equal()), in @working's
  * document order.
  */
 GPtrArray *working_copy_changed_sections(xmlDoc *before, xmlDoc *working, const ApplyResult *result);
