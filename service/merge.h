@@ -16,3 +16,11 @@
  * document; @patch is not changed. Both must be elements of the same name.
  */
 void merge_section(xmlNode *target, const xmlNode *patch);
+
+/**
+ * merge_section_take:
+ * merge_section(), but the nodes @target gets are moved out of @patch
+ * instead of copied (xml_tree_take()): @patch is left as a husk that is only
+ * good for freeing. For a patch document that is dropped after the apply.
+ */
+void merge_section_take(xmlNode *target, xmlNode *patch);

@@ -20,7 +20,7 @@
  * an unsupported version fails with PROV_ERROR_UNSUPPORTED_VERSION before
  * anything is applied), strips what the schema does not know, then replaces
  * or merges.
- * @patch is modified (stripped) and stays owned by the caller. Records
+ * @patch is used up (its nodes are moved into @working; the caller frees it). Records
  * touched sections (HOW_REPLACE or HOW_MERGE) and warnings in @result. Does
  * not validate: see working_copy_validate_touched().
  */

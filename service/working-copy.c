@@ -5,7 +5,7 @@
 #include "patch.h"
 #include "provision-error.h"
 #include "xml-cleanup.h"
-#include "xml-compare.h"
+#include "xml-tree.h"
 #include "xml-parse.h"
 
 struct WorkingCopy {

@@ -33,8 +33,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(WorkingCopy, working_copy_free)
 
 /**
  * working_copy_apply:
- * Applies @document (borrowed; a patch document is modified: stripped) to the
- * working copy. A reference document fails with
+ * Applies @document (borrowed, but a patch document is used up: its nodes are
+ * moved into the working copy; drop it afterwards) to the working copy. A reference document fails with
  * PROV_ERROR_REFERENCE_NOT_ALLOWED; other errors are the stage's (patch.h,
  * operations.h). After a failure the working copy must be dropped.
  */

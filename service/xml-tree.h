@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Comparing two element trees without serializing them. */
+/* Element trees: comparing them without serializing them, moving them between documents. */
 #pragma once
 
 #include <glib.h>
@@ -15,3 +15,13 @@
  * modified.
  */
 gboolean xml_tree_equal(const xmlNode *a, const xmlNode *b);
+
+/**
+ * xml_tree_take:
+ * Unlinks @node from its tree and document and makes it a node of
+ * @target's document (names and strings the source document's dictionary
+ * owns are copied), ready to be linked there. Cheaper than a copy: nothing
+ * is allocated but what the target's dictionary does not hold yet. The
+ * source document must outlive nothing of @node; it may be freed afterwards.
+ */
+xmlNode *xml_tree_take(xmlNode *node, const xmlNode *target);

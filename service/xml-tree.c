@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "xml-compare.h"
+#include "xml-tree.h"
 
 static gboolean node_list_equal(const xmlNode *a, const xmlNode *b);
 
@@ -52,4 +52,15 @@ static gboolean node_list_equal(const xmlNode *a, const xmlNode *b) {
 
 gboolean xml_tree_equal(const xmlNode *a, const xmlNode *b) {
         return node_equal(a, b);
+}
+
+xmlNode *xml_tree_take(xmlNode *node, const xmlNode *target) {
+        xmlUnlinkNode(node);
+        if (node->doc != target->doc && xmlDOMWrapAdoptNode(NULL, node->doc, node, target->doc, NULL, 0) != 0) {
+                /* Not expected for settings (no namespaces to reconcile); a copy is always right. */
+                xmlNode *copy = xmlDocCopyNode(node, target->doc, 1);
+                xmlFreeNode(node);
+                return copy;
+        }
+        return node;
 }
