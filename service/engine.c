@@ -33,7 +33,7 @@ static void notify_status(Engine *engine) {
         g_auto(GStrv) names = status_take_changed(&engine->status);
 
         if (names != NULL && engine->callbacks.status_changed != NULL)
-                engine->callbacks.status_changed((const char *const *)names, engine->callbacks_data);
+                engine->callbacks.status_changed((const char *const *) names, engine->callbacks_data);
 }
 
 static void set_state(Engine *engine, const char *state) {
@@ -63,8 +63,9 @@ static void log_settings_sections(const Engine *engine) {
 
 static DeviceIdentity *load_device(const DaemonConfig *config) {
         g_autoptr(GError) error = NULL;
-        DeviceIdentity *device = device_identity_load(config->device_mac, config->device_serial, config->device_type,
-                                                      config->device_interface, NULL, &error);
+        DeviceIdentity *device = device_identity_load(config->device_mac, config->device_serial,
+                                                      config->device_type, config->device_interface, NULL,
+                                                      &error);
 
         if (device != NULL)
                 return device;
@@ -85,35 +86,45 @@ static gboolean migrate_stored_settings(Engine *engine, GError **error) {
         gboolean changed = migrate_store_document(migrated, engine->schemas, warnings);
 
         for (guint i = 0; i < warnings->len; i++)
-                g_message("migrating stored settings: %s", (const char *)g_ptr_array_index(warnings, i));
+                g_message("migrating stored settings: %s", (const char *) g_ptr_array_index(warnings, i));
         if (!changed)
                 return TRUE;
         g_message("stored settings migrated to release %s", schema_set_release(engine->schemas));
         return store_commit(engine->store, g_steal_pointer(&migrated), error);
 }
 
-Engine *engine_new(const DaemonConfig *config, GError **error) {
-        g_autoptr(Engine) engine = g_new0(Engine, 1);
+Engine *engine_new(const DaemonConfig *config) {
+        Engine *engine = g_new0(Engine, 1);
 
         status_init(&engine->status);
-        engine->finished_runs = g_ptr_array_new_with_free_func((GDestroyNotify)run_free);
+        engine->finished_runs = g_ptr_array_new_with_free_func((GDestroyNotify) run_free);
         engine->config = daemon_config_copy(config);
+        return engine;
+}
+
+gboolean engine_load(Engine *engine, GError **error) {
+        const DaemonConfig *config = engine->config;
+
         engine->schemas = schema_set_load(config->schemas_dir, error);
         if (engine->schemas == NULL)
-                return NULL;
+                return FALSE;
         engine->store = store_open(config->state_dir, config->defaults_file, error);
         if (engine->store == NULL || !migrate_stored_settings(engine, error))
-                return NULL;
+                return FALSE;
         engine->device = load_device(config);
         engine->user_agent = g_strdup_printf("provisiond/%s (%s; MAC %s; SN %s)", PROVISIOND_VERSION,
-                                             engine->device->type, engine->device->mac, engine->device->serial);
+                                             engine->device->type, engine->device->mac,
+                                             engine->device->serial);
         refresh_store_status(engine);
         g_ptr_array_set_size(engine->status.changed, 0);
 
-        g_info("release %s, settings generation %" G_GUINT64_FORMAT ", %s", schema_set_release(engine->schemas),
-               store_get_generation(engine->store), engine->user_agent);
+        g_info("release %s, settings generation %" G_GUINT64_FORMAT ", %s",
+               schema_set_release(engine->schemas), store_get_generation(engine->store), engine->user_agent);
+        return TRUE;
+}
+
+void engine_check_stored_settings(Engine *engine) {
         log_settings_sections(engine);
-        return g_steal_pointer(&engine);
 }
 
 void engine_free(Engine *engine) {
@@ -341,7 +352,8 @@ static gboolean may_join_active_run(Engine *engine, const RunRequest *request, G
         redacted_active = active_url != NULL ? url_redact(active_url) : g_strdup("no URL");
         redacted_requested = url_redact(request->url);
         g_set_error(error, PROV_ERROR, PROV_ERROR_BUSY,
-                    "run %" G_GUINT64_FORMAT " from %s is active; a run from %s can start when it has ended "
+                    "run %" G_GUINT64_FORMAT
+                    " from %s is active; a run from %s can start when it has ended "
                     "or is cancelled",
                     engine->status.run_id, redacted_active, redacted_requested);
         return FALSE;
@@ -380,7 +392,8 @@ void engine_stop(Engine *engine) {
 
 gboolean engine_cancel_run(Engine *engine, GError **error) {
         if (engine->run == NULL) {
-                g_set_error_literal(error, PROV_ERROR, PROV_ERROR_NOT_RUNNING, "no provisioning run is active");
+                g_set_error_literal(error, PROV_ERROR, PROV_ERROR_NOT_RUNNING,
+                                    "no provisioning run is active");
                 return FALSE;
         }
         g_message("run %" G_GUINT64_FORMAT ": cancelling", engine->status.run_id);

@@ -32,12 +32,18 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Arguments, arguments_clear)
 
 static gboolean parse_arguments(int *argc, char ***argv, Arguments *arguments, GError **error) {
         const GOptionEntry entries[] = {
-                { "system", 0, 0, G_OPTION_ARG_NONE, &arguments->system_bus, "Serve on the system bus (default)", NULL },
-                { "session", 0, 0, G_OPTION_ARG_NONE, &arguments->session_bus, "Serve on the session bus", NULL },
-                { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &arguments->state_dir, "Where the settings are stored", "DIR" },
-                { "config", 0, 0, G_OPTION_ARG_FILENAME, &arguments->config_file, "Configuration file", "FILE" },
-                { "defaults", 0, 0, G_OPTION_ARG_FILENAME, &arguments->defaults_file, "Factory defaults", "FILE" },
-                { "schemas-dir", 0, 0, G_OPTION_ARG_FILENAME, &arguments->schemas_dir, "Settings schemas", "DIR" },
+                { "system", 0, 0, G_OPTION_ARG_NONE, &arguments->system_bus,
+                  "Serve on the system bus (default)", NULL },
+                { "session", 0, 0, G_OPTION_ARG_NONE, &arguments->session_bus, "Serve on the session bus",
+                  NULL },
+                { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &arguments->state_dir,
+                  "Where the settings are stored", "DIR" },
+                { "config", 0, 0, G_OPTION_ARG_FILENAME, &arguments->config_file, "Configuration file",
+                  "FILE" },
+                { "defaults", 0, 0, G_OPTION_ARG_FILENAME, &arguments->defaults_file, "Factory defaults",
+                  "FILE" },
+                { "schemas-dir", 0, 0, G_OPTION_ARG_FILENAME, &arguments->schemas_dir, "Settings schemas",
+                  "DIR" },
                 { "verbose", 'v', 0, G_OPTION_ARG_NONE, &arguments->verbose, "Log debug messages", NULL },
                 G_OPTION_ENTRY_NULL,
         };
@@ -85,6 +91,11 @@ static gboolean on_bus_lost(gpointer user_data) {
         return G_SOURCE_REMOVE;
 }
 
+/* Only logged, so not worth keeping a client waiting for: after the first calls. */
+static void check_stored_settings(gpointer user_data) {
+        engine_check_stored_settings(user_data);
+}
+
 static int run(Arguments *arguments) {
         g_autoptr(GError) error = NULL;
         g_autoptr(DaemonConfig) config = build_config(arguments, &error);
@@ -99,31 +110,36 @@ static int run(Arguments *arguments) {
                 g_printerr("provisiond: %s\n", error->message);
                 return EXIT_FAILURE;
         }
-        engine = engine_new(config, &error);
-        if (engine == NULL) {
-                g_printerr("provisiond: %s\n", error->message);
-                return EXIT_FAILURE;
-        }
+        engine = engine_new(config);
 
         r = arguments->session_bus ? sd_bus_open_user(&bus) : sd_bus_open_system(&bus);
         if (r < 0) {
-                g_printerr("provisiond: cannot connect to the %s bus: %s\n", arguments->session_bus ? "session" : "system",
-                           g_strerror(-r));
+                g_printerr("provisiond: cannot connect to the %s bus: %s\n",
+                           arguments->session_bus ? "session" : "system", g_strerror(-r));
                 return EXIT_FAILURE;
         }
         /* Before the name is owned: a client may stop us as soon as it sees us. */
         g_unix_signal_add(SIGTERM, on_quit, loop);
         g_unix_signal_add(SIGINT, on_quit, loop);
+        /* The name first: its cost does not grow with the stored settings. No method is
+         * dispatched before the bus source is attached, that is, before the store is loaded;
+         * calls that arrive earlier wait in the socket. */
         r = bus_service_new(bus, engine, &service);
         if (r < 0) {
                 g_printerr("provisiond: cannot own %s: %s\n", BUS_NAME,
                            r == -EEXIST ? "another instance owns it" : g_strerror(-r));
                 return EXIT_FAILURE;
         }
+        if (!engine_load(engine, &error)) {
+                g_printerr("provisiond: %s\n", error->message);
+                bus_service_free(service);
+                return EXIT_FAILURE;
+        }
 
         bus_source = prov_bus_source_new(bus);
         g_source_set_callback(bus_source, on_bus_lost, loop, NULL);
         g_source_attach(bus_source, NULL);
+        g_idle_add_once(check_stored_settings, engine);
 
         g_message("serving %s (provisiond %s)", BUS_NAME, PROVISIOND_VERSION);
         g_main_loop_run(loop);
