@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "engine.h"
 
+#include "apply-queue.h"
 #include "backup.h"
 #include "device.h"
 #include "document.h"
@@ -13,6 +14,9 @@
 #include "working-copy.h"
 #include "xml-cleanup.h"
 
+/* After an apply of a document this large, freed memory is given back to the system. */
+#define ENGINE_TRIM_AFTER_BYTES (64 * 1024)
+
 struct Engine {
         Store *store;
         SchemaSet *schemas;
@@ -20,6 +24,8 @@ struct Engine {
         DaemonConfig *config; /* a copy: limits, TLS */
         char *user_agent;
         Status status;
+        ApplyQueue *queue;     /* every change of the settings, one at a time, in a worker */
+        guint applies_pending; /* ApplyFile calls queued or running: State is "applying" */
 
         Run *run;                 /* the active run, or NULL */
         GPtrArray *finished_runs; /* freed from an idle callback, never inside their own callbacks */
@@ -99,6 +105,7 @@ Engine *engine_new(const DaemonConfig *config) {
         status_init(&engine->status);
         engine->finished_runs = g_ptr_array_new_with_free_func((GDestroyNotify) run_free);
         engine->config = daemon_config_copy(config);
+        engine->queue = apply_queue_new();
         return engine;
 }
 
@@ -123,13 +130,21 @@ gboolean engine_load(Engine *engine, GError **error) {
         return TRUE;
 }
 
+static void check_stored_settings_work(ApplyQueue *queue, gpointer data) {
+        log_settings_sections(data);
+}
+
+static void check_stored_settings_done(gpointer data) {
+}
+
 void engine_check_stored_settings(Engine *engine) {
-        log_settings_sections(engine);
+        apply_queue_push(engine->queue, check_stored_settings_work, check_stored_settings_done, engine, NULL);
 }
 
 void engine_free(Engine *engine) {
         if (engine == NULL)
                 return;
+        g_clear_pointer(&engine->queue, apply_queue_free);
         g_clear_pointer(&engine->run, run_free);
         g_clear_handle_id(&engine->reap_source, g_source_remove);
         g_clear_pointer(&engine->finished_runs, g_ptr_array_unref);
@@ -176,55 +191,104 @@ static void record_failure(Engine *engine, const GError *failure, GPtrArray *war
         g_message("apply: failed: %s: %s", engine->status.last_error_name, failure->message);
 }
 
-static Document *parse_local_document(Engine *engine, const char *data, gsize size, GError **error) {
+/* One ApplyFile: filled in the worker, reported on the main thread. */
+typedef struct {
+        Engine *engine; /* read only on the main thread */
+        Store *store;
+        const SchemaSet *schemas;
+        GBytes *data;
+        gsize size;
+        ApplyResult *result;
+        GPtrArray *changes; /* SectionChange*, NULL on failure */
+        GError *error;
+        EngineApplyCallback callback;
+        gpointer user_data;
+} LocalApply;
+
+static void local_apply_free(LocalApply *apply) {
+        g_clear_pointer(&apply->data, g_bytes_unref);
+        g_clear_pointer(&apply->result, apply_result_free);
+        g_clear_pointer(&apply->changes, g_ptr_array_unref);
+        g_clear_error(&apply->error);
+        g_free(apply);
+}
+
+/* Parses, applies and validates; the document is freed on return, before the commit. */
+static gboolean apply_local_document(WorkingCopy *copy, const SchemaSet *schemas, GBytes *data,
+                                     GError **error) {
+        gsize size = 0;
+        const char *text = g_bytes_get_data(data, &size);
         DocumentType type;
-        g_autoptr(xmlDoc) doc = document_parse(data, size, "the document", engine->schemas, &type, error);
+        g_autoptr(xmlDoc) doc = document_parse(text, size, "the document", schemas, &type, error);
+        g_autoptr(Document) document = NULL;
 
         if (doc == NULL)
-                return NULL;
-        return document_new(g_strdup("the document"), type, g_steal_pointer(&doc));
-}
-
-static GPtrArray *apply_and_commit_local(Engine *engine, WorkingCopy *copy, const char *data, gsize size,
-                                         GError **error) {
-        g_autoptr(Document) document = parse_local_document(engine, data, size, error);
-        GPtrArray *changes;
-
-        if (document == NULL || !working_copy_apply(copy, document, error) ||
-            !working_copy_validate(copy, error))
-                return NULL;
-        changes = working_copy_commit(copy, error);
-        refresh_store_status(engine);
-        return changes;
-}
-
-gboolean engine_apply_document(Engine *engine, const char *data, gsize size, GPtrArray **changes,
-                               GError **error) {
-        g_autoptr(WorkingCopy) copy = working_copy_new(engine->store, engine->schemas);
-        const ApplyResult *result = working_copy_get_result(copy);
-        g_autoptr(GPtrArray) changed = NULL;
-        g_autoptr(GError) local_error = NULL;
-        const char *previous_state = engine->status.state;
-
-        set_state(engine, "applying");
-        notify_status(engine);
-        changed = apply_and_commit_local(engine, copy, data, size, &local_error);
-        set_state(engine, previous_state);
-        if (changed == NULL) {
-                record_failure(engine, local_error, result->warnings);
-                notify_status(engine);
-                g_propagate_error(error, g_steal_pointer(&local_error));
                 return FALSE;
-        }
+        document = document_new(g_strdup("the document"), type, g_steal_pointer(&doc));
+        return working_copy_apply(copy, document, error) && working_copy_validate(copy, error);
+}
 
-        log_warnings(0, result);
-        g_message("apply: %u section(s) changed, settings generation %" G_GUINT64_FORMAT, changed->len,
-                  store_get_generation(engine->store));
-        status_set_result(&engine->status, NULL, result->warnings);
+static void local_apply_run(ApplyQueue *queue, LocalApply *apply) {
+        g_autoptr(WorkingCopy) copy = working_copy_new(apply->store, apply->schemas);
+        gboolean applied = apply_local_document(copy, apply->schemas, apply->data, &apply->error);
+
+        g_clear_pointer(&apply->data, g_bytes_unref);
+        if (applied) {
+                g_autoptr(GMutexLocker) locker = apply_queue_lock_store(queue);
+                apply->changes = working_copy_commit(copy, &apply->error);
+        }
+        apply->result = working_copy_steal_result(copy);
+}
+
+static void local_apply_work(ApplyQueue *queue, gpointer data) {
+        LocalApply *apply = data;
+
+        local_apply_run(queue, apply);
+        if (apply->size >= ENGINE_TRIM_AFTER_BYTES)
+                apply_queue_trim_memory();
+}
+
+static void local_apply_done(gpointer data) {
+        LocalApply *apply = data;
+        Engine *engine = apply->engine;
+
+        if (--engine->applies_pending == 0)
+                set_state(engine, engine->run != NULL ? "running" : "idle");
+        if (apply->changes == NULL) {
+                record_failure(engine, apply->error, apply->result->warnings);
+                notify_status(engine);
+                apply->callback(NULL, apply->error, apply->user_data);
+                return;
+        }
+        refresh_store_status(engine);
+        log_warnings(0, apply->result);
+        g_message("apply: %u section(s) changed, settings generation %" G_GUINT64_FORMAT,
+                  apply->changes->len, store_get_generation(engine->store));
+        status_set_result(&engine->status, NULL, apply->result->warnings);
         notify_status(engine);
-        emit_section_applied(engine, 0, changed);
-        *changes = g_steal_pointer(&changed);
-        return TRUE;
+        emit_section_applied(engine, 0, apply->changes);
+        apply->callback(apply->changes, NULL, apply->user_data);
+}
+
+void engine_apply_document_async(Engine *engine, GBytes *data, EngineApplyCallback callback,
+                                 gpointer user_data) {
+        LocalApply *apply = g_new0(LocalApply, 1);
+
+        *apply = (LocalApply){
+                .engine = engine,
+                .store = engine->store,
+                .schemas = engine->schemas,
+                .data = g_bytes_ref(data),
+                .size = g_bytes_get_size(data),
+                .callback = callback,
+                .user_data = user_data,
+        };
+        if (engine->applies_pending++ == 0) {
+                set_state(engine, "applying");
+                notify_status(engine);
+        }
+        apply_queue_push(engine->queue, local_apply_work, local_apply_done, apply,
+                         (GDestroyNotify) local_apply_free);
 }
 
 void engine_record_failure(Engine *engine, const GError *failure) {
@@ -362,6 +426,7 @@ static gboolean may_join_active_run(Engine *engine, const RunRequest *request, G
 gboolean engine_start_run(Engine *engine, const RunRequest *request, guint64 *run_id, GError **error) {
         const RunContext context = {
                 .store = engine->store,
+                .queue = engine->queue,
                 .schemas = engine->schemas,
                 .device = engine->device,
                 .config = engine->config,
@@ -371,6 +436,7 @@ gboolean engine_start_run(Engine *engine, const RunRequest *request, guint64 *ru
         if (engine->run != NULL && !may_join_active_run(engine, request, error))
                 return FALSE;
         if (engine->run == NULL) {
+                g_autoptr(GMutexLocker) locker = apply_queue_lock_store(engine->queue);
                 engine->run = run_new(request, &context, &run_callbacks, engine);
                 announce_run(engine, request);
         }
@@ -382,6 +448,8 @@ void engine_stop(Engine *engine) {
         g_autoptr(GError) stopping = NULL;
         g_autoptr(GPtrArray) no_warnings = NULL;
 
+        /* What is being applied is finished first: a commit is never cut short. */
+        apply_queue_drain(engine->queue);
         if (engine->run == NULL)
                 return;
         stopping = g_error_new_literal(PROV_ERROR, PROV_ERROR_CANCELLED, "provisiond is stopping");
@@ -404,6 +472,8 @@ gboolean engine_cancel_run(Engine *engine, GError **error) {
 /* ---- Backup and status ------------------------------------------------------------ */
 
 char *engine_backup(Engine *engine, const char *const *sections, gboolean include_secrets, GError **error) {
+        g_autoptr(GMutexLocker) locker = apply_queue_lock_store(engine->queue);
+
         return backup_generate(engine->store, engine->schemas, sections, include_secrets, error);
 }
 

@@ -57,14 +57,26 @@ void engine_free(Engine *engine);
 void engine_set_callbacks(Engine *engine, const EngineCallbacks *callbacks, gpointer user_data);
 
 /**
- * engine_apply_document:
- * Applies one patch or operations document (@size bytes at @data) to the
- * stored settings, all-or-nothing, and commits it once. Reference documents
- * are refused. On success returns the changed sections (SectionChange, see
- * apply-result.h) in @changes. Signals follow the commit.
+ * EngineApplyCallback:
+ * The outcome of engine_apply_document_async(), on the main thread: the
+ * changed sections (SectionChange*, see apply-result.h; owned by the engine,
+ * possibly none), or NULL and @error (PROV_ERROR). Status and SectionApplied
+ * signals come first.
  */
-gboolean engine_apply_document(Engine *engine, const char *data, gsize size, GPtrArray **changes,
-                               GError **error);
+typedef void (*EngineApplyCallback)(GPtrArray *changes, const GError *error, gpointer user_data);
+
+/**
+ * engine_apply_document_async:
+ * Applies one patch or operations document (@data, referenced) to the
+ * stored settings, all-or-nothing, and commits it once. Reference documents
+ * are refused. Parsing, applying, validating and the commit run in a worker
+ * thread, one apply at a time: a document that comes while another apply
+ * (or a run's) is in progress waits for it, in order. State is "applying"
+ * from the call until the last queued ApplyFile is done. @callback is always
+ * called later, never from within this call.
+ */
+void engine_apply_document_async(Engine *engine, GBytes *data, EngineApplyCallback callback,
+                                 gpointer user_data);
 
 /**
  * engine_record_failure:

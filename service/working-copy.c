@@ -5,8 +5,8 @@
 #include "patch.h"
 #include "provision-error.h"
 #include "xml-cleanup.h"
-#include "xml-tree.h"
 #include "xml-parse.h"
+#include "xml-tree.h"
 
 struct WorkingCopy {
         Store *store;             /* borrowed */
@@ -35,6 +35,13 @@ void working_copy_free(WorkingCopy *copy) {
 
 const ApplyResult *working_copy_get_result(const WorkingCopy *copy) {
         return copy->result;
+}
+
+ApplyResult *working_copy_steal_result(WorkingCopy *copy) {
+        ApplyResult *result = g_steal_pointer(&copy->result);
+
+        copy->result = apply_result_new();
+        return result;
 }
 
 gboolean working_copy_apply(WorkingCopy *copy, Document *document, GError **error) {
