@@ -15,12 +15,26 @@ struct WorkingCopy {
         ApplyResult *result;
 };
 
+/* A copy of the committed settings (xmlCopyDoc() without its cost): the copy gets a
+ * dictionary of its own, so that names are interned once instead of duplicated per node,
+ * in the copy and in what the patches move in. Its own: it is filled in a worker thread. */
+static xmlDoc *copy_settings(const Store *store) {
+        const xmlDoc *stored = store_get_document(store);
+        xmlDoc *doc = xmlNewDoc(stored->version != NULL ? stored->version : (const xmlChar *) "1.0");
+
+        doc->dict = xmlDictCreate();
+        doc->standalone = stored->standalone;
+        for (xmlNode *child = stored->children; child != NULL; child = child->next)
+                xmlAddChild((xmlNode *) doc, xmlDocCopyNode(child, doc, 1));
+        return doc;
+}
+
 WorkingCopy *working_copy_new(Store *store, const SchemaSet *schemas) {
         WorkingCopy *copy = g_new0(WorkingCopy, 1);
 
         copy->store = store;
         copy->schemas = schemas;
-        copy->doc = store_copy_document(store);
+        copy->doc = copy_settings(store);
         copy->result = apply_result_new();
         return copy;
 }
