@@ -87,9 +87,16 @@ static DeviceIdentity *load_device(const DaemonConfig *config) {
 /* A store written by an older release is migrated once and committed atomically; a
  * section from a newer release (a downgrade) is kept as it is rather than refusing to start. */
 static gboolean migrate_stored_settings(Engine *engine, GError **error) {
-        g_autoptr(xmlDoc) migrated = store_copy_document(engine->store);
-        g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
-        gboolean changed = migrate_store_document(migrated, engine->schemas, warnings);
+        g_autoptr(xmlDoc) migrated = NULL;
+        g_autoptr(GPtrArray) warnings = NULL;
+        gboolean changed;
+
+        /* The usual start: nothing to migrate, and no copy of the settings made for nothing. */
+        if (!migrate_store_document_needed(store_get_document(engine->store), engine->schemas))
+                return TRUE;
+        migrated = store_copy_document(engine->store);
+        warnings = g_ptr_array_new_with_free_func(g_free);
+        changed = migrate_store_document(migrated, engine->schemas, warnings);
 
         for (guint i = 0; i < warnings->len; i++)
                 g_message("migrating stored settings: %s", (const char *) g_ptr_array_index(warnings, i));
@@ -127,11 +134,14 @@ gboolean engine_load(Engine *engine, GError **error) {
 
         g_info("release %s, settings generation %" G_GUINT64_FORMAT ", %s",
                schema_set_release(engine->schemas), store_get_generation(engine->store), engine->user_agent);
+        /* Loading (schema documents, a migration's copy) leaves freed memory behind. */
+        apply_queue_trim_memory();
         return TRUE;
 }
 
 static void check_stored_settings_work(ApplyQueue *queue, gpointer data) {
         log_settings_sections(data);
+        apply_queue_trim_memory();
 }
 
 static void check_stored_settings_done(gpointer data) {

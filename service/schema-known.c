@@ -20,8 +20,8 @@ typedef struct KnownElement {
 
 struct KnownTree {
         KnownElement *root;
-        GPtrArray *nodes;            /* owns the KnownElements */
-        GPtrArray *docs;             /* the parsed XSD documents, owned */
+        GPtrArray *nodes; /* owns the KnownElements */
+        GPtrArray *docs;  /* the parsed XSD documents, owned; these and the tables: while loading */
         GHashTable *global_elements; /* name -> xs:element xmlNode* */
         GHashTable *named_types;     /* name -> xs:complexType xmlNode* */
         GHashTable *named_groups;    /* name -> xs:group or xs:attributeGroup xmlNode* */
@@ -202,6 +202,13 @@ KnownTree *known_tree_load(const char *xsd_path, const char *root_element, GErro
                 return NULL;
         }
         tree->root = element_for_declaration(tree, root_declaration);
+        /* The tree is complete: what it was read from is not needed any more. */
+        g_clear_pointer(&tree->type_nodes, g_hash_table_unref);
+        g_clear_pointer(&tree->global_elements, g_hash_table_unref);
+        g_clear_pointer(&tree->named_types, g_hash_table_unref);
+        g_clear_pointer(&tree->named_groups, g_hash_table_unref);
+        g_clear_pointer(&tree->loaded_paths, g_hash_table_unref);
+        g_clear_pointer(&tree->docs, g_ptr_array_unref);
         return g_steal_pointer(&tree);
 }
 
