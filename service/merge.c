@@ -233,3 +233,79 @@ void merge_section_take(xmlNode *target, xmlNode *patch) {
 
         merge_element(target, patch, xml_node_name(patch), TRUE);
 }
+
+/* ---- copying a stored section for a merge -------------------------------------- */
+
+/* Key values of @patch's children named @name under @rule (a set of XmlString). */
+static GHashTable *patch_keys(const ChildIndex *patch_children, const ListRule *rule, const xmlChar *name) {
+        GHashTable *keys = g_hash_table_new_full(g_str_hash, g_str_equal, xmlFree, NULL);
+        const GPtrArray *same_name = g_hash_table_lookup(patch_children->by_name, name);
+
+        for (guint i = 0; same_name != NULL && i < same_name->len; i++) {
+                xmlChar *key = xmlGetProp(g_ptr_array_index(same_name, i), (const xmlChar *) rule->key);
+                if (key != NULL)
+                        g_hash_table_add(keys, key);
+        }
+        return keys;
+}
+
+static xmlNode *copy_for_patch(const xmlNode *stored, const xmlNode *patch, xmlDoc *doc, const char *path);
+
+/* A child of a stored container, for the merge of @patch_children into it. */
+static xmlNode *copy_child_for_patch(const xmlNode *child, const ChildIndex *stored_children,
+                                     const ChildIndex *patch_children, GHashTable *keys_by_name, xmlDoc *doc,
+                                     const char *path) {
+        const ListRule *rule = list_rule_lookup(path, xml_node_name(child));
+        g_autofree char *child_path = NULL;
+
+        if (rule != NULL && rule->match == LIST_MATCH_BY_KEY) {
+                GHashTable *keys = g_hash_table_lookup(keys_by_name, child->name);
+                g_autoptr(XmlString) key = xmlGetProp(child, (const xmlChar *) rule->key);
+                if (keys == NULL) {
+                        keys = patch_keys(patch_children, rule, child->name);
+                        g_hash_table_insert(keys_by_name, g_strdup(xml_node_name(child)), keys);
+                }
+                /* The merge replaces it whole (merge_by_key): its element and attributes suffice. */
+                if (key != NULL && g_hash_table_contains(keys, key))
+                        return xmlDocCopyNode((xmlNode *) child, doc, 2);
+        } else if (rule == NULL && child_index_count(stored_children, child->name) == 1 &&
+                   child_index_count(patch_children, child->name) == 1) {
+                /* The pair merge_child() merges: what the patch replaces below it may be left out too. */
+                child_path = g_strdup_printf("%s/%s", path, xml_node_name(child));
+                return copy_for_patch(child, child_index_get(patch_children, child->name, 0), doc, child_path);
+        }
+        return xmlDocCopyNode((xmlNode *) child, doc, 1);
+}
+
+static xmlNode *copy_for_patch(const xmlNode *stored, const xmlNode *patch, xmlDoc *doc, const char *path) {
+        xmlNode *copy = xmlDocCopyNode((xmlNode *) stored, doc, 2);
+        g_autoptr(GHashTable) keys_by_name = NULL;
+        ChildIndex stored_children;
+        ChildIndex patch_children;
+
+        /* A leaf patch changes no children (merge_leaf()): copy them all. */
+        if (!xml_has_element_children(patch)) {
+                for (const xmlNode *child = stored->children; child != NULL; child = child->next)
+                        xmlAddChild(copy, xmlDocCopyNode((xmlNode *) child, doc, 1));
+                return copy;
+        }
+        keys_by_name = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                             (GDestroyNotify) g_hash_table_unref);
+        child_index_init(&stored_children, stored);
+        child_index_init(&patch_children, patch);
+        for (const xmlNode *child = stored->children; child != NULL; child = child->next) {
+                if (child->type == XML_ELEMENT_NODE)
+                        xmlAddChild(copy,
+                                    copy_child_for_patch(child, &stored_children, &patch_children,
+                                                         keys_by_name, doc, path));
+                else
+                        xmlAddChild(copy, xmlDocCopyNode((xmlNode *) child, doc, 1));
+        }
+        child_index_clear(&stored_children);
+        child_index_clear(&patch_children);
+        return copy;
+}
+
+xmlNode *merge_copy_for(const xmlNode *stored, const xmlNode *patch, xmlDoc *doc) {
+        return copy_for_patch(stored, patch, doc, xml_node_name(stored));
+}

@@ -32,25 +32,39 @@ static void apply_one_section(xmlDoc *working, const PatchSection *patch, const 
         xmlSetProp(existing, (const xmlChar *) SECTION_VERSION_ATTRIBUTE, (const xmlChar *) version);
 }
 
-gboolean patch_apply(xmlDoc *working, xmlDoc *patch, const SchemaSet *schemas, ApplyResult *result,
-                     GError **error) {
+GArray *patch_prepare(xmlDoc *patch, const SchemaSet *schemas, ApplyResult *result, GError **error) {
         g_autoptr(GArray) sections = document_patch_sections(patch, schemas, result->warnings, error);
 
         if (sections == NULL)
-                return FALSE;
+                return NULL;
         /* All sections first: a version this firmware cannot migrate refuses the whole document. */
         for (guint i = 0; i < sections->len; i++) {
                 const PatchSection *section = &g_array_index(sections, PatchSection, i);
                 if (!migrate_section(schemas, section->section,
                                      section->replace ? MIGRATION_WHOLE : MIGRATION_PARTIAL, error))
-                        return FALSE;
+                        return NULL;
         }
+        for (guint i = 0; i < sections->len; i++)
+                schema_set_strip_unknown(schemas, g_array_index(sections, PatchSection, i).section,
+                                         result->warnings);
+        return g_steal_pointer(&sections);
+}
+
+void patch_apply_prepared(xmlDoc *working, GArray *sections, const SchemaSet *schemas, ApplyResult *result) {
         for (guint i = 0; i < sections->len; i++) {
                 const PatchSection *section = &g_array_index(sections, PatchSection, i);
                 const char *version = schema_set_section_version(schemas, xml_node_name(section->section));
 
-                schema_set_strip_unknown(schemas, section->section, result->warnings);
                 apply_one_section(working, section, version, result);
         }
+}
+
+gboolean patch_apply(xmlDoc *working, xmlDoc *patch, const SchemaSet *schemas, ApplyResult *result,
+                     GError **error) {
+        g_autoptr(GArray) sections = patch_prepare(patch, schemas, result, error);
+
+        if (sections == NULL)
+                return FALSE;
+        patch_apply_prepared(working, sections, schemas, result);
         return TRUE;
 }

@@ -26,3 +26,19 @@
  */
 gboolean patch_apply(xmlDoc *working, xmlDoc *patch, const SchemaSet *schemas, ApplyResult *result,
                      GError **error);
+
+/**
+ * patch_prepare:
+ * The first half of patch_apply(): the sections of @patch (PatchSection, see
+ * document.h; an array freed with g_array_unref()), each migrated and
+ * stripped, warnings in @result. Errors as patch_apply(). Nothing is applied.
+ */
+GArray *patch_prepare(xmlDoc *patch, const SchemaSet *schemas, ApplyResult *result, GError **error);
+
+/**
+ * patch_apply_prepared:
+ * The second half: replaces or merges each of @sections (from
+ * patch_prepare()) into @working, moving their nodes, and records them as
+ * touched in @result.
+ */
+void patch_apply_prepared(xmlDoc *working, GArray *sections, const SchemaSet *schemas, ApplyResult *result);

@@ -22,9 +22,11 @@ typedef struct WorkingCopy WorkingCopy;
 /**
  * working_copy_new:
  * A working copy of @store's committed settings. @store and @schemas are
- * borrowed: they must outlive the working copy. Taken when the documents are
- * about to be applied, so that a commit made in between (an ApplyFile during
- * a run's downloads) is kept.
+ * borrowed: they must outlive the working copy. The settings are copied when
+ * the first document is applied (so that a commit made before, an ApplyFile
+ * during a run's downloads, is kept), and what that document replaces anyway
+ * is not copied: a section it replaces, keyed list elements its merge
+ * replaces (merge_copy_for()).
  */
 WorkingCopy *working_copy_new(Store *store, const SchemaSet *schemas);
 
