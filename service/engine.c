@@ -208,18 +208,14 @@ typedef struct {
         const SchemaSet *schemas;
         GBytes *data;
         gsize size;
-        ApplyResult *result;
-        GPtrArray *changes; /* SectionChange*, NULL on failure */
-        GError *error;
+        ApplyOutcome outcome;
         EngineApplyCallback callback;
         gpointer user_data;
 } LocalApply;
 
 static void local_apply_free(LocalApply *apply) {
         g_clear_pointer(&apply->data, g_bytes_unref);
-        g_clear_pointer(&apply->result, apply_result_free);
-        g_clear_pointer(&apply->changes, g_ptr_array_unref);
-        g_clear_error(&apply->error);
+        apply_outcome_clear(&apply->outcome);
         g_free(apply);
 }
 
@@ -240,14 +236,10 @@ static gboolean apply_local_document(WorkingCopy *copy, const SchemaSet *schemas
 
 static void local_apply_run(ApplyQueue *queue, LocalApply *apply) {
         g_autoptr(WorkingCopy) copy = working_copy_new(apply->store, apply->schemas);
-        gboolean applied = apply_local_document(copy, apply->schemas, apply->data, &apply->error);
+        gboolean applied = apply_local_document(copy, apply->schemas, apply->data, &apply->outcome.error);
 
         g_clear_pointer(&apply->data, g_bytes_unref);
-        if (applied) {
-                g_autoptr(GMutexLocker) locker = apply_queue_lock_store(queue);
-                apply->changes = working_copy_commit(copy, &apply->error);
-        }
-        apply->result = working_copy_steal_result(copy);
+        working_copy_conclude(copy, applied, queue, &apply->outcome);
 }
 
 static void local_apply_work(ApplyQueue *queue, gpointer data) {
@@ -264,20 +256,20 @@ static void local_apply_done(gpointer data) {
 
         if (--engine->applies_pending == 0)
                 set_state(engine, engine->run != NULL ? "running" : "idle");
-        if (apply->changes == NULL) {
-                record_failure(engine, apply->error, apply->result->warnings);
+        if (apply->outcome.changes == NULL) {
+                record_failure(engine, apply->outcome.error, apply->outcome.result->warnings);
                 notify_status(engine);
-                apply->callback(NULL, apply->error, apply->user_data);
+                apply->callback(NULL, apply->outcome.error, apply->user_data);
                 return;
         }
         refresh_store_status(engine);
-        log_warnings(0, apply->result);
+        log_warnings(0, apply->outcome.result);
         g_message("apply: %u section(s) changed, settings generation %" G_GUINT64_FORMAT,
-                  apply->changes->len, store_get_generation(engine->store));
-        status_set_result(&engine->status, NULL, apply->result->warnings);
+                  apply->outcome.changes->len, store_get_generation(engine->store));
+        status_set_result(&engine->status, NULL, apply->outcome.result->warnings);
         notify_status(engine);
-        emit_section_applied(engine, 0, apply->changes);
-        apply->callback(apply->changes, NULL, apply->user_data);
+        emit_section_applied(engine, 0, apply->outcome.changes);
+        apply->callback(apply->outcome.changes, NULL, apply->user_data);
 }
 
 void engine_apply_document_async(Engine *engine, GBytes *data, EngineApplyCallback callback,

@@ -62,31 +62,23 @@ typedef struct {
         const SchemaSet *schemas;
         GPtrArray *documents; /* Document*, the download's; emptied in the worker once applied */
         guint n_documents;
-        ApplyResult *result;
-        GPtrArray *changes; /* SectionChange*, NULL on failure */
-        GError *error;
+        ApplyOutcome outcome;
 } RunApply;
 
 static void run_apply_free(RunApply *apply) {
         g_clear_pointer(&apply->documents, g_ptr_array_unref);
-        g_clear_pointer(&apply->result, apply_result_free);
-        g_clear_pointer(&apply->changes, g_ptr_array_unref);
-        g_clear_error(&apply->error);
+        apply_outcome_clear(&apply->outcome);
         g_free(apply);
 }
 
 static void run_apply_work(ApplyQueue *queue, gpointer data) {
         RunApply *apply = data;
         g_autoptr(WorkingCopy) copy = working_copy_new(apply->store, apply->schemas);
-        gboolean applied = working_copy_apply_all(copy, apply->documents, &apply->error);
+        gboolean applied = working_copy_apply_all(copy, apply->documents, &apply->outcome.error);
 
         /* The documents are spent: not kept over the commit. */
         g_ptr_array_set_size(apply->documents, 0);
-        if (applied) {
-                g_autoptr(GMutexLocker) locker = apply_queue_lock_store(queue);
-                apply->changes = working_copy_commit(copy, &apply->error);
-        }
-        apply->result = working_copy_steal_result(copy);
+        working_copy_conclude(copy, applied, queue, &apply->outcome);
         g_clear_pointer(&copy, working_copy_free);
         apply_queue_trim_memory();
 }
@@ -96,16 +88,16 @@ static void run_apply_done(gpointer data) {
         Run *run = apply->run;
         g_autofree char *detail = NULL;
 
-        if (apply->changes == NULL) {
-                fail(run, apply->error, apply->result->warnings);
+        if (apply->outcome.changes == NULL) {
+                fail(run, apply->outcome.error, apply->outcome.result->warnings);
                 return;
         }
-        detail = describe_applied(apply->n_documents, apply->result);
+        detail = describe_applied(apply->n_documents, apply->outcome.result);
         report_progress(run, PROGRESS_STAGE_APPLYING, PERCENT_APPLYING, detail);
         report_progress(run, PROGRESS_STAGE_COMMITTING, PERCENT_COMMITTING, "");
-        run->callbacks.committed(run, apply->result, apply->changes, run->user_data);
+        run->callbacks.committed(run, apply->outcome.result, apply->outcome.changes, run->user_data);
         report_progress(run, PROGRESS_STAGE_DONE, 100, "");
-        run->callbacks.finished(run, apply->changes->len, run->user_data);
+        run->callbacks.finished(run, apply->outcome.changes->len, run->user_data);
 }
 
 /* Everything is downloaded: one working copy of the settings as they are when the job runs, committed once. */

@@ -181,6 +181,16 @@ static void collect_element(KnownTree *tree, KnownElement *parent, xmlNode *decl
         g_hash_table_insert(parent->children, g_strdup(name), element_for_declaration(tree, target));
 }
 
+/* The XSD documents and the lookup tables over them: needed only while the tree is built. */
+static void clear_loading_state(KnownTree *tree) {
+        g_clear_pointer(&tree->type_nodes, g_hash_table_unref);
+        g_clear_pointer(&tree->global_elements, g_hash_table_unref);
+        g_clear_pointer(&tree->named_types, g_hash_table_unref);
+        g_clear_pointer(&tree->named_groups, g_hash_table_unref);
+        g_clear_pointer(&tree->loaded_paths, g_hash_table_unref);
+        g_clear_pointer(&tree->docs, g_ptr_array_unref);
+}
+
 KnownTree *known_tree_load(const char *xsd_path, const char *root_element, GError **error) {
         g_autoptr(KnownTree) tree = g_new0(KnownTree, 1);
         xmlNode *root_declaration;
@@ -203,25 +213,15 @@ KnownTree *known_tree_load(const char *xsd_path, const char *root_element, GErro
         }
         tree->root = element_for_declaration(tree, root_declaration);
         /* The tree is complete: what it was read from is not needed any more. */
-        g_clear_pointer(&tree->type_nodes, g_hash_table_unref);
-        g_clear_pointer(&tree->global_elements, g_hash_table_unref);
-        g_clear_pointer(&tree->named_types, g_hash_table_unref);
-        g_clear_pointer(&tree->named_groups, g_hash_table_unref);
-        g_clear_pointer(&tree->loaded_paths, g_hash_table_unref);
-        g_clear_pointer(&tree->docs, g_ptr_array_unref);
+        clear_loading_state(tree);
         return g_steal_pointer(&tree);
 }
 
 void known_tree_free(KnownTree *tree) {
         if (tree == NULL)
                 return;
-        g_clear_pointer(&tree->type_nodes, g_hash_table_unref);
-        g_clear_pointer(&tree->global_elements, g_hash_table_unref);
-        g_clear_pointer(&tree->named_types, g_hash_table_unref);
-        g_clear_pointer(&tree->named_groups, g_hash_table_unref);
-        g_clear_pointer(&tree->loaded_paths, g_hash_table_unref);
+        clear_loading_state(tree);
         g_clear_pointer(&tree->nodes, g_ptr_array_unref);
-        g_clear_pointer(&tree->docs, g_ptr_array_unref);
         g_free(tree);
 }
 

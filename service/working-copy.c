@@ -89,6 +89,14 @@ const ApplyResult *working_copy_get_result(const WorkingCopy *copy) {
         return copy->result;
 }
 
+void working_copy_conclude(WorkingCopy *copy, gboolean applied, ApplyQueue *queue, ApplyOutcome *outcome) {
+        if (applied) {
+                g_autoptr(GMutexLocker) locker = apply_queue_lock_store(queue);
+                outcome->changes = working_copy_commit(copy, &outcome->error);
+        }
+        outcome->result = working_copy_steal_result(copy);
+}
+
 ApplyResult *working_copy_steal_result(WorkingCopy *copy) {
         ApplyResult *result = g_steal_pointer(&copy->result);
 

@@ -12,6 +12,7 @@
 #include <glib.h>
 #include <libxml/tree.h>
 
+#include "apply-queue.h"
 #include "apply-result.h"
 #include "document.h"
 #include "schema.h"
@@ -60,6 +61,15 @@ gboolean working_copy_validate(WorkingCopy *copy, GError **error);
  * Call once, after working_copy_validate(); the copy is spent afterwards.
  */
 GPtrArray *working_copy_commit(WorkingCopy *copy, GError **error);
+
+/**
+ * working_copy_conclude:
+ * Ends an apply job (see apply-queue.h): when @applied (the documents
+ * applied and validated), commits as working_copy_commit() does, holding
+ * @queue's store lock, into @outcome's changes (or error); then hands the
+ * result over to @outcome. The copy is spent.
+ */
+void working_copy_conclude(WorkingCopy *copy, gboolean applied, ApplyQueue *queue, ApplyOutcome *outcome);
 
 /** working_copy_get_result: touched sections, warnings and discarded sections so far (owned by @copy). */
 const ApplyResult *working_copy_get_result(const WorkingCopy *copy);
