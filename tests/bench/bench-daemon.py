@@ -215,8 +215,8 @@ def wait_for_name(name):
         connection.close_sync(None)
 
 
-def roundtrip_us(name, path, count=3000):
-    return min(float(client('roundtrip', name, path, name, str(count))[0]) for _ in range(3))
+def roundtrip_us(name, path, count=2000):
+    return float(client('roundtrip', name, path, name, str(count))[0])
 
 
 def line(label, value, floor, unit, target):
@@ -287,17 +287,34 @@ def part_rss(work, document):
           f'{after[0] - idle[0]:+.3f} MB over the defaults (target <= +2 MB)')
 
 
-def part_getstatus():
+def part_getstatus(work):
     bare = subprocess.Popen([os.path.join(BIN_DIR, 'bench-bare-service')])
     try:
         with QuietDaemon():
             wait_for_name('org.provisiond.BenchBare')
-            status = roundtrip_us(BUS_NAME, harness.OBJECT_PATH)
-            floor_us = roundtrip_us('org.provisiond.BenchBare', '/org/provisiond/BenchBare')
+            # Taken in turns, best of each: a loaded machine disturbs one run, not all.
+            status = floor_us = float('inf')
+            for _ in range(5):
+                status = min(status, roundtrip_us(BUS_NAME, harness.OBJECT_PATH))
+                floor_us = min(floor_us, roundtrip_us('org.provisiond.BenchBare', '/org/provisiond/BenchBare'))
         line('GetStatus round trip (mean)', status, floor_us, 'us', '<= 1.3x')
     finally:
         bare.terminate()
         bare.wait()
+    if shutil.which('valgrind') is not None:
+        print(f'{"GetStatus, instructions in provisiond per call":<44} {getstatus_instructions(work):10.0f}     '
+              f'(repeatable where the round trip time is not: compare across changes)')
+
+
+def getstatus_instructions(work, calls=1000):
+    out_dir = tempfile.mkdtemp(dir=work)
+    with CallgrindDaemon(out_dir) as daemon:
+        client('roundtrip', BUS_NAME, harness.OBJECT_PATH, BUS_NAME, '10')
+        subprocess.run(['callgrind_control', '-z', str(daemon.pid)], check=True, stdout=subprocess.DEVNULL)
+        client('roundtrip', BUS_NAME, harness.OBJECT_PATH, BUS_NAME, str(calls))
+        subprocess.run(['callgrind_control', '-d', str(daemon.pid)], check=True, stdout=subprocess.DEVNULL)
+        dumps = sorted(glob.glob(f'{out_dir}/callgrind.out.{daemon.pid}.*'), key=os.path.getmtime)
+        return callgrind_total(dumps[-1]) / calls
 
 
 def part_latency(work):
@@ -328,7 +345,7 @@ def run(work):
     if 'rss' in parts:
         part_rss(work, document)
     if 'getstatus' in parts:
-        part_getstatus()
+        part_getstatus(work)
     if 'latency' in parts:
         part_latency(work)
 
