@@ -459,7 +459,7 @@ gboolean engine_start_run(Engine *engine, const RunRequest *request, guint64 *ru
         if (engine->run != NULL && !may_join_active_run(engine, request, error))
                 return FALSE;
         if (engine->run == NULL) {
-                g_autoptr(GMutexLocker) locker = apply_queue_lock_store(engine->queue);
+                g_autoptr(GMutexLocker) G_GNUC_UNUSED locker = apply_queue_lock_store(engine->queue);
                 engine->run = run_new(request, &context, &run_callbacks, engine);
                 announce_run(engine, request);
         }
@@ -495,7 +495,7 @@ gboolean engine_cancel_run(Engine *engine, GError **error) {
 /* ---- Backup and status ------------------------------------------------------------ */
 
 char *engine_backup(Engine *engine, const char *const *sections, gboolean include_secrets, GError **error) {
-        g_autoptr(GMutexLocker) locker = apply_queue_lock_store(engine->queue);
+        g_autoptr(GMutexLocker) G_GNUC_UNUSED locker = apply_queue_lock_store(engine->queue);
 
         return backup_generate(engine->store, engine->schemas, sections, include_secrets, error);
 }

@@ -340,7 +340,7 @@ static gboolean validate_element(const xmlSchema *schema, xmlNode *section, char
 /* @version's compiled XSD: compiled here on first use for a former version; NULL with
  * @reason when it does not compile (logged once; such a version accepts nothing). */
 static const xmlSchema *version_schema_get(const SchemaSet *set, VersionSchema *version, char **reason) {
-        g_autoptr(GMutexLocker) locker = g_mutex_locker_new((GMutex *) &set->compile_lock);
+        g_autoptr(GMutexLocker) G_GNUC_UNUSED locker = g_mutex_locker_new((GMutex *) &set->compile_lock);
         g_autoptr(GError) error = NULL;
 
         if (version->schema == NULL && version->compile_error == NULL) {

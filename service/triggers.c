@@ -44,7 +44,7 @@ static GMutexLocker *lock_store(const Triggers *triggers) {
 }
 
 static gboolean setting_is_true(const Triggers *triggers, const char *element) {
-        g_autoptr(GMutexLocker) locker = lock_store(triggers);
+        g_autoptr(GMutexLocker) G_GNUC_UNUSED locker = lock_store(triggers);
         g_autofree char *value = store_get_setting(triggers->store, "provisioning", element);
 
         return g_strcmp0(value, "true") == 0 || g_strcmp0(value, "1") == 0;
@@ -64,7 +64,7 @@ static xmlNode *find_execution(Store *store) {
 }
 
 static gboolean read_schedule(const Triggers *triggers, Schedule *schedule, GError **error) {
-        g_autoptr(GMutexLocker) locker = lock_store(triggers);
+        g_autoptr(GMutexLocker) G_GNUC_UNUSED locker = lock_store(triggers);
 
         return schedule_from_execution(find_execution(triggers->store), schedule, error);
 }

@@ -91,7 +91,7 @@ const ApplyResult *working_copy_get_result(const WorkingCopy *copy) {
 
 void working_copy_conclude(WorkingCopy *copy, gboolean applied, ApplyQueue *queue, ApplyOutcome *outcome) {
         if (applied) {
-                g_autoptr(GMutexLocker) locker = apply_queue_lock_store(queue);
+                g_autoptr(GMutexLocker) G_GNUC_UNUSED locker = apply_queue_lock_store(queue);
                 outcome->changes = working_copy_commit(copy, &outcome->error);
         }
         outcome->result = working_copy_steal_result(copy);
