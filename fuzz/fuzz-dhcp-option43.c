@@ -29,6 +29,8 @@ static void join_urls(const char *text) {
         g_assert(urls == NULL || urls->len > 0);
 }
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         /* What reaches the parser is a D-Bus string: no NUL inside, at most 4096 bytes. */
         g_autofree char *text = NULL;

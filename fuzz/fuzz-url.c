@@ -97,13 +97,11 @@ static void check_resolve(const char *base, const char *reference) {
 }
 
 static void check_reference_document(const char *base, const char *body, gsize size) {
-        g_autoptr(GBytes) raw = g_bytes_new(body, size);
-        g_autoptr(GBytes) escaped = markers_escape_in_url_elements(raw);
+        gsize length = 0;
+        g_autofree char *text = markers_escape_in_url_elements(body, size, &length);
         g_autoptr(GError) error = NULL;
         g_autoptr(xmlDoc) doc = NULL;
         g_auto(GStrv) urls = NULL;
-        gsize length = 0;
-        const char *text = g_bytes_get_data(escaped, &length);
 
         doc = xml_parse_untrusted(text, length, "the reference document", &error);
         if (doc == NULL || !g_str_equal(xml_node_name(xmlDocGetRootElement(doc)), "referencedSettings"))

@@ -27,3 +27,9 @@ void apply_result_free(ApplyResult *result) {
         g_ptr_array_unref(result->discarded);
         g_free(result);
 }
+
+void apply_outcome_clear(ApplyOutcome *outcome) {
+        g_clear_pointer(&outcome->result, apply_result_free);
+        g_clear_pointer(&outcome->changes, g_ptr_array_unref);
+        g_clear_error(&outcome->error);
+}

@@ -38,3 +38,15 @@ typedef struct {
 ApplyResult *apply_result_new(void);
 void apply_result_free(ApplyResult *result);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ApplyResult, apply_result_free)
+
+/**
+ * ApplyOutcome: what an apply job (apply-queue.h) hands back to the main
+ * thread; all owned.
+ */
+typedef struct {
+        ApplyResult *result; /* touched sections, warnings, discarded */
+        GPtrArray *changes;  /* SectionChange*, NULL on failure */
+        GError *error;       /* set on failure */
+} ApplyOutcome;
+
+void apply_outcome_clear(ApplyOutcome *outcome);

@@ -9,6 +9,7 @@
 #include "bus-service.h"
 #include "bus-status.h"
 #include "check-sync.h"
+#include "prov-sd-bus-cleanup.h"
 #include "provision-error.h"
 #include "text-limit.h"
 
@@ -115,6 +116,22 @@ static int read_options(sd_bus_message *message, CheckSyncRequest *request, GErr
         return sd_bus_message_exit_container(message);
 }
 
+static void on_check_sync_done(const GError *failure, gpointer user_data) {
+        g_autoptr(sd_bus_message) message = user_data;
+        int r;
+
+        if (failure != NULL) {
+                g_auto(sd_bus_error) error = SD_BUS_ERROR_NULL;
+                bus_error_set_from_gerror(&error, failure);
+                r = sd_bus_reply_method_error(message, &error);
+        } else {
+                r = sd_bus_reply_method_return(message, NULL);
+        }
+        if (r < 0)
+                g_warning("cannot reply to CheckSync: %s", g_strerror(-r));
+}
+
+/* Replies when the outcome is decided (on_check_sync_done): a snippet body is applied in the apply queue. */
 static int method_check_sync(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         g_autoptr(CheckSyncRequest) request = check_sync_request_new();
         g_autoptr(GError) local_error = NULL;
@@ -125,9 +142,8 @@ static int method_check_sync(sd_bus_message *message, void *userdata, sd_bus_err
                 return bus_error_set_from_gerror(error, local_error);
         if (r < 0)
                 return r;
-        if (!check_sync_handle(userdata, request, &local_error))
-                return bus_error_set_from_gerror(error, local_error);
-        return sd_bus_reply_method_return(message, NULL);
+        check_sync_handle_async(userdata, request, on_check_sync_done, sd_bus_message_ref(message));
+        return 1;
 }
 
 static const sd_bus_vtable check_sync_vtable[] = {

@@ -51,7 +51,8 @@ static int read_string_options(sd_bus_message *message, const StringOption *opti
                         return -EINVAL;
                 }
                 if (sd_bus_message_read(message, "v", "s", &value) < 0) {
-                        g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_ARGS, "option '%s' must be a string", key);
+                        g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_ARGS,
+                                    "option '%s' must be a string", key);
                         return -EINVAL;
                 }
                 if (strlen(value) > TEXT_LIMIT_URL_OPTION_BYTES) {
@@ -82,14 +83,32 @@ static int append_changes(sd_bus_message *reply, GPtrArray *changes) {
         return sd_bus_message_close_container(reply);
 }
 
+/* The engine's answer to an ApplyFile, on the main thread: the reply goes out now. */
+static void on_document_applied(GPtrArray *changes, const GError *failure, gpointer user_data) {
+        g_autoptr(sd_bus_message) message = user_data;
+        g_autoptr(sd_bus_message) reply = NULL;
+        int r;
+
+        if (changes == NULL) {
+                g_auto(sd_bus_error) error = SD_BUS_ERROR_NULL;
+                bus_error_set_from_gerror(&error, failure);
+                r = sd_bus_reply_method_error(message, &error);
+        } else {
+                r = sd_bus_message_new_method_return(message, &reply);
+                if (r >= 0)
+                        r = append_changes(reply, changes);
+                if (r >= 0)
+                        r = sd_bus_send(NULL, reply, NULL);
+        }
+        if (r < 0)
+                g_warning("cannot reply to ApplyFile: %s", g_strerror(-r));
+}
+
+/* Replies later (on_document_applied): the work runs in a worker thread while the bus is served. */
 static int method_apply_file(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         Engine *engine = userdata;
-        g_autoptr(sd_bus_message) reply = NULL;
-        g_autoptr(GPtrArray) changes = NULL;
         g_autoptr(GBytes) document = NULL;
         g_autoptr(GError) local_error = NULL;
-        gsize size = 0;
-        const char *data;
         int fd, r;
 
         r = sd_bus_message_read(message, "h", &fd);
@@ -105,16 +124,8 @@ static int method_apply_file(sd_bus_message *message, void *userdata, sd_bus_err
                 engine_record_failure(engine, local_error);
                 return bus_error_set_from_gerror(error, local_error);
         }
-        data = g_bytes_get_data(document, &size);
-        if (!engine_apply_document(engine, data, size, &changes, &local_error))
-                return bus_error_set_from_gerror(error, local_error);
-
-        r = sd_bus_message_new_method_return(message, &reply);
-        if (r >= 0)
-                r = append_changes(reply, changes);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+        engine_apply_document_async(engine, document, on_document_applied, sd_bus_message_ref(message));
+        return 1;
 }
 
 static int method_start_provisioning(sd_bus_message *message, void *userdata, sd_bus_error *error) {
@@ -186,7 +197,7 @@ static int method_backup(sd_bus_message *message, void *userdata, sd_bus_error *
         privileged = bus_caller_may_change_settings(message);
         if (privileged < 0)
                 return privileged;
-        xml = engine_backup(userdata, (const char *const *)sections, privileged > 0, &local_error);
+        xml = engine_backup(userdata, (const char *const *) sections, privileged > 0, &local_error);
         if (xml == NULL)
                 return bus_error_set_from_gerror(error, local_error);
         return sd_bus_reply_method_return(message, "s", xml);
@@ -204,28 +215,28 @@ static int method_get_status(sd_bus_message *message, void *userdata, sd_bus_err
         return sd_bus_send(NULL, reply, NULL);
 }
 
-#define STATUS_PROPERTY(name, signature)                                                                   \
+#define STATUS_PROPERTY(name, signature) \
         SD_BUS_PROPERTY(name, signature, bus_status_get_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE)
 
 static const sd_bus_vtable provisioning_vtable[] = {
         SD_BUS_VTABLE_START(0),
-        SD_BUS_METHOD_WITH_NAMES("StartProvisioning", "a{sv}", SD_BUS_PARAM(options), "t", SD_BUS_PARAM(run_id),
-                                 method_start_provisioning, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("StartProvisioning", "a{sv}", SD_BUS_PARAM(options), "t",
+                                 SD_BUS_PARAM(run_id), method_start_provisioning, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Cancel", "", "", method_cancel, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("ApplyFile", "ha{sv}", SD_BUS_PARAM(fd) SD_BUS_PARAM(options), "a(sss)",
                                  SD_BUS_PARAM(sections), method_apply_file, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_NAMES("Backup", "as", SD_BUS_PARAM(sections), "s", SD_BUS_PARAM(xml), method_backup,
-                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("Backup", "as", SD_BUS_PARAM(sections), "s", SD_BUS_PARAM(xml),
+                                 method_backup, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("GetStatus", "", , "a{sv}", SD_BUS_PARAM(status), method_get_status,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_SIGNAL_WITH_NAMES("SectionApplied", "tsss",
-                                 SD_BUS_PARAM(run_id) SD_BUS_PARAM(section) SD_BUS_PARAM(version) SD_BUS_PARAM(how),
-                                 0),
-        SD_BUS_SIGNAL_WITH_NAMES("Progress", "tsus",
-                                 SD_BUS_PARAM(run_id) SD_BUS_PARAM(stage) SD_BUS_PARAM(percent) SD_BUS_PARAM(detail),
-                                 0),
-        SD_BUS_SIGNAL_WITH_NAMES("Failed", "tss", SD_BUS_PARAM(run_id) SD_BUS_PARAM(error_name) SD_BUS_PARAM(message),
-                                 0),
+        SD_BUS_SIGNAL_WITH_NAMES(
+                "SectionApplied", "tsss",
+                SD_BUS_PARAM(run_id) SD_BUS_PARAM(section) SD_BUS_PARAM(version) SD_BUS_PARAM(how), 0),
+        SD_BUS_SIGNAL_WITH_NAMES(
+                "Progress", "tsus",
+                SD_BUS_PARAM(run_id) SD_BUS_PARAM(stage) SD_BUS_PARAM(percent) SD_BUS_PARAM(detail), 0),
+        SD_BUS_SIGNAL_WITH_NAMES("Failed", "tss",
+                                 SD_BUS_PARAM(run_id) SD_BUS_PARAM(error_name) SD_BUS_PARAM(message), 0),
         SD_BUS_SIGNAL_WITH_NAMES("Finished", "tu", SD_BUS_PARAM(run_id) SD_BUS_PARAM(sections_changed), 0),
         STATUS_PROPERTY(STATUS_STATE, "s"),
         STATUS_PROPERTY(STATUS_LAST_RESULT, "s"),
@@ -265,7 +276,8 @@ static void on_section_applied(guint64 run_id, const char *section, const char *
         emit_signal(user_data, "SectionApplied", "tsss", run_id, section, version, how);
 }
 
-static void on_progress(guint64 run_id, const char *stage, guint percent, const char *detail, gpointer user_data) {
+static void on_progress(guint64 run_id, const char *stage, guint percent, const char *detail,
+                        gpointer user_data) {
         g_autofree char *shown = text_limit(detail, TEXT_LIMIT_BYTES);
 
         emit_signal(user_data, "Progress", "tsus", run_id, stage, percent, shown);
@@ -285,7 +297,7 @@ static void on_status_changed(const char *const *names, gpointer user_data) {
         BusService *service = user_data;
         int r;
 
-        r = sd_bus_emit_properties_changed_strv(service->bus, BUS_PATH, BUS_INTERFACE, (char **)names);
+        r = sd_bus_emit_properties_changed_strv(service->bus, BUS_PATH, BUS_INTERFACE, (char **) names);
         if (r < 0)
                 g_warning("cannot emit PropertiesChanged: %s", g_strerror(-r));
 }
@@ -301,8 +313,8 @@ int bus_service_new(sd_bus *bus, Engine *engine, BusService **ret) {
         g_autofree BusService *service = g_new0(BusService, 1);
         int r;
 
-        r = sd_bus_add_object_vtable(bus, &service->vtable_slot, BUS_PATH, BUS_INTERFACE, provisioning_vtable,
-                                     engine);
+        r = sd_bus_add_object_vtable(bus, &service->vtable_slot, BUS_PATH, BUS_INTERFACE,
+                                     provisioning_vtable, engine);
         if (r < 0)
                 return r;
         service->bus = sd_bus_ref(bus);

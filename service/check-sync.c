@@ -146,51 +146,90 @@ static char *start_run(Engine *engine, const char *url) {
         return g_strdup_printf("run %" G_GUINT64_FORMAT " started%s", run_id, from != NULL ? from : "");
 }
 
-static char *apply_snippet(Engine *engine, GBytes *body, GError **error) {
-        g_autoptr(GPtrArray) changes = NULL;
-        g_autoptr(GString) done = g_string_new("applied the body");
-        gsize size = 0;
-        const char *data = g_bytes_get_data(body, &size);
+/* One CheckSync being handled: what its outcome is recorded and reported with. */
+typedef struct {
+        Engine *engine;
+        char *sender;
+        char *shown_sender; /* escaped for the log: one line per event, whatever the sender holds */
+        CheckSyncDone done;
+        gpointer user_data;
+} Handling;
 
-        if (!engine_apply_document(engine, data, size, &changes, error))
-                return NULL;
+static void handling_free(Handling *handling) {
+        g_free(handling->sender);
+        g_free(handling->shown_sender);
+        g_free(handling);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Handling, handling_free)
+
+static char *refusal_reason(const GError *error);
+
+/* Records the outcome (@what was done, or @error) in LastCheckSync and the log, and reports it. */
+static void conclude(Handling *handling, const char *what, const GError *error) {
+        g_autoptr(Handling) owned = handling;
+        g_autofree char *reason = NULL;
+
+        if (error == NULL) {
+                g_message("check-sync from %s: %s", handling->shown_sender, what);
+                engine_record_check_sync(handling->engine, handling->sender, TRUE, what);
+        } else {
+                reason = refusal_reason(error);
+                g_message("check-sync from %s: refused: %s", handling->shown_sender, reason);
+                engine_record_check_sync(handling->engine, handling->sender, FALSE, reason);
+        }
+        handling->done(error, handling->user_data);
+}
+
+static void on_snippet_applied(GPtrArray *changes, const GError *error, gpointer user_data) {
+        g_autoptr(GString) done = g_string_new("applied the body");
+
+        if (changes == NULL) {
+                conclude(user_data, NULL, error);
+                return;
+        }
         if (changes->len == 0)
                 g_string_append(done, ": no changes");
         for (guint i = 0; i < changes->len; i++) {
                 const SectionChange *change = g_ptr_array_index(changes, i);
                 g_string_append_printf(done, "%s%s (%s)", i == 0 ? ": " : ", ", change->section, change->how);
         }
-        return g_string_free(g_steal_pointer(&done), FALSE);
+        conclude(user_data, done->str, NULL);
 }
 
-static char *act_on_body(Engine *engine, const CheckSyncRequest *request, const char *shown_sender,
-                         GStrv parameters, GError **error) {
+/* Acts on the body of a permitted check-sync; concludes @handling now, or when the snippet is applied. */
+static void act_on_body(Handling *handling, const CheckSyncRequest *request, GStrv parameters) {
         gsize size = request->body != NULL ? g_bytes_get_size(request->body) : 0;
-        guint64 max_size = engine_get_max_file_size(engine);
+        guint64 max_size = engine_get_max_file_size(handling->engine);
+        g_autoptr(GError) error = NULL;
         g_autoptr(xmlDoc) doc = NULL;
         g_autofree char *url = NULL;
+        g_autofree char *done = NULL;
         const char *data;
 
         if (size > max_size) {
-                g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_FILE,
-                            "the body is %" G_GSIZE_FORMAT
-                            " bytes, more than MaxFileSize (%" G_GUINT64_FORMAT ")",
+                g_set_error(&error, PROV_ERROR, PROV_ERROR_INVALID_FILE,
+                            "the body is %" G_GSIZE_FORMAT " bytes, more than MaxFileSize (%" G_GUINT64_FORMAT ")",
                             size, max_size);
-                return NULL;
+                conclude(handling, NULL, error);
+                return;
         }
         if (size == 0) {
-                log_ignored(shown_sender, parameters, NULL);
-                return start_run(engine, NULL);
+                log_ignored(handling->shown_sender, parameters, NULL);
+                done = start_run(handling->engine, NULL);
+                conclude(handling, done, NULL);
+                return;
         }
         data = g_bytes_get_data(request->body, NULL);
-        /* Not XML at all: engine_apply_document() says so, as for ApplyFile. */
+        /* Not XML at all: the apply says so, as for ApplyFile. */
         doc = xml_parse_untrusted(data, size, "the check-sync body", NULL);
         if (doc != NULL && check_sync_notify_url(doc, &url)) {
-                log_ignored(shown_sender, parameters, doc);
-                return start_run(engine, url);
+                log_ignored(handling->shown_sender, parameters, doc);
+                done = start_run(handling->engine, url);
+                conclude(handling, done, NULL);
+                return;
         }
-        log_ignored(shown_sender, parameters, NULL);
-        return apply_snippet(engine, request->body, error);
+        log_ignored(handling->shown_sender, parameters, NULL);
+        engine_apply_document_async(handling->engine, request->body, on_snippet_applied, handling);
 }
 
 /* "NotAllowed: the sender … is not …": LastCheckSync's reason for a refusal. */
@@ -201,27 +240,23 @@ static char *refusal_reason(const GError *error) {
         return g_strdup_printf("%s: %s", short_name != NULL ? short_name + 1 : name, error->message);
 }
 
-gboolean check_sync_handle(Engine *engine, const CheckSyncRequest *request, GError **error) {
-        g_autoptr(GError) local_error = NULL;
+void check_sync_handle_async(Engine *engine, const CheckSyncRequest *request, CheckSyncDone done,
+                             gpointer user_data) {
+        g_autoptr(GError) error = NULL;
         g_auto(GStrv) parameters = NULL;
-        g_autofree char *done = NULL;
-        g_autofree char *reason = NULL;
-        /* One log line per event, whatever the sender string holds. */
-        g_autofree char *shown_sender = g_strescape(request->sender, NULL);
+        g_autoptr(xmlNode) provisioning = engine_copy_section(engine, "provisioning");
+        Handling *handling = g_new0(Handling, 1);
 
+        handling->engine = engine;
+        handling->sender = g_strdup(request->sender);
+        handling->shown_sender = g_strescape(request->sender, NULL);
+        handling->done = done;
+        handling->user_data = user_data;
         if (request->content_type != NULL)
-                g_debug("check-sync from %s: Content-Type %s", shown_sender, request->content_type);
-        if (check_event(request->event, &parameters, &local_error) &&
-            check_sync_permitted(engine_get_section(engine, "provisioning"), request->sender, &local_error))
-                done = act_on_body(engine, request, shown_sender, parameters, &local_error);
-        if (done != NULL) {
-                g_message("check-sync from %s: %s", shown_sender, done);
-                engine_record_check_sync(engine, request->sender, TRUE, done);
-                return TRUE;
-        }
-        reason = refusal_reason(local_error);
-        g_message("check-sync from %s: refused: %s", shown_sender, reason);
-        engine_record_check_sync(engine, request->sender, FALSE, reason);
-        g_propagate_error(error, g_steal_pointer(&local_error));
-        return FALSE;
+                g_debug("check-sync from %s: Content-Type %s", handling->shown_sender, request->content_type);
+        if (check_event(request->event, &parameters, &error) &&
+            check_sync_permitted(provisioning, request->sender, &error))
+                act_on_body(handling, request, parameters);
+        else
+                conclude(handling, NULL, error);
 }

@@ -29,7 +29,7 @@ void check_sync_request_free(CheckSyncRequest *request);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CheckSyncRequest, check_sync_request_free)
 
 /**
- * check_sync_handle:
+ * check_sync_handle_async:
  * Decides on @request and acts on it, then records the outcome in
  * LastCheckSync (engine_record_check_sync()) and the log, with the sender.
  *
@@ -41,11 +41,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CheckSyncRequest, check_sync_request_free)
  *
  * Then, by body: none → engine_queue_run() with no URL; a notifySync document
  * → the same with checkSync/url (trimmed; none or empty: no URL); anything
- * else goes to engine_apply_document() (references: ReferenceNotAllowed,
+ * else goes to engine_apply_document_async() (references: ReferenceNotAllowed,
  * not a provisioning document: InvalidFile, and its other errors). A body
  * over [Limits] MaxFileSize is PROV_ERROR_INVALID_FILE.
+ *
+ * @done gets the outcome (@error NULL: honoured) once it is decided: at once,
+ * or when a snippet body has been applied (in the apply queue's order). The
+ * request's body is referenced as long as needed.
  */
-gboolean check_sync_handle(Engine *engine, const CheckSyncRequest *request, GError **error);
+typedef void (*CheckSyncDone)(const GError *error, gpointer user_data);
+void check_sync_handle_async(Engine *engine, const CheckSyncRequest *request, CheckSyncDone done,
+                             gpointer user_data);
 
 /**
  * check_sync_parse_event:

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "engine.h"
 
+#include "apply-queue.h"
 #include "backup.h"
 #include "device.h"
 #include "discover.h"
@@ -16,6 +17,9 @@
 #include "working-copy.h"
 #include "xml-cleanup.h"
 
+/* After an apply of a document this large, freed memory is given back to the system. */
+#define ENGINE_TRIM_AFTER_BYTES (64 * 1024)
+
 struct Engine {
         Store *store;
         SchemaSet *schemas;
@@ -23,6 +27,8 @@ struct Engine {
         DaemonConfig *config; /* a copy: limits, TLS */
         char *user_agent;
         Status status;
+        ApplyQueue *queue;     /* every change of the settings, one at a time, in a worker */
+        guint applies_pending; /* ApplyFile calls queued or running: State is "applying" */
 
         DhcpLeases *leases;  /* borrowed from main.c, or NULL */
         char *last_dhcp_url; /* the DHCP URL last used or seen at start (the "DHCP change" trigger) */
@@ -44,7 +50,7 @@ static void notify_status(Engine *engine) {
         g_auto(GStrv) names = status_take_changed(&engine->status);
 
         if (names != NULL && engine->callbacks.status_changed != NULL)
-                engine->callbacks.status_changed((const char *const *)names, engine->callbacks_data);
+                engine->callbacks.status_changed((const char *const *) names, engine->callbacks_data);
 }
 
 static void set_state(Engine *engine, const char *state) {
@@ -74,8 +80,9 @@ static void log_settings_sections(const Engine *engine) {
 
 static DeviceIdentity *load_device(const DaemonConfig *config) {
         g_autoptr(GError) error = NULL;
-        DeviceIdentity *device = device_identity_load(config->device_mac, config->device_serial, config->device_type,
-                                                      config->device_interface, NULL, &error);
+        DeviceIdentity *device = device_identity_load(config->device_mac, config->device_serial,
+                                                      config->device_type, config->device_interface, NULL,
+                                                      &error);
 
         if (device != NULL)
                 return device;
@@ -91,48 +98,77 @@ static DeviceIdentity *load_device(const DaemonConfig *config) {
 /* A store written by an older release is migrated once and committed atomically; a
  * section from a newer release (a downgrade) is kept as it is rather than refusing to start. */
 static gboolean migrate_stored_settings(Engine *engine, GError **error) {
-        g_autoptr(xmlDoc) migrated = store_copy_document(engine->store);
-        g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
-        gboolean changed = migrate_store_document(migrated, engine->schemas, warnings);
+        g_autoptr(xmlDoc) migrated = NULL;
+        g_autoptr(GPtrArray) warnings = NULL;
+        gboolean changed;
+
+        /* The usual start: nothing to migrate, and no copy of the settings made for nothing. */
+        if (!migrate_store_document_needed(store_get_document(engine->store), engine->schemas))
+                return TRUE;
+        migrated = store_copy_document(engine->store);
+        warnings = g_ptr_array_new_with_free_func(g_free);
+        changed = migrate_store_document(migrated, engine->schemas, warnings);
 
         for (guint i = 0; i < warnings->len; i++)
-                g_message("migrating stored settings: %s", (const char *)g_ptr_array_index(warnings, i));
+                g_message("migrating stored settings: %s", (const char *) g_ptr_array_index(warnings, i));
         if (!changed)
                 return TRUE;
         g_message("stored settings migrated to release %s", schema_set_release(engine->schemas));
         return store_commit(engine->store, g_steal_pointer(&migrated), error);
 }
 
-Engine *engine_new(const DaemonConfig *config, GError **error) {
-        g_autoptr(Engine) engine = g_new0(Engine, 1);
+Engine *engine_new(const DaemonConfig *config) {
+        Engine *engine = g_new0(Engine, 1);
 
         status_init(&engine->status);
-        engine->finished_runs = g_ptr_array_new_with_free_func((GDestroyNotify)run_free);
+        engine->finished_runs = g_ptr_array_new_with_free_func((GDestroyNotify) run_free);
         engine->config = daemon_config_copy(config);
+        engine->queue = apply_queue_new();
+        return engine;
+}
+
+gboolean engine_load(Engine *engine, GError **error) {
+        const DaemonConfig *config = engine->config;
+
         engine->schemas = schema_set_load(config->schemas_dir, error);
         if (engine->schemas == NULL)
-                return NULL;
+                return FALSE;
         engine->store = store_open(config->state_dir, config->defaults_file, error);
         if (engine->store == NULL)
-                return NULL;
+                return FALSE;
         store_set_max_size(engine->store, MIN(config->max_settings_size, CONFIG_MAX_SETTINGS_SIZE_CEILING));
         if (!migrate_stored_settings(engine, error))
-                return NULL;
+                return FALSE;
         engine->device = load_device(config);
         engine->user_agent = g_strdup_printf("provisiond/%s (%s; MAC %s; SN %s)", PROVISIOND_VERSION,
-                                             engine->device->type, engine->device->mac, engine->device->serial);
+                                             engine->device->type, engine->device->mac,
+                                             engine->device->serial);
         refresh_store_status(engine);
         g_ptr_array_set_size(engine->status.changed, 0);
 
-        g_info("release %s, settings generation %" G_GUINT64_FORMAT ", %s", schema_set_release(engine->schemas),
-               store_get_generation(engine->store), engine->user_agent);
-        log_settings_sections(engine);
-        return g_steal_pointer(&engine);
+        g_info("release %s, settings generation %" G_GUINT64_FORMAT ", %s",
+               schema_set_release(engine->schemas), store_get_generation(engine->store), engine->user_agent);
+        /* Loading (schema documents, a migration's copy) leaves freed memory behind. */
+        apply_queue_trim_memory();
+        return TRUE;
+}
+
+static void check_stored_settings_work(ApplyQueue *queue, gpointer data) {
+        log_settings_sections(data);
+        apply_queue_trim_memory();
+}
+
+static void check_stored_settings_done(gpointer data) {
+}
+
+void engine_check_stored_settings(Engine *engine) {
+        apply_queue_push(engine->queue, check_stored_settings_work, check_stored_settings_done, engine, NULL);
 }
 
 void engine_free(Engine *engine) {
         if (engine == NULL)
                 return;
+        g_clear_pointer(&engine->queue, apply_queue_free);
         g_clear_pointer(&engine->run, run_free);
         g_clear_pointer(&engine->triggers, triggers_free);
         g_clear_handle_id(&engine->reap_source, g_source_remove);
@@ -196,55 +232,96 @@ static void record_failure(Engine *engine, const GError *failure, GPtrArray *war
         g_message("apply: failed: %s: %s", engine->status.last_error_name, failure->message);
 }
 
-static Document *parse_local_document(Engine *engine, const char *data, gsize size, GError **error) {
+/* One ApplyFile: filled in the worker, reported on the main thread. */
+typedef struct {
+        Engine *engine; /* read only on the main thread */
+        Store *store;
+        const SchemaSet *schemas;
+        GBytes *data;
+        gsize size;
+        ApplyOutcome outcome;
+        EngineApplyCallback callback;
+        gpointer user_data;
+} LocalApply;
+
+static void local_apply_free(LocalApply *apply) {
+        g_clear_pointer(&apply->data, g_bytes_unref);
+        apply_outcome_clear(&apply->outcome);
+        g_free(apply);
+}
+
+/* Parses, applies and validates; the document is freed on return, before the commit. */
+static gboolean apply_local_document(WorkingCopy *copy, const SchemaSet *schemas, GBytes *data,
+                                     GError **error) {
+        gsize size = 0;
+        const char *text = g_bytes_get_data(data, &size);
         DocumentType type;
-        g_autoptr(xmlDoc) doc = document_parse(data, size, "the document", engine->schemas, &type, error);
+        g_autoptr(xmlDoc) doc = document_parse(text, size, "the document", schemas, &type, error);
+        g_autoptr(Document) document = NULL;
 
         if (doc == NULL)
-                return NULL;
-        return document_new(g_strdup("the document"), type, g_steal_pointer(&doc));
-}
-
-static GPtrArray *apply_and_commit_local(Engine *engine, WorkingCopy *copy, const char *data, gsize size,
-                                         GError **error) {
-        g_autoptr(Document) document = parse_local_document(engine, data, size, error);
-        GPtrArray *changes;
-
-        if (document == NULL || !working_copy_apply(copy, document, error) ||
-            !working_copy_validate(copy, error))
-                return NULL;
-        changes = working_copy_commit(copy, error);
-        refresh_store_status(engine);
-        return changes;
-}
-
-gboolean engine_apply_document(Engine *engine, const char *data, gsize size, GPtrArray **changes,
-                               GError **error) {
-        g_autoptr(WorkingCopy) copy = working_copy_new(engine->store, engine->schemas);
-        const ApplyResult *result = working_copy_get_result(copy);
-        g_autoptr(GPtrArray) changed = NULL;
-        g_autoptr(GError) local_error = NULL;
-        const char *previous_state = engine->status.state;
-
-        set_state(engine, "applying");
-        notify_status(engine);
-        changed = apply_and_commit_local(engine, copy, data, size, &local_error);
-        set_state(engine, previous_state);
-        if (changed == NULL) {
-                record_failure(engine, local_error, result->warnings);
-                notify_status(engine);
-                g_propagate_error(error, g_steal_pointer(&local_error));
                 return FALSE;
-        }
+        document = document_new(g_strdup("the document"), type, g_steal_pointer(&doc));
+        return working_copy_apply(copy, document, error) && working_copy_validate(copy, error);
+}
 
-        log_warnings(0, result);
-        g_message("apply: %u section(s) changed, settings generation %" G_GUINT64_FORMAT, changed->len,
-                  store_get_generation(engine->store));
-        status_set_result(&engine->status, NULL, result->warnings);
+static void local_apply_run(ApplyQueue *queue, LocalApply *apply) {
+        g_autoptr(WorkingCopy) copy = working_copy_new(apply->store, apply->schemas);
+        gboolean applied = apply_local_document(copy, apply->schemas, apply->data, &apply->outcome.error);
+
+        g_clear_pointer(&apply->data, g_bytes_unref);
+        working_copy_conclude(copy, applied, queue, &apply->outcome);
+}
+
+static void local_apply_work(ApplyQueue *queue, gpointer data) {
+        LocalApply *apply = data;
+
+        local_apply_run(queue, apply);
+        if (apply->size >= ENGINE_TRIM_AFTER_BYTES)
+                apply_queue_trim_memory();
+}
+
+static void local_apply_done(gpointer data) {
+        LocalApply *apply = data;
+        Engine *engine = apply->engine;
+
+        if (--engine->applies_pending == 0)
+                set_state(engine, engine->run != NULL ? "running" : "idle");
+        if (apply->outcome.changes == NULL) {
+                record_failure(engine, apply->outcome.error, apply->outcome.result->warnings);
+                notify_status(engine);
+                apply->callback(NULL, apply->outcome.error, apply->user_data);
+                return;
+        }
+        refresh_store_status(engine);
+        log_warnings(0, apply->outcome.result);
+        g_message("apply: %u section(s) changed, settings generation %" G_GUINT64_FORMAT,
+                  apply->outcome.changes->len, store_get_generation(engine->store));
+        status_set_result(&engine->status, NULL, apply->outcome.result->warnings);
         notify_status(engine);
-        emit_section_applied(engine, 0, changed);
-        *changes = g_steal_pointer(&changed);
-        return TRUE;
+        emit_section_applied(engine, 0, apply->outcome.changes);
+        apply->callback(apply->outcome.changes, NULL, apply->user_data);
+}
+
+void engine_apply_document_async(Engine *engine, GBytes *data, EngineApplyCallback callback,
+                                 gpointer user_data) {
+        LocalApply *apply = g_new0(LocalApply, 1);
+
+        *apply = (LocalApply){
+                .engine = engine,
+                .store = engine->store,
+                .schemas = engine->schemas,
+                .data = g_bytes_ref(data),
+                .size = g_bytes_get_size(data),
+                .callback = callback,
+                .user_data = user_data,
+        };
+        if (engine->applies_pending++ == 0) {
+                set_state(engine, "applying");
+                notify_status(engine);
+        }
+        apply_queue_push(engine->queue, local_apply_work, local_apply_done, apply,
+                         (GDestroyNotify) local_apply_free);
 }
 
 void engine_record_failure(Engine *engine, const GError *failure) {
@@ -410,7 +487,8 @@ static gboolean may_join_active_run(Engine *engine, const RunRequest *request, G
         redacted_active = active_url != NULL ? url_redact(active_url) : g_strdup("no URL");
         redacted_requested = url_redact(request->url);
         g_set_error(error, PROV_ERROR, PROV_ERROR_BUSY,
-                    "run %" G_GUINT64_FORMAT " from %s is active; a run from %s can start when it has ended "
+                    "run %" G_GUINT64_FORMAT
+                    " from %s is active; a run from %s can start when it has ended "
                     "or is cancelled",
                     engine->status.run_id, redacted_active, redacted_requested);
         return FALSE;
@@ -419,6 +497,7 @@ static gboolean may_join_active_run(Engine *engine, const RunRequest *request, G
 gboolean engine_start_run(Engine *engine, const RunRequest *request, guint64 *run_id, GError **error) {
         const RunContext context = {
                 .store = engine->store,
+                .queue = engine->queue,
                 .schemas = engine->schemas,
                 .device = engine->device,
                 .config = engine->config,
@@ -429,6 +508,7 @@ gboolean engine_start_run(Engine *engine, const RunRequest *request, guint64 *ru
         if (engine->run != NULL && !may_join_active_run(engine, request, error))
                 return FALSE;
         if (engine->run == NULL) {
+                g_autoptr(GMutexLocker) G_GNUC_UNUSED locker = apply_queue_lock_store(engine->queue);
                 engine->run = run_new(request, &context, &run_callbacks, engine);
                 announce_run(engine, request);
         }
@@ -477,14 +557,19 @@ void engine_record_check_sync(Engine *engine, const char *sender, gboolean accep
         notify_status(engine);
 }
 
-xmlNode *engine_get_section(const Engine *engine, const char *name) {
-        return store_get_section(engine->store, name);
+xmlNode *engine_copy_section(Engine *engine, const char *name) {
+        g_autoptr(GMutexLocker) G_GNUC_UNUSED locker = apply_queue_lock_store(engine->queue);
+        xmlNode *section = store_get_section(engine->store, name);
+
+        return section != NULL ? xmlCopyNode(section, 1) : NULL;
 }
 
 void engine_stop(Engine *engine) {
         g_autoptr(GError) stopping = NULL;
         g_autoptr(GPtrArray) no_warnings = NULL;
 
+        /* What is being applied is finished first: a commit is never cut short. */
+        apply_queue_drain(engine->queue);
         g_clear_handle_id(&engine->follow_up_source, g_source_remove);
         g_clear_pointer(&engine->follow_up, run_request_free);
         if (engine->run == NULL)
@@ -497,7 +582,8 @@ void engine_stop(Engine *engine) {
 
 gboolean engine_cancel_run(Engine *engine, GError **error) {
         if (engine->run == NULL) {
-                g_set_error_literal(error, PROV_ERROR, PROV_ERROR_NOT_RUNNING, "no provisioning run is active");
+                g_set_error_literal(error, PROV_ERROR, PROV_ERROR_NOT_RUNNING,
+                                    "no provisioning run is active");
                 return FALSE;
         }
         g_message("run %" G_GUINT64_FORMAT ": cancelling", engine->status.run_id);
@@ -508,6 +594,8 @@ gboolean engine_cancel_run(Engine *engine, GError **error) {
 /* ---- Backup and status ------------------------------------------------------------ */
 
 char *engine_backup(Engine *engine, const char *const *sections, gboolean include_secrets, GError **error) {
+        g_autoptr(GMutexLocker) G_GNUC_UNUSED locker = apply_queue_lock_store(engine->queue);
+
         return backup_generate(engine->store, engine->schemas, sections, include_secrets, error);
 }
 
@@ -538,10 +626,18 @@ static void on_next_run_changed(gint64 next_run, gpointer user_data) {
         notify_status(engine);
 }
 
+/* The triggers read the stored settings on the main thread while a job may commit. */
+static GMutexLocker *on_trigger_lock_store(gpointer user_data) {
+        Engine *engine = user_data;
+
+        return apply_queue_lock_store(engine->queue);
+}
+
 void engine_start_triggers(Engine *engine) {
         static const TriggersCallbacks callbacks = {
                 .start_run = on_trigger_start_run,
                 .next_run_changed = on_next_run_changed,
+                .lock_store = on_trigger_lock_store,
         };
 
         g_return_if_fail(engine->triggers == NULL);

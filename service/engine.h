@@ -24,15 +24,35 @@ typedef struct {
         /* Status properties changed; @names is NULL-terminated. */
         void (*status_changed)(const char *const *names, gpointer user_data);
         /* A run's progress (already throttled). */
-        void (*progress)(guint64 run_id, const char *stage, guint percent, const char *detail, gpointer user_data);
+        void (*progress)(guint64 run_id, const char *stage, guint percent, const char *detail,
+                         gpointer user_data);
         /* A run ended without a commit; @error is PROV_ERROR (see provision-error.h). */
         void (*failed)(guint64 run_id, const GError *error, gpointer user_data);
         /* A run was committed; its SectionApplied calls came first. */
         void (*finished)(guint64 run_id, guint sections_changed, gpointer user_data);
 } EngineCallbacks;
 
-/** engine_new: loads the schemas and opens (or creates) the settings store. */
-Engine *engine_new(const DaemonConfig *config, GError **error);
+/**
+ * engine_new:
+ * An engine for @config (copied) that has loaded nothing yet: cheap, so that
+ * the bus name can be taken first. Call engine_load() before anything else.
+ */
+Engine *engine_new(const DaemonConfig *config);
+
+/**
+ * engine_load:
+ * Loads the schemas of the current release (older versions are compiled on
+ * first use), opens (or creates) the settings store and migrates it, and
+ * reads the device identity. A broken schema or settings file fails.
+ */
+gboolean engine_load(Engine *engine, GError **error);
+
+/**
+ * engine_check_stored_settings:
+ * Validates every stored section and logs what is invalid (only logged: the
+ * settings stay as they are). Not needed to serve; run after start-up.
+ */
+void engine_check_stored_settings(Engine *engine);
 
 /** engine_free: cancels a run in flight (nothing of it is committed). */
 void engine_free(Engine *engine);
@@ -40,14 +60,26 @@ void engine_free(Engine *engine);
 void engine_set_callbacks(Engine *engine, const EngineCallbacks *callbacks, gpointer user_data);
 
 /**
- * engine_apply_document:
- * Applies one patch or operations document (@size bytes at @data) to the
- * stored settings, all-or-nothing, and commits it once. Reference documents
- * are refused. On success returns the changed sections (SectionChange, see
- * apply-result.h) in @changes. Signals follow the commit.
+ * EngineApplyCallback:
+ * The outcome of engine_apply_document_async(), on the main thread: the
+ * changed sections (SectionChange*, see apply-result.h; owned by the engine,
+ * possibly none), or NULL and @error (PROV_ERROR). Status and SectionApplied
+ * signals come first.
  */
-gboolean engine_apply_document(Engine *engine, const char *data, gsize size, GPtrArray **changes,
-                               GError **error);
+typedef void (*EngineApplyCallback)(GPtrArray *changes, const GError *error, gpointer user_data);
+
+/**
+ * engine_apply_document_async:
+ * Applies one patch or operations document (@data, referenced) to the
+ * stored settings, all-or-nothing, and commits it once. Reference documents
+ * are refused. Parsing, applying, validating and the commit run in a worker
+ * thread, one apply at a time: a document that comes while another apply
+ * (or a run's) is in progress waits for it, in order. State is "applying"
+ * from the call until the last queued ApplyFile is done. @callback is always
+ * called later, never from within this call.
+ */
+void engine_apply_document_async(Engine *engine, GBytes *data, EngineApplyCallback callback,
+                                 gpointer user_data);
 
 /**
  * engine_record_failure:
@@ -89,11 +121,12 @@ void engine_queue_run(Engine *engine, const RunRequest *request, guint64 *run_id
 void engine_record_check_sync(Engine *engine, const char *sender, gboolean accepted, const char *reason);
 
 /**
- * engine_get_section:
- * The committed settings section @name, or NULL (owned by the store: valid
- * until the next commit; do not modify).
+ * engine_copy_section:
+ * A copy of the committed settings section @name (transfer full: free with
+ * xmlFreeNode()), or NULL. Taken under the store lock: a job of the apply
+ * queue may commit at the same time.
  */
-xmlNode *engine_get_section(const Engine *engine, const char *name);
+xmlNode *engine_copy_section(Engine *engine, const char *name);
 
 /**
  * engine_stop:

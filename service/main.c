@@ -165,6 +165,11 @@ static DhcpLeases *load_dhcp_leases(const DaemonConfig *config) {
         return g_steal_pointer(&leases);
 }
 
+/* Only logged, so not worth keeping a client waiting for: after the first calls. */
+static void check_stored_settings(gpointer user_data) {
+        engine_check_stored_settings(user_data);
+}
+
 static int run(Arguments *arguments) {
         g_autoptr(GError) error = NULL;
         g_autoptr(DaemonConfig) config = build_config(arguments, &error);
@@ -182,20 +187,12 @@ static int run(Arguments *arguments) {
                 g_printerr("provisiond: %s\n", error->message);
                 return EXIT_FAILURE;
         }
-        engine = engine_new(config, &error);
-        if (engine == NULL) {
-                g_printerr("provisiond: %s\n"
-                           "provisiond: with state %s (--state-dir), defaults %s (--defaults), schemas %s "
-                           "(--schemas-dir), configuration %s (--config)\n",
-                           error->message, config->state_dir, config->defaults_file, config->schemas_dir,
-                           config_path(arguments));
-                return EXIT_FAILURE;
-        }
+        engine = engine_new(config);
 
         r = arguments->session_bus ? sd_bus_open_user(&bus) : sd_bus_open_system(&bus);
         if (r < 0) {
-                g_printerr("provisiond: cannot connect to the %s bus: %s\n", arguments->session_bus ? "session" : "system",
-                           g_strerror(-r));
+                g_printerr("provisiond: cannot connect to the %s bus: %s\n",
+                           arguments->session_bus ? "session" : "system", g_strerror(-r));
                 return EXIT_FAILURE;
         }
         /* Before the name is owned: a client may stop us as soon as it sees us. */
@@ -213,19 +210,33 @@ static int run(Arguments *arguments) {
                 g_printerr("provisiond: cannot export Discover: %s\n", g_strerror(-r));
                 return EXIT_FAILURE;
         }
+        /* The name first: its cost does not grow with the stored settings. No method is
+         * dispatched before the bus source is attached, that is, before the store is loaded;
+         * calls that arrive earlier wait in the socket. */
         r = bus_service_new(bus, engine, &service);
         if (r < 0) {
                 g_printerr("provisiond: cannot own %s: %s\n", BUS_NAME,
                            r == -EEXIST ? "another instance owns it" : g_strerror(-r));
                 return EXIT_FAILURE;
         }
+        if (!engine_load(engine, &error)) {
+                g_printerr("provisiond: %s\n"
+                           "provisiond: with state %s (--state-dir), defaults %s (--defaults), schemas %s "
+                           "(--schemas-dir), configuration %s (--config)\n",
+                           error->message, config->state_dir, config->defaults_file, config->schemas_dir,
+                           config_path(arguments));
+                bus_service_free(service);
+                return EXIT_FAILURE;
+        }
 
         bus_source = prov_bus_source_new(bus);
         g_source_set_callback(bus_source, on_bus_lost, loop, NULL);
         g_source_attach(bus_source, NULL);
+        g_idle_add_once(check_stored_settings, engine);
 
         g_message("serving %s (provisiond %s)", BUS_NAME, PROVISIOND_VERSION);
-        /* After the name is owned: a boot run's signals go out on the bus. */
+        /* After the name is owned (a boot run's signals go out on the bus) and the store is
+         * loaded (engine_load() above): the triggers read the provisioning section. */
         engine_start_triggers(engine);
         g_main_loop_run(loop);
         g_message("stopping");

@@ -16,3 +16,22 @@
  * document; @patch is not changed. Both must be elements of the same name.
  */
 void merge_section(xmlNode *target, const xmlNode *patch);
+
+/**
+ * merge_section_take:
+ * merge_section(), but the nodes @target gets are moved out of @patch
+ * instead of copied (xml_tree_take()): @patch is left as a husk that is only
+ * good for freeing. For a patch document that is dropped after the apply.
+ */
+void merge_section_take(xmlNode *target, xmlNode *patch);
+
+/**
+ * merge_copy_for:
+ * A copy of the stored section @stored in @doc, for merging @patch (the
+ * same section, as it will be merged) into it: keyed list elements that
+ * @patch replaces whole are copied as shells (the element and its
+ * attributes), since merge_section_take() drops them anyway; the rest is
+ * copied whole. After the merge of @patch, the result equals that of
+ * merging into a full copy.
+ */
+xmlNode *merge_copy_for(const xmlNode *stored, const xmlNode *patch, xmlDoc *doc);

@@ -25,7 +25,7 @@ static gboolean is_migratable(const SchemaSet *schemas, const char *name, const 
 
 static gboolean fail_unsupported(GError **error, const char *name, const char *declared, const char *why,
                                  const SchemaSet *schemas) {
-        g_autofree char *known = g_strjoinv(", ", (char **)schema_set_section_history(schemas, name));
+        g_autofree char *known = g_strjoinv(", ", (char **) schema_set_section_history(schemas, name));
 
         g_set_error(error, PROV_ERROR, PROV_ERROR_UNSUPPORTED_VERSION,
                     "section '%s' has version %s, %s (release %s knows %s)", name, declared, why,
@@ -47,7 +47,8 @@ static gboolean parse_declared_version(const SchemaSet *schemas, const char *nam
                 return fail_unsupported(error, name, declared, why, schemas);
         }
         if (!is_migratable(schemas, name, version))
-                return fail_unsupported(error, name, declared, "which no release of this firmware pins", schemas);
+                return fail_unsupported(error, name, declared, "which no release of this firmware pins",
+                                        schemas);
         return TRUE;
 }
 
@@ -64,24 +65,38 @@ static Version detect_version(const SchemaSet *schemas, xmlNode *section) {
 
 gboolean migrate_section(const SchemaSet *schemas, xmlNode *section, MigrationMode mode, GError **error) {
         const char *name = xml_node_name(section);
-        g_autoptr(XmlString) declared = xmlGetProp(section, (const xmlChar *)SECTION_VERSION_ATTRIBUTE);
+        g_autoptr(XmlString) declared = xmlGetProp(section, (const xmlChar *) SECTION_VERSION_ATTRIBUTE);
         Version from;
 
         if (declared == NULL)
                 from = detect_version(schemas, section);
-        else if (!parse_declared_version(schemas, name, (const char *)declared, &from, error))
+        else if (!parse_declared_version(schemas, name, (const char *) declared, &from, error))
                 return FALSE;
         schema_set_migrate_section(schemas, section, &from, mode);
-        xmlSetProp(section, (const xmlChar *)SECTION_VERSION_ATTRIBUTE,
-                   (const xmlChar *)schema_set_section_version(schemas, name));
+        xmlSetProp(section, (const xmlChar *) SECTION_VERSION_ATTRIBUTE,
+                   (const xmlChar *) schema_set_section_version(schemas, name));
         return TRUE;
 }
 
 static gboolean is_current(const SchemaSet *schemas, xmlNode *section) {
-        g_autoptr(XmlString) declared = xmlGetProp(section, (const xmlChar *)SECTION_VERSION_ATTRIBUTE);
+        g_autoptr(XmlString) declared = xmlGetProp(section, (const xmlChar *) SECTION_VERSION_ATTRIBUTE);
 
         return declared != NULL &&
-               g_str_equal((const char *)declared, schema_set_section_version(schemas, xml_node_name(section)));
+                g_str_equal((const char *) declared,
+                            schema_set_section_version(schemas, xml_node_name(section)));
+}
+
+static gboolean needs_migration(const SchemaSet *schemas, xmlNode *section) {
+        return schema_set_section_version(schemas, xml_node_name(section)) != NULL &&
+                !is_current(schemas, section);
+}
+
+gboolean migrate_store_document_needed(xmlDoc *doc, const SchemaSet *schemas) {
+        for (xmlNode *section = xml_first_element_child(xmlDocGetRootElement(doc)); section != NULL;
+             section = xml_next_element(section))
+                if (needs_migration(schemas, section))
+                        return TRUE;
+        return FALSE;
 }
 
 gboolean migrate_store_document(xmlDoc *doc, const SchemaSet *schemas, GPtrArray *warnings) {
@@ -91,8 +106,7 @@ gboolean migrate_store_document(xmlDoc *doc, const SchemaSet *schemas, GPtrArray
              section = xml_next_element(section)) {
                 g_autoptr(GError) error = NULL;
 
-                if (schema_set_section_version(schemas, xml_node_name(section)) == NULL ||
-                    is_current(schemas, section))
+                if (!needs_migration(schemas, section))
                         continue;
                 /* One section from a newer release (a downgrade) must not keep the others old. */
                 if (!migrate_section(schemas, section, MIGRATION_WHOLE, &error)) {

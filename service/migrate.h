@@ -38,3 +38,10 @@ gboolean migrate_section(const SchemaSet *schemas, xmlNode *section, MigrationMo
  * left alone. Returns whether any section was migrated.
  */
 gboolean migrate_store_document(xmlDoc *doc, const SchemaSet *schemas, GPtrArray *warnings);
+
+/**
+ * migrate_store_document_needed:
+ * Whether migrate_store_document() would have anything to do on @doc: a
+ * known section whose version is not the current one. Reads only.
+ */
+gboolean migrate_store_document_needed(xmlDoc *doc, const SchemaSet *schemas);

@@ -29,6 +29,7 @@ struct Run {
         RunStep *step;             /* the step in flight, or NULL */
         guint files_fetched;       /* by the current download */
         Store *store;
+        ApplyQueue *queue;
         const SchemaSet *schemas;
         Download *download;
         ProgressTracker progress;
@@ -60,40 +61,74 @@ static void on_fetched(Download *download, guint64 bytes, gpointer user_data) {
         run->callbacks.fetched(run, bytes, run->user_data);
 }
 
-static char *describe_applied(GPtrArray *documents, const ApplyResult *result) {
+static char *describe_applied(guint n_documents, const ApplyResult *result) {
         g_autoptr(GString) detail = g_string_new(NULL);
 
-        g_string_printf(detail, "%u document(s) applied", documents->len);
+        g_string_printf(detail, "%u document(s) applied", n_documents);
         for (guint i = 0; i < result->discarded->len; i++)
                 g_string_append_printf(detail, "; discarded %s",
                                        (const char *) g_ptr_array_index(result->discarded, i));
         return g_string_free(g_steal_pointer(&detail), FALSE);
 }
 
-/* Everything is downloaded: one working copy of the settings as they are now, committed once. */
-static void on_downloaded(Download *download, GPtrArray *documents, gpointer user_data) {
-        Run *run = user_data;
-        g_autoptr(WorkingCopy) copy = working_copy_new(run->store, run->schemas);
-        const ApplyResult *result = working_copy_get_result(copy);
-        g_autoptr(GError) error = NULL;
-        g_autoptr(GPtrArray) changes = NULL;
+/* The apply of a run, as one ApplyQueue job: filled in the worker, reported on the main thread. */
+typedef struct {
+        Run *run; /* read only on the main thread */
+        Store *store;
+        const SchemaSet *schemas;
+        GPtrArray *documents; /* Document*, the download's; emptied in the worker once applied */
+        guint n_documents;
+        ApplyOutcome outcome;
+} RunApply;
+
+static void run_apply_free(RunApply *apply) {
+        g_clear_pointer(&apply->documents, g_ptr_array_unref);
+        apply_outcome_clear(&apply->outcome);
+        g_free(apply);
+}
+
+static void run_apply_work(ApplyQueue *queue, gpointer data) {
+        RunApply *apply = data;
+        g_autoptr(WorkingCopy) copy = working_copy_new(apply->store, apply->schemas);
+        gboolean applied = working_copy_apply_all(copy, apply->documents, &apply->outcome.error);
+
+        /* The documents are spent: not kept over the commit. */
+        g_ptr_array_set_size(apply->documents, 0);
+        working_copy_conclude(copy, applied, queue, &apply->outcome);
+        g_clear_pointer(&copy, working_copy_free);
+        apply_queue_trim_memory();
+}
+
+static void run_apply_done(gpointer data) {
+        RunApply *apply = data;
+        Run *run = apply->run;
         g_autofree char *detail = NULL;
 
-        if (!working_copy_apply_all(copy, documents, &error)) {
-                fail(run, error, result->warnings);
+        if (apply->outcome.changes == NULL) {
+                fail(run, apply->outcome.error, apply->outcome.result->warnings);
                 return;
         }
-        detail = describe_applied(documents, result);
+        detail = describe_applied(apply->n_documents, apply->outcome.result);
         report_progress(run, PROGRESS_STAGE_APPLYING, PERCENT_APPLYING, detail);
         report_progress(run, PROGRESS_STAGE_COMMITTING, PERCENT_COMMITTING, "");
-        changes = working_copy_commit(copy, &error);
-        if (changes == NULL) {
-                fail(run, error, result->warnings);
-                return;
-        }
-        run->callbacks.committed(run, result, changes, run->user_data);
+        run->callbacks.committed(run, apply->outcome.result, apply->outcome.changes, run->user_data);
         report_progress(run, PROGRESS_STAGE_DONE, 100, "");
-        run->callbacks.finished(run, changes->len, run->user_data);
+        run->callbacks.finished(run, apply->outcome.changes->len, run->user_data);
+}
+
+/* Everything is downloaded: one working copy of the settings as they are when the job runs, committed once. */
+static void on_downloaded(Download *download, GPtrArray *documents, gpointer user_data) {
+        Run *run = user_data;
+        RunApply *apply = g_new0(RunApply, 1);
+
+        *apply = (RunApply){
+                .run = run,
+                .store = run->store,
+                .schemas = run->schemas,
+                .documents = g_ptr_array_ref(documents),
+                .n_documents = documents->len,
+        };
+        apply_queue_push(run->queue, run_apply_work, run_apply_done, apply, (GDestroyNotify) run_apply_free);
 }
 
 static void start_download(Run *run);
@@ -255,6 +290,7 @@ Run *run_new(const RunRequest *request, const RunContext *context, const RunCall
         run->password = store_get_setting(context->store, "provisioning", "password");
         run->cancellable = g_cancellable_new();
         run->store = context->store;
+        run->queue = context->queue;
         run->schemas = context->schemas;
         run->callbacks = *callbacks;
         run->user_data = user_data;

@@ -11,6 +11,7 @@
 
 #include <glib.h>
 
+#include "apply-queue.h"
 #include "apply-result.h"
 #include "daemon-config.h"
 #include "device.h"
@@ -41,6 +42,7 @@ typedef struct {
 /* What a run works with; all borrowed, all must outlive the run. */
 typedef struct {
         Store *store;
+        ApplyQueue *queue; /* the run's documents are applied and committed as one job of it */
         const SchemaSet *schemas;
         const DeviceIdentity *device;
         const DaemonConfig *config; /* limits, TLS */
@@ -71,8 +73,9 @@ const RunRequest *run_get_request(const Run *run);
 /**
  * run_cancel:
  * Aborts the wait for the preconditions, the discovery or the downloads in
- * flight; the failed callback follows with PROV_ERROR_CANCELLED. Once the downloads are done, the rest is
- * synchronous and cannot be interrupted.
+ * flight; the failed callback follows with PROV_ERROR_CANCELLED. Once the
+ * downloads are done, the apply is a job of the ApplyQueue (in a worker
+ * thread) and cannot be interrupted.
  */
 void run_cancel(Run *run);
 

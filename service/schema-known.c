@@ -21,12 +21,12 @@ typedef struct KnownElement {
 struct KnownTree {
         KnownElement *root;
         GPtrArray *nodes; /* owns the KnownElements */
-        GPtrArray *docs;  /* the parsed XSD documents, owned */
-        GHashTable *global_elements;   /* name -> xs:element xmlNode* */
-        GHashTable *named_types;       /* name -> xs:complexType xmlNode* */
-        GHashTable *named_groups;      /* name -> xs:group or xs:attributeGroup xmlNode* */
-        GHashTable *type_nodes;        /* xs:complexType xmlNode* -> KnownElement* */
-        GHashTable *loaded_paths;      /* set of XSD paths already read */
+        GPtrArray *docs;  /* the parsed XSD documents, owned; these and the tables: while loading */
+        GHashTable *global_elements; /* name -> xs:element xmlNode* */
+        GHashTable *named_types;     /* name -> xs:complexType xmlNode* */
+        GHashTable *named_groups;    /* name -> xs:group or xs:attributeGroup xmlNode* */
+        GHashTable *type_nodes;      /* xs:complexType xmlNode* -> KnownElement* */
+        GHashTable *loaded_paths;    /* set of XSD paths already read */
 };
 
 static void known_element_free(KnownElement *element) {
@@ -46,18 +46,18 @@ static KnownElement *known_element_new(KnownTree *tree) {
 
 static gboolean is_xsd(const xmlNode *node, const char *name) {
         return node->type == XML_ELEMENT_NODE && node->ns != NULL &&
-               g_str_equal((const char *)node->ns->href, XSD_NS) && g_str_equal(xml_node_name(node), name);
+                g_str_equal((const char *) node->ns->href, XSD_NS) && g_str_equal(xml_node_name(node), name);
 }
 
 /* Attribute value without its namespace prefix ("xs:string" -> "string"), newly allocated. */
 static char *local_attribute(const xmlNode *node, const char *attribute) {
-        g_autoptr(XmlString) value = xmlGetProp(node, (const xmlChar *)attribute);
+        g_autoptr(XmlString) value = xmlGetProp(node, (const xmlChar *) attribute);
         const char *colon;
 
         if (value == NULL)
                 return NULL;
-        colon = strchr((const char *)value, ':');
-        return g_strdup(colon != NULL ? colon + 1 : (const char *)value);
+        colon = strchr((const char *) value, ':');
+        return g_strdup(colon != NULL ? colon + 1 : (const char *) value);
 }
 
 static gboolean load_schema_file(KnownTree *tree, const char *path, GError **error);
@@ -131,7 +131,8 @@ static void collect_content(KnownTree *tree, KnownElement *element, xmlNode *mod
                         collect_content(tree, element, group != NULL ? group : child);
                 } else if (is_xsd(child, "extension") || is_xsd(child, "restriction")) {
                         g_autofree char *base = local_attribute(child, "base");
-                        xmlNode *base_type = base != NULL ? g_hash_table_lookup(tree->named_types, base) : NULL;
+                        xmlNode *base_type = base != NULL ? g_hash_table_lookup(tree->named_types, base) :
+                                                            NULL;
                         if (base_type != NULL)
                                 collect_content(tree, element, base_type);
                         collect_content(tree, element, child);
@@ -180,12 +181,22 @@ static void collect_element(KnownTree *tree, KnownElement *parent, xmlNode *decl
         g_hash_table_insert(parent->children, g_strdup(name), element_for_declaration(tree, target));
 }
 
+/* The XSD documents and the lookup tables over them: needed only while the tree is built. */
+static void clear_loading_state(KnownTree *tree) {
+        g_clear_pointer(&tree->type_nodes, g_hash_table_unref);
+        g_clear_pointer(&tree->global_elements, g_hash_table_unref);
+        g_clear_pointer(&tree->named_types, g_hash_table_unref);
+        g_clear_pointer(&tree->named_groups, g_hash_table_unref);
+        g_clear_pointer(&tree->loaded_paths, g_hash_table_unref);
+        g_clear_pointer(&tree->docs, g_ptr_array_unref);
+}
+
 KnownTree *known_tree_load(const char *xsd_path, const char *root_element, GError **error) {
         g_autoptr(KnownTree) tree = g_new0(KnownTree, 1);
         xmlNode *root_declaration;
 
-        tree->nodes = g_ptr_array_new_with_free_func((GDestroyNotify)known_element_free);
-        tree->docs = g_ptr_array_new_with_free_func((GDestroyNotify)xmlFreeDoc);
+        tree->nodes = g_ptr_array_new_with_free_func((GDestroyNotify) known_element_free);
+        tree->docs = g_ptr_array_new_with_free_func((GDestroyNotify) xmlFreeDoc);
         tree->global_elements = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         tree->named_types = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         tree->named_groups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -196,28 +207,38 @@ KnownTree *known_tree_load(const char *xsd_path, const char *root_element, GErro
                 return NULL;
         root_declaration = g_hash_table_lookup(tree->global_elements, root_element);
         if (root_declaration == NULL) {
-                g_set_error(error, PROV_ERROR, PROV_ERROR_FAILED, "%s declares no global element '%s'", xsd_path,
-                            root_element);
+                g_set_error(error, PROV_ERROR, PROV_ERROR_FAILED, "%s declares no global element '%s'",
+                            xsd_path, root_element);
                 return NULL;
         }
         tree->root = element_for_declaration(tree, root_declaration);
+        /* The tree is complete: what it was read from is not needed any more. */
+        clear_loading_state(tree);
         return g_steal_pointer(&tree);
 }
 
 void known_tree_free(KnownTree *tree) {
         if (tree == NULL)
                 return;
-        g_clear_pointer(&tree->type_nodes, g_hash_table_unref);
-        g_clear_pointer(&tree->global_elements, g_hash_table_unref);
-        g_clear_pointer(&tree->named_types, g_hash_table_unref);
-        g_clear_pointer(&tree->named_groups, g_hash_table_unref);
-        g_clear_pointer(&tree->loaded_paths, g_hash_table_unref);
+        clear_loading_state(tree);
         g_clear_pointer(&tree->nodes, g_ptr_array_unref);
-        g_clear_pointer(&tree->docs, g_ptr_array_unref);
         g_free(tree);
 }
 
-static guint strip_attributes(const KnownElement *known, xmlNode *node, const char *path, GPtrArray *warnings) {
+/* "/section/a/b" for @node below (or at) @root: built only for what is stripped, never on the walk. */
+static char *strip_path(const xmlNode *node, const xmlNode *root) {
+        g_autoptr(GPtrArray) names = g_ptr_array_new();
+        GString *path = g_string_new(NULL);
+
+        for (; node != NULL; node = node == root ? NULL : node->parent)
+                g_ptr_array_add(names, (gpointer) xml_node_name(node));
+        for (guint i = names->len; i > 0; i--)
+                g_string_append_printf(path, "/%s", (const char *) g_ptr_array_index(names, i - 1));
+        return g_string_free(path, FALSE);
+}
+
+static guint strip_attributes(const KnownElement *known, xmlNode *node, const xmlNode *root,
+                              GPtrArray *warnings) {
         xmlAttr *attribute = node->properties;
         guint removed = 0;
 
@@ -226,8 +247,10 @@ static guint strip_attributes(const KnownElement *known, xmlNode *node, const ch
         while (attribute != NULL) {
                 xmlAttr *next = attribute->next;
                 if (!g_hash_table_contains(known->attributes, attribute->name)) {
-                        g_ptr_array_add(warnings, g_strdup_printf("stripped unknown attribute %s/@%s", path,
-                                                                  (const char *)attribute->name));
+                        g_autofree char *path = strip_path(node, root);
+                        g_ptr_array_add(warnings,
+                                        g_strdup_printf("stripped unknown attribute %s/@%s", path,
+                                                        (const char *) attribute->name));
                         xmlRemoveProp(attribute);
                         removed++;
                 }
@@ -236,8 +259,8 @@ static guint strip_attributes(const KnownElement *known, xmlNode *node, const ch
         return removed;
 }
 
-static guint strip_below(const KnownElement *known, xmlNode *node, const char *path, GPtrArray *warnings) {
-        guint removed = strip_attributes(known, node, path, warnings);
+static guint strip_below(const KnownElement *known, xmlNode *node, const xmlNode *root, GPtrArray *warnings) {
+        guint removed = strip_attributes(known, node, root, warnings);
         xmlNode *child;
 
         if (known->any_content)
@@ -245,16 +268,16 @@ static guint strip_below(const KnownElement *known, xmlNode *node, const char *p
         child = xml_first_element_child(node);
         while (child != NULL) {
                 xmlNode *next = xml_next_element(child);
-                g_autofree char *child_path = g_strdup_printf("%s/%s", path, xml_node_name(child));
                 const KnownElement *known_child = g_hash_table_lookup(known->children, child->name);
 
                 if (known_child == NULL) {
-                        g_ptr_array_add(warnings, g_strdup_printf("stripped unknown element %s", child_path));
+                        g_autofree char *path = strip_path(child, root);
+                        g_ptr_array_add(warnings, g_strdup_printf("stripped unknown element %s", path));
                         xmlUnlinkNode(child);
                         xmlFreeNode(child);
                         removed++;
                 } else {
-                        removed += strip_below(known_child, child, child_path, warnings);
+                        removed += strip_below(known_child, child, root, warnings);
                 }
                 child = next;
         }
@@ -262,7 +285,5 @@ static guint strip_below(const KnownElement *known, xmlNode *node, const char *p
 }
 
 guint known_tree_strip(const KnownTree *tree, xmlNode *root, GPtrArray *warnings) {
-        g_autofree char *path = g_strdup_printf("/%s", xml_node_name(root));
-
-        return strip_below(tree->root, root, path, warnings);
+        return strip_below(tree->root, root, root, warnings);
 }

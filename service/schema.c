@@ -14,7 +14,9 @@
 typedef struct {
         char *version;
         Version parsed;
-        xmlSchema *schema;
+        char *xsd_path;
+        xmlSchema *schema;     /* the current version's from the start; a former one's from its first use */
+        char *compile_error;   /* why a former version's XSD did not compile, once tried */
         MigrationSteps *steps; /* from the previous version of the history; NULL: nothing to do */
 } VersionSchema;
 
@@ -26,14 +28,17 @@ typedef struct {
 } SectionSchema;
 
 struct SchemaSet {
+        GMutex compile_lock; /* former versions are compiled on first use, from any thread */
         char *release;
-        GPtrArray *sections;      /* SectionSchema*, canonical order */
-        GHashTable *by_name;      /* name -> SectionSchema* */
-        char **section_names;     /* NULL-terminated, canonical order */
+        GPtrArray *sections;  /* SectionSchema*, canonical order */
+        GHashTable *by_name;  /* name -> SectionSchema* */
+        char **section_names; /* NULL-terminated, canonical order */
 };
 
 static void version_schema_free(VersionSchema *version) {
         g_free(version->version);
+        g_free(version->xsd_path);
+        g_free(version->compile_error);
         g_clear_pointer(&version->schema, xmlSchemaFree);
         g_clear_pointer(&version->steps, migration_steps_free);
         g_free(version);
@@ -79,7 +84,7 @@ static void remember_first_error(void *user_data, const xmlError *xml_error) {
         if (node != NULL && node->type == XML_ELEMENT_NODE)
                 node_path = xmlGetNodePath(node);
         if (node_path != NULL)
-                *first = g_strdup_printf("%s: %s", (const char *)node_path, message);
+                *first = g_strdup_printf("%s: %s", (const char *) node_path, message);
         else if (xml_error->line > 0)
                 *first = g_strdup_printf("line %d: %s", xml_error->line, message);
         else
@@ -91,7 +96,7 @@ static xmlSchema *compile_xsd(const char *path, GError **error) {
         g_autofree char *reason = NULL;
         xmlSchema *schema;
 
-        xmlSchemaSetParserStructuredErrors(parser, (xmlStructuredErrorFunc)remember_first_error, &reason);
+        xmlSchemaSetParserStructuredErrors(parser, (xmlStructuredErrorFunc) remember_first_error, &reason);
         schema = xmlSchemaParse(parser);
         if (schema == NULL) {
                 g_set_error(error, PROV_ERROR, PROV_ERROR_FAILED, "cannot compile schema %s: %s", path,
@@ -107,22 +112,24 @@ static gint compare_version_strings(gconstpointer a, gconstpointer b) {
         Version version_a = VERSION_OLDEST;
         Version version_b = VERSION_OLDEST;
 
-        version_parse(*(const char *const *)a, &version_a);
-        version_parse(*(const char *const *)b, &version_b);
+        version_parse(*(const char *const *) a, &version_a);
+        version_parse(*(const char *const *) b, &version_b);
         return version_compare(&version_a, &version_b);
 }
 
 static gboolean contains_version(GPtrArray *versions, const Version *version) {
         for (guint i = 0; i < versions->len; i++) {
                 Version known;
-                if (version_parse(g_ptr_array_index(versions, i), &known) && version_compare(&known, version) == 0)
+                if (version_parse(g_ptr_array_index(versions, i), &known) &&
+                    version_compare(&known, version) == 0)
                         return TRUE;
         }
         return FALSE;
 }
 
 /* Every version of @name some release pins, oldest first; none newer than @current. */
-static GPtrArray *collect_history(GKeyFile *manifest, const char *name, const Version *current, GError **error) {
+static GPtrArray *collect_history(GKeyFile *manifest, const char *name, const Version *current,
+                                  GError **error) {
         g_autoptr(GPtrArray) versions = g_ptr_array_new_with_free_func(g_free);
         g_auto(GStrv) releases = g_key_file_get_groups(manifest, NULL);
 
@@ -130,14 +137,16 @@ static GPtrArray *collect_history(GKeyFile *manifest, const char *name, const Ve
                 g_autofree char *text = NULL;
                 Version version;
 
-                if (g_str_equal(*release, MANIFEST_GROUP) || !g_key_file_has_key(manifest, *release, name, NULL))
+                if (g_str_equal(*release, MANIFEST_GROUP) ||
+                    !g_key_file_has_key(manifest, *release, name, NULL))
                         continue;
                 text = g_key_file_get_string(manifest, *release, name, error);
                 if (text == NULL)
                         return NULL;
                 if (!version_parse(text, &version) || version_compare(&version, current) > 0) {
                         g_set_error(error, PROV_ERROR, PROV_ERROR_FAILED,
-                                    MANIFEST_FILE " [%s] %s=%s: not a version x.y.z, or newer than the current one",
+                                    MANIFEST_FILE
+                                    " [%s] %s=%s: not a version x.y.z, or newer than the current one",
                                     *release, name, text);
                         return NULL;
                 }
@@ -169,8 +178,10 @@ static gboolean check_steps(const MigrationSteps *steps, const char *path, const
         return FALSE;
 }
 
+/* Only the current version is compiled now: the former ones serve to detect and migrate old
+ * files, which most starts never see (see version_schema_get()). */
 static VersionSchema *version_schema_load(const char *section_directory, const char *name, const char *text,
-                                          const VersionSchema *previous, GError **error) {
+                                          const VersionSchema *previous, gboolean current, GError **error) {
         g_autofree char *xsd_file = g_strdup_printf("%s.xsd", text);
         g_autofree char *xsd_path = g_build_filename(section_directory, xsd_file, NULL);
         g_autofree char *steps_file = g_strdup_printf("%s.migration.xml", text);
@@ -179,8 +190,8 @@ static VersionSchema *version_schema_load(const char *section_directory, const c
 
         version->version = g_strdup(text);
         version_parse(text, &version->parsed);
-        version->schema = compile_xsd(xsd_path, error);
-        if (version->schema == NULL) {
+        version->xsd_path = g_strdup(xsd_path);
+        if (current && (version->schema = compile_xsd(xsd_path, error)) == NULL) {
                 version_schema_free(version);
                 return NULL;
         }
@@ -207,8 +218,8 @@ static SectionSchema *section_schema_load(const char *schemas_dir, GKeyFile *man
         if (current_text == NULL)
                 return NULL;
         if (!version_parse(current_text, &current)) {
-                g_set_error(error, PROV_ERROR, PROV_ERROR_FAILED, MANIFEST_FILE " [%s] %s=%s: not a version x.y.z",
-                            release, name, current_text);
+                g_set_error(error, PROV_ERROR, PROV_ERROR_FAILED,
+                            MANIFEST_FILE " [%s] %s=%s: not a version x.y.z", release, name, current_text);
                 return NULL;
         }
         history = collect_history(manifest, name, &current, error);
@@ -216,17 +227,17 @@ static SectionSchema *section_schema_load(const char *schemas_dir, GKeyFile *man
                 return NULL;
 
         section->name = g_strdup(name);
-        section->history = g_ptr_array_new_with_free_func((GDestroyNotify)version_schema_free);
+        section->history = g_ptr_array_new_with_free_func((GDestroyNotify) version_schema_free);
         for (guint i = 0; i < history->len; i++) {
                 const VersionSchema *previous = i > 0 ? g_ptr_array_index(section->history, i - 1) : NULL;
                 VersionSchema *version = version_schema_load(directory, name, g_ptr_array_index(history, i),
-                                                             previous, error);
+                                                             previous, i + 1 == history->len, error);
                 if (version == NULL)
                         return NULL;
                 g_ptr_array_add(section->history, version);
         }
         g_ptr_array_add(history, NULL);
-        section->history_names = (char **)g_ptr_array_steal(history, NULL);
+        section->history_names = (char **) g_ptr_array_steal(history, NULL);
 
         current_xsd_file = g_strdup_printf("%s.xsd", current_version(section)->version);
         current_xsd = g_build_filename(directory, current_xsd_file, NULL);
@@ -243,7 +254,8 @@ SchemaSet *schema_set_load(const char *schemas_dir, GError **error) {
         g_auto(GStrv) names = NULL;
         gsize n_names = 0;
 
-        set->sections = g_ptr_array_new_with_free_func((GDestroyNotify)section_schema_free);
+        g_mutex_init(&set->compile_lock);
+        set->sections = g_ptr_array_new_with_free_func((GDestroyNotify) section_schema_free);
         set->by_name = g_hash_table_new(g_str_hash, g_str_equal);
 
         if (!g_key_file_load_from_file(manifest, manifest_path, G_KEY_FILE_NONE, error))
@@ -256,7 +268,8 @@ SchemaSet *schema_set_load(const char *schemas_dir, GError **error) {
                 return NULL;
 
         for (gsize i = 0; i < n_names; i++) {
-                SectionSchema *section = section_schema_load(schemas_dir, manifest, set->release, names[i], error);
+                SectionSchema *section = section_schema_load(schemas_dir, manifest, set->release, names[i],
+                                                             error);
                 if (section == NULL)
                         return NULL;
                 g_ptr_array_add(set->sections, section);
@@ -273,6 +286,7 @@ void schema_set_free(SchemaSet *set) {
         g_clear_pointer(&set->sections, g_ptr_array_unref);
         g_strfreev(set->section_names);
         g_free(set->release);
+        g_mutex_clear(&set->compile_lock);
         g_free(set);
 }
 
@@ -283,7 +297,7 @@ const char *schema_set_release(const SchemaSet *set) {
 }
 
 const char *const *schema_set_sections(const SchemaSet *set) {
-        return (const char *const *)set->section_names;
+        return (const char *const *) set->section_names;
 }
 
 const char *schema_set_section_version(const SchemaSet *set, const char *section) {
@@ -295,7 +309,7 @@ const char *schema_set_section_version(const SchemaSet *set, const char *section
 const char *const *schema_set_section_history(const SchemaSet *set, const char *section) {
         const SectionSchema *section_schema = g_hash_table_lookup(set->by_name, section);
 
-        return section_schema != NULL ? (const char *const *)section_schema->history_names : NULL;
+        return section_schema != NULL ? (const char *const *) section_schema->history_names : NULL;
 }
 
 void schema_set_strip_unknown(const SchemaSet *set, xmlNode *section, GPtrArray *warnings) {
@@ -307,9 +321,9 @@ void schema_set_strip_unknown(const SchemaSet *set, xmlNode *section, GPtrArray 
 
 /* ---- validation and migration ----------------------------------------------- */
 
-static const VersionSchema *find_version(const SectionSchema *section, const char *text) {
+static VersionSchema *find_version(const SectionSchema *section, const char *text) {
         for (guint i = 0; i < section->history->len; i++) {
-                const VersionSchema *version = g_ptr_array_index(section->history, i);
+                VersionSchema *version = g_ptr_array_index(section->history, i);
                 if (g_str_equal(version->version, text))
                         return version;
         }
@@ -317,23 +331,45 @@ static const VersionSchema *find_version(const SectionSchema *section, const cha
 }
 
 static gboolean validate_element(const xmlSchema *schema, xmlNode *section, char **reason) {
-        g_autoptr(xmlSchemaValidCtxt) validator = xmlSchemaNewValidCtxt((xmlSchema *)schema);
+        g_autoptr(xmlSchemaValidCtxt) validator = xmlSchemaNewValidCtxt((xmlSchema *) schema);
 
-        xmlSchemaSetValidStructuredErrors(validator, (xmlStructuredErrorFunc)remember_first_error, reason);
+        xmlSchemaSetValidStructuredErrors(validator, (xmlStructuredErrorFunc) remember_first_error, reason);
         return xmlSchemaValidateOneElement(validator, section) == 0;
 }
 
+/* @version's compiled XSD: compiled here on first use for a former version; NULL with
+ * @reason when it does not compile (logged once; such a version accepts nothing). */
+static const xmlSchema *version_schema_get(const SchemaSet *set, VersionSchema *version, char **reason) {
+        g_autoptr(GMutexLocker) G_GNUC_UNUSED locker = g_mutex_locker_new((GMutex *) &set->compile_lock);
+        g_autoptr(GError) error = NULL;
+
+        if (version->schema == NULL && version->compile_error == NULL) {
+                version->schema = compile_xsd(version->xsd_path, &error);
+                if (version->schema == NULL) {
+                        g_warning("%s", error->message);
+                        version->compile_error = g_strdup(error->message);
+                }
+        }
+        if (version->schema == NULL)
+                *reason = g_strdup(version->compile_error);
+        return version->schema;
+}
+
 /* Validates @section against @version's XSD with its version attribute set to it, then restores the attribute. */
-static gboolean validate_as(const VersionSchema *version, xmlNode *section, char **reason) {
-        g_autoptr(XmlString) declared = xmlGetProp(section, (const xmlChar *)SECTION_VERSION_ATTRIBUTE);
+static gboolean validate_as(const SchemaSet *set, VersionSchema *version, xmlNode *section, char **reason) {
+        g_autoptr(XmlString) declared = NULL;
+        const xmlSchema *schema = version_schema_get(set, version, reason);
         gboolean valid;
 
-        xmlSetProp(section, (const xmlChar *)SECTION_VERSION_ATTRIBUTE, (const xmlChar *)version->version);
-        valid = validate_element(version->schema, section, reason);
+        if (schema == NULL)
+                return FALSE;
+        declared = xmlGetProp(section, (const xmlChar *) SECTION_VERSION_ATTRIBUTE);
+        xmlSetProp(section, (const xmlChar *) SECTION_VERSION_ATTRIBUTE, (const xmlChar *) version->version);
+        valid = validate_element(schema, section, reason);
         if (declared != NULL)
-                xmlSetProp(section, (const xmlChar *)SECTION_VERSION_ATTRIBUTE, declared);
+                xmlSetProp(section, (const xmlChar *) SECTION_VERSION_ATTRIBUTE, declared);
         else
-                xmlUnsetProp(section, (const xmlChar *)SECTION_VERSION_ATTRIBUTE);
+                xmlUnsetProp(section, (const xmlChar *) SECTION_VERSION_ATTRIBUTE);
         return valid;
 }
 
@@ -366,7 +402,7 @@ gboolean schema_set_validate_section(const SchemaSet *set, xmlNode *section, GEr
 gboolean schema_set_validate_section_as(const SchemaSet *set, xmlNode *section, const char *version,
                                         GError **error) {
         const SectionSchema *section_schema = lookup_section(set, section, error);
-        const VersionSchema *version_schema;
+        VersionSchema *version_schema;
         g_autofree char *reason = NULL;
 
         if (section_schema == NULL)
@@ -377,7 +413,7 @@ gboolean schema_set_validate_section_as(const SchemaSet *set, xmlNode *section, 
                             section_schema->name, version);
                 return FALSE;
         }
-        if (!validate_as(version_schema, section, &reason))
+        if (!validate_as(set, version_schema, section, &reason))
                 return set_invalid(error, section_schema->name, reason);
         return TRUE;
 }
@@ -389,15 +425,16 @@ const char *schema_set_detect_version(const SchemaSet *set, xmlNode *section) {
         /* Newest first: where several XSDs accept a section, the newest needs the fewest steps
          * and cannot invent settings (a setDefault of an older step) the document did not have. */
         for (guint i = section_schema->history->len; i > 0; i--) {
-                const VersionSchema *version = g_ptr_array_index(section_schema->history, i - 1);
+                VersionSchema *version = g_ptr_array_index(section_schema->history, i - 1);
                 g_autofree char *reason = NULL;
-                if (validate_as(version, section, &reason))
+                if (validate_as(set, version, section, &reason))
                         return version->version;
         }
         return NULL;
 }
 
-void schema_set_migrate_section(const SchemaSet *set, xmlNode *section, const Version *from, MigrationMode mode) {
+void schema_set_migrate_section(const SchemaSet *set, xmlNode *section, const Version *from,
+                                MigrationMode mode) {
         const SectionSchema *section_schema = g_hash_table_lookup(set->by_name, section->name);
 
         g_return_if_fail(section_schema != NULL);

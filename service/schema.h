@@ -24,10 +24,13 @@ typedef struct SchemaSet SchemaSet;
  * Reads @schemas_dir/releases.conf. The [Releases] Current release names the
  * sections and their current versions; every other group is a former release
  * pinning older versions. For each section of the current release, compiles
- * sections/<name>/<version>.xsd of every version any release pins and reads
- * sections/<name>/<version>.migration.xml where present (the steps from the
- * previous version). Fails on a missing or broken file, a version newer than
- * the current one, or steps that do not lead from the previous version.
+ * sections/<name>/<current version>.xsd and reads
+ * sections/<name>/<version>.migration.xml of every version any release pins,
+ * where present (the steps from the previous version). Fails on a missing or
+ * broken file, a version newer than the current one, or steps that do not
+ * lead from the previous version. The XSDs of former versions are compiled on
+ * first use (detection, schema_set_validate_section_as()), from any thread;
+ * one that does not compile is logged then and accepts nothing.
  */
 SchemaSet *schema_set_load(const char *schemas_dir, GError **error);
 

@@ -18,6 +18,9 @@ struct Store {
         guint64 generation;
         guint64 last_change;
         gsize max_size; /* bytes of settings.xml a commit may write; 0: no cap */
+        /* Held while a commit swaps the document, and by store_get_setting(): a setting can
+         * be read on the main thread while a job of the apply queue commits. */
+        GMutex swap_lock;
 };
 
 static gboolean set_storage_error(GError **error, int errno_value, const char *what, const char *path) {
@@ -180,6 +183,8 @@ static xmlDoc *load_document(const char *path, GError **error) {
 
 Store *store_open(const char *state_dir, const char *defaults_file, GError **error) {
         g_autoptr(Store) store = g_new0(Store, 1);
+
+        g_mutex_init(&store->swap_lock);
         g_autoptr(GError) local_error = NULL;
         xmlDoc *defaults;
 
@@ -218,6 +223,7 @@ void store_free(Store *store) {
         g_free(store->settings_path);
         g_free(store->meta_path);
         g_clear_pointer(&store->doc, xmlFreeDoc);
+        g_mutex_clear(&store->swap_lock);
         g_free(store);
 }
 
@@ -234,6 +240,7 @@ xmlNode *store_get_section(const Store *store, const char *name) {
 }
 
 char *store_get_setting(const Store *store, const char *section, const char *element) {
+        g_autoptr(GMutexLocker) G_GNUC_UNUSED locker = g_mutex_locker_new((GMutex *)&store->swap_lock);
         xmlNode *node = xml_find_child(store_get_section(store, section), element);
         g_autoptr(XmlString) text = node != NULL ? xmlNodeGetContent(node) : NULL;
 
@@ -266,10 +273,12 @@ gboolean store_commit(Store *store, xmlDoc *doc, GError **error) {
         if (!store_write_file_atomic(store->settings_path, data, length, error))
                 return FALSE;
 
+        g_mutex_lock(&store->swap_lock);
         g_clear_pointer(&store->doc, xmlFreeDoc);
         store->doc = g_steal_pointer(&owned);
         store->generation = generation;
         store->last_change = last_change;
+        g_mutex_unlock(&store->swap_lock);
         /* Stale from now on (settings.xml's counters win); removing it is tidiness only. */
         if (unlink(store->meta_path) == 0)
                 g_message("removed %s: settings.xml carries the generation now", store->meta_path);

@@ -47,7 +47,9 @@ xmlNode *store_get_section(const Store *store, const char *name);
  * store_get_setting:
  * The text of /@section/@element in the committed settings, with leading and
  * trailing whitespace removed (newly allocated), or NULL when the section or
- * the element is absent or the text is empty.
+ * the element is absent or the text is empty. Safe on any thread, also while
+ * another thread commits (unlike store_get_section() and store_get_document(),
+ * whose pointers a commit frees: see apply-queue.h for the lock to hold).
  */
 char *store_get_setting(const Store *store, const char *section, const char *element);
 

@@ -35,14 +35,21 @@ static gint64 now_of(const Triggers *triggers) {
         return triggers->clock != NULL ? triggers->clock(triggers->clock_data) : g_get_real_time();
 }
 
-static gboolean setting_is_true(Store *store, const char *element) {
-        g_autofree char *value = store_get_setting(store, "provisioning", element);
+/* The store lock (TriggersCallbacks.lock_store) while the stored settings are read; never nested. */
+static GMutexLocker *lock_store(const Triggers *triggers) {
+        return triggers->callbacks.lock_store != NULL ? triggers->callbacks.lock_store(triggers->user_data) :
+                                                        NULL;
+}
+
+static gboolean setting_is_true(const Triggers *triggers, const char *element) {
+        g_autoptr(GMutexLocker) G_GNUC_UNUSED locker = lock_store(triggers);
+        g_autofree char *value = store_get_setting(triggers->store, "provisioning", element);
 
         return g_strcmp0(value, "true") == 0 || g_strcmp0(value, "1") == 0;
 }
 
 static gboolean provisioning_active(const Triggers *triggers) {
-        return setting_is_true(triggers->store, "active");
+        return setting_is_true(triggers, "active");
 }
 
 static xmlNode *find_execution(Store *store) {
@@ -54,6 +61,12 @@ static xmlNode *find_execution(Store *store) {
         return NULL;
 }
 
+static gboolean read_schedule(const Triggers *triggers, Schedule *schedule, GError **error) {
+        g_autoptr(GMutexLocker) G_GNUC_UNUSED locker = lock_store(triggers);
+
+        return schedule_from_execution(find_execution(triggers->store), schedule, error);
+}
+
 /* The next scheduled run after @now, or 0: provisioning not active, no weekday, or an invalid schedule. */
 static gint64 compute_scheduled(const Triggers *triggers, gint64 now) {
         g_autoptr(GError) error = NULL;
@@ -61,7 +74,7 @@ static gint64 compute_scheduled(const Triggers *triggers, gint64 now) {
 
         if (!provisioning_active(triggers))
                 return 0;
-        if (!schedule_from_execution(find_execution(triggers->store), &schedule, &error)) {
+        if (!read_schedule(triggers, &schedule, &error)) {
                 g_warning("schedule: %s; no scheduled runs", error->message);
                 return 0;
         }

@@ -32,6 +32,12 @@ typedef struct {
         gboolean (*start_run)(const RunRequest *request, guint64 *run_id, GError **error, gpointer user_data);
         /* When the next automatic run is due changed: µs since the epoch, 0 = none (NextRun). */
         void (*next_run_changed)(gint64 next_run, gpointer user_data);
+        /*
+         * May be NULL. Takes the lock that keeps the stored settings from being replaced
+         * while they are read (apply_queue_lock_store(): commits happen in a worker thread);
+         * the triggers hold it only for a read, never while calling back.
+         */
+        GMutexLocker *(*lock_store)(gpointer user_data);
 } TriggersCallbacks;
 
 /**

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "working-copy.h"
 
+#include "merge.h"
 #include "operations.h"
 #include "patch.h"
 #include "provision-error.h"
 #include "xml-cleanup.h"
 #include "xml-parse.h"
+#include "xml-tree.h"
 
 struct WorkingCopy {
         Store *store;             /* borrowed */
@@ -14,12 +16,63 @@ struct WorkingCopy {
         ApplyResult *result;
 };
 
+/* The first of the prepared patch @sections (PatchSection) named @name, or NULL. */
+static const PatchSection *find_patch_section(GArray *sections, const xmlChar *name) {
+        for (guint i = 0; sections != NULL && i < sections->len; i++) {
+                const PatchSection *section = &g_array_index(sections, PatchSection, i);
+                if (xmlStrEqual(section->section->name, name))
+                        return section;
+        }
+        return NULL;
+}
+
+/* A stored section for a working copy that @sections are applied to first: what they
+ * replace anyway is not copied (a replaced section, keyed elements a merge replaces). */
+static xmlNode *copy_section(const xmlNode *stored, GArray *sections, xmlDoc *doc) {
+        const PatchSection *patch = stored->type == XML_ELEMENT_NODE ?
+                find_patch_section(sections, stored->name) :
+                NULL;
+
+        if (patch == NULL)
+                return xmlDocCopyNode((xmlNode *) stored, doc, 1);
+        if (patch->replace)
+                return xmlDocCopyNode((xmlNode *) stored, doc, 2);
+        return merge_copy_for(stored, patch->section, doc);
+}
+
+/* A copy of the committed settings, made when the first document is applied (xmlCopyDoc()
+ * without its cost): it gets a dictionary of its own, so that names are interned once
+ * instead of duplicated per node, in the copy and in what the patches move in (its own: it
+ * is filled in a worker thread). @sections: the first document's, if it is a patch. */
+static xmlDoc *copy_settings(const Store *store, GArray *sections) {
+        const xmlDoc *stored = store_get_document(store);
+        xmlDoc *doc = xmlNewDoc(stored->version != NULL ? stored->version : (const xmlChar *) "1.0");
+
+        doc->dict = xmlDictCreate();
+        doc->standalone = stored->standalone;
+        for (xmlNode *child = stored->children; child != NULL; child = child->next) {
+                xmlNode *copy;
+                if (child->type != XML_ELEMENT_NODE) {
+                        xmlAddChild((xmlNode *) doc, xmlDocCopyNode(child, doc, 1));
+                        continue;
+                }
+                copy = xmlAddChild((xmlNode *) doc, xmlDocCopyNode(child, doc, 2));
+                for (const xmlNode *section = child->children; section != NULL; section = section->next)
+                        xmlAddChild(copy, copy_section(section, sections, doc));
+        }
+        return doc;
+}
+
+static void ensure_copied(WorkingCopy *copy, GArray *sections) {
+        if (copy->doc == NULL)
+                copy->doc = copy_settings(copy->store, sections);
+}
+
 WorkingCopy *working_copy_new(Store *store, const SchemaSet *schemas) {
         WorkingCopy *copy = g_new0(WorkingCopy, 1);
 
         copy->store = store;
         copy->schemas = schemas;
-        copy->doc = store_copy_document(store);
         copy->result = apply_result_new();
         return copy;
 }
@@ -36,11 +89,37 @@ const ApplyResult *working_copy_get_result(const WorkingCopy *copy) {
         return copy->result;
 }
 
+void working_copy_conclude(WorkingCopy *copy, gboolean applied, ApplyQueue *queue, ApplyOutcome *outcome) {
+        if (applied) {
+                g_autoptr(GMutexLocker) G_GNUC_UNUSED locker = apply_queue_lock_store(queue);
+                outcome->changes = working_copy_commit(copy, &outcome->error);
+        }
+        outcome->result = working_copy_steal_result(copy);
+}
+
+ApplyResult *working_copy_steal_result(WorkingCopy *copy) {
+        ApplyResult *result = g_steal_pointer(&copy->result);
+
+        copy->result = apply_result_new();
+        return result;
+}
+
+static gboolean apply_patch(WorkingCopy *copy, Document *document, GError **error) {
+        g_autoptr(GArray) sections = patch_prepare(document->doc, copy->schemas, copy->result, error);
+
+        if (sections == NULL)
+                return FALSE;
+        ensure_copied(copy, sections);
+        patch_apply_prepared(copy->doc, sections, copy->schemas, copy->result);
+        return TRUE;
+}
+
 gboolean working_copy_apply(WorkingCopy *copy, Document *document, GError **error) {
         switch (document->type) {
         case DOCUMENT_PATCH:
-                return patch_apply(copy->doc, document->doc, copy->schemas, copy->result, error);
+                return apply_patch(copy, document, error);
         case DOCUMENT_OPERATIONS:
+                ensure_copied(copy, NULL);
                 return operations_apply(copy->doc, document->doc, copy->schemas, copy->result, error);
         case DOCUMENT_REFERENCE:
                 break;
@@ -64,12 +143,17 @@ gboolean working_copy_apply_all(WorkingCopy *copy, GPtrArray *documents, GError 
 }
 
 gboolean working_copy_validate(WorkingCopy *copy, GError **error) {
+        if (copy->doc == NULL)
+                return TRUE; /* nothing applied, nothing touched */
         return working_copy_validate_touched(copy->doc, copy->schemas, copy->result, error);
 }
 
 GPtrArray *working_copy_commit(WorkingCopy *copy, GError **error) {
-        g_autoptr(GPtrArray) changes = working_copy_changed_sections(store_get_document(copy->store),
-                                                                     copy->doc, copy->result);
+        g_autoptr(GPtrArray) changes = NULL;
+
+        if (copy->doc == NULL)
+                return g_ptr_array_new_with_free_func((GDestroyNotify) section_change_free);
+        changes = working_copy_changed_sections(store_get_document(copy->store), copy->doc, copy->result);
 
         if (changes->len > 0 && !store_commit(copy->store, g_steal_pointer(&copy->doc), error))
                 return NULL;
@@ -87,16 +171,12 @@ gboolean working_copy_validate_touched(xmlDoc *working, const SchemaSet *schemas
         return TRUE;
 }
 
+/* Compared as trees, not as serialized text: equal trees serialize equally, and a
+ * difference ends the walk early. */
 static gboolean section_differs(xmlDoc *before, xmlNode *section) {
         xmlNode *old_section = document_find_section(before, xml_node_name(section));
-        g_autofree char *old_text = NULL;
-        g_autofree char *new_text = NULL;
 
-        if (old_section == NULL)
-                return TRUE;
-        old_text = xml_node_to_string(old_section);
-        new_text = xml_node_to_string(section);
-        return !g_str_equal(old_text, new_text);
+        return old_section == NULL || !xml_tree_equal(old_section, section);
 }
 
 GPtrArray *working_copy_changed_sections(xmlDoc *before, xmlDoc *working, const ApplyResult *result) {

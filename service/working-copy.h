@@ -12,6 +12,7 @@
 #include <glib.h>
 #include <libxml/tree.h>
 
+#include "apply-queue.h"
 #include "apply-result.h"
 #include "document.h"
 #include "schema.h"
@@ -22,9 +23,11 @@ typedef struct WorkingCopy WorkingCopy;
 /**
  * working_copy_new:
  * A working copy of @store's committed settings. @store and @schemas are
- * borrowed: they must outlive the working copy. Taken when the documents are
- * about to be applied, so that a commit made in between (an ApplyFile during
- * a run's downloads) is kept.
+ * borrowed: they must outlive the working copy. The settings are copied when
+ * the first document is applied (so that a commit made before, an ApplyFile
+ * during a run's downloads, is kept), and what that document replaces anyway
+ * is not copied: a section it replaces, keyed list elements its merge
+ * replaces (merge_copy_for()).
  */
 WorkingCopy *working_copy_new(Store *store, const SchemaSet *schemas);
 
@@ -33,8 +36,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(WorkingCopy, working_copy_free)
 
 /**
  * working_copy_apply:
- * Applies @document (borrowed; a patch document is modified: stripped) to the
- * working copy. A reference document fails with
+ * Applies @document (borrowed, but a patch document is used up: its nodes are
+ * moved into the working copy; drop it afterwards) to the working copy. A reference document fails with
  * PROV_ERROR_REFERENCE_NOT_ALLOWED; other errors are the stage's (patch.h,
  * operations.h). After a failure the working copy must be dropped.
  */
@@ -60,8 +63,20 @@ gboolean working_copy_validate(WorkingCopy *copy, GError **error);
  */
 GPtrArray *working_copy_commit(WorkingCopy *copy, GError **error);
 
+/**
+ * working_copy_conclude:
+ * Ends an apply job (see apply-queue.h): when @applied (the documents
+ * applied and validated), commits as working_copy_commit() does, holding
+ * @queue's store lock, into @outcome's changes (or error); then hands the
+ * result over to @outcome. The copy is spent.
+ */
+void working_copy_conclude(WorkingCopy *copy, gboolean applied, ApplyQueue *queue, ApplyOutcome *outcome);
+
 /** working_copy_get_result: touched sections, warnings and discarded sections so far (owned by @copy). */
 const ApplyResult *working_copy_get_result(const WorkingCopy *copy);
+
+/** working_copy_steal_result: the result so far, now the caller's; @copy starts an empty one. */
+ApplyResult *working_copy_steal_result(WorkingCopy *copy);
 
 /**
  * working_copy_validate_touched:
@@ -74,7 +89,7 @@ gboolean working_copy_validate_touched(xmlDoc *working, const SchemaSet *schemas
 /**
  * working_copy_changed_sections:
  * Compares the touched sections of @working with @before and returns a
- * SectionChange for each whose serialized content differs, in @working's
+ * SectionChange for each whose content differs (xml_tree_equal()), in @working's
  * document order.
  */
 GPtrArray *working_copy_changed_sections(xmlDoc *before, xmlDoc *working, const ApplyResult *result);

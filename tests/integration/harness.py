@@ -493,6 +493,8 @@ class Daemon:
                 self.process = None
                 raise AssertionError(f'provisiond {problem}\n{self.log_tail()}')
             time.sleep(0.02)
+        # The name comes before the store is loaded; the first answer after it.
+        self.status()
         return self
 
     def _reap(self, process, timeout=STOP_TIMEOUT):

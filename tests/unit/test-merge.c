@@ -199,10 +199,31 @@ static void test_merge_idempotent(void) {
         }
 }
 
+/* Merging into merge_copy_for()'s partial copy gives what merging into a full copy gives,
+ * for every rule (the shells of replaced keyed elements never survive the merge). */
+static void test_merge_into_copy_for_patch(void) {
+        for (gsize i = 0; i < G_N_ELEMENTS(merge_cases); i++) {
+                g_autoptr(xmlDoc) current = parse_text(merge_cases[i].current);
+                g_autoptr(xmlDoc) patch = parse_text(merge_cases[i].patch);
+                g_autoptr(xmlDoc) expected = parse_text(merge_cases[i].expected);
+                g_autoptr(xmlDoc) copy = xmlNewDoc((const xmlChar *)"1.0");
+                xmlNode *target = merge_copy_for(xmlDocGetRootElement(current), xmlDocGetRootElement(patch), copy);
+                g_autofree char *merged = NULL;
+                g_autofree char *wanted = NULL;
+
+                xmlDocSetRootElement(copy, target);
+                merge_section_take(target, xmlDocGetRootElement(patch));
+                merged = serialize_root(copy);
+                wanted = serialize_root(expected);
+                g_assert_cmpstr(merged, ==, wanted);
+        }
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         for (gsize i = 0; i < G_N_ELEMENTS(merge_cases); i++)
                 g_test_add_data_func(merge_cases[i].name, &merge_cases[i], test_merge_case);
         g_test_add_func("/merge/idempotent", test_merge_idempotent);
+        g_test_add_func("/merge/into-copy-for-patch", test_merge_into_copy_for_patch);
         return g_test_run();
 }
