@@ -29,6 +29,10 @@ gboolean url_check_fetchable(const char *url, GError **error) {
         g_autoptr(GUri) uri = g_uri_parse(url, URL_PARSE_FLAGS, NULL);
         const char *host;
 
+        /* GUri lets a CR or LF through inside a URL; no request line may carry one (RFC 3986 §2). */
+        for (const char *at = url; *at != '\0'; at++)
+                if ((guchar)*at < 0x20 || *at == 0x7f)
+                        return set_unsupported(error, url, "a control character in the URL");
         if (uri == NULL)
                 return set_unsupported(error, url, "not a valid absolute URL");
         if (!is_fetchable_scheme(g_uri_get_scheme(uri)))

@@ -118,6 +118,10 @@ static void test_unfetchable_urls_refused(void) {
                 "http:x",
                 "http://h/%zz",         /* not a valid URL */
                 "http://user:p@ss@h/x", /* an unescaped '@' in the password: GLib sees host "ss@h" */
+                "http://h/x\r.xml",      /* control characters, which GUri lets through */
+                "http://h/x.xml\r\nX-Injected: 1",
+                "http://h/\tx.xml",
+                "http://h/x\x7f.xml",
         };
 
         for (gsize i = 0; i < G_N_ELEMENTS(unfetchable); i++) {
