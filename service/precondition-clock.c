@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "precondition-clock.h"
+#include "precondition-reason.h"
 
 #include <errno.h>
 #include <glib-unix.h>
@@ -52,13 +53,7 @@ gboolean clock_kernel_judge(int result, int errno_value, int status, char **reas
                 why = g_strdup("kernel adjtimex: STA_UNSYNC set");
         else if (result == TIME_ERROR)
                 why = g_strdup_printf("kernel adjtimex: TIME_ERROR, status 0x%x", (unsigned int) status);
-        if (why == NULL)
-                return TRUE;
-        if (reason != NULL)
-                *reason = why;
-        else
-                g_free(why);
-        return FALSE;
+        return precondition_judged(why, reason);
 }
 
 /* Takes @reason (NULL when synchronized). */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "precondition-network.h"
+#include "precondition-reason.h"
 
 #include <ifaddrs.h>
 #include <net/if.h>
@@ -45,13 +46,7 @@ gboolean network_judge_source(GInetAddress *source, const char *interface_name, 
                 why = g_strdup_printf("%s has no carrier", interface_name);
         else if (g_inet_address_get_is_link_local(source))
                 why = g_strdup_printf("only the link-local address %s on %s", text, interface_name);
-        if (why == NULL)
-                return TRUE;
-        if (reason != NULL)
-                *reason = why;
-        else
-                g_free(why);
-        return FALSE;
+        return precondition_judged(why, reason);
 }
 
 static gboolean same_address(GInetAddress *address, const struct sockaddr *native) {
