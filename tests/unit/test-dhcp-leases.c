@@ -6,6 +6,7 @@
 
 #include "dhcp-leases.h"
 #include "provision.h"
+#include "test-util.h"
 
 typedef struct {
         char *root;
@@ -19,37 +20,11 @@ static void fixture_set_up(Fixture *fixture, gconstpointer data) {
         fixture->directory = g_build_filename(fixture->root, "run", DHCP_LEASES_SUBDIR, NULL);
 }
 
-static void remove_tree(const char *path) {
-        g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-        const char *name;
-
-        while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-                g_autofree char *child = g_build_filename(path, name, NULL);
-                if (g_file_test(child, G_FILE_TEST_IS_DIR))
-                        remove_tree(child);
-                else
-                        g_unlink(child);
-        }
-        g_rmdir(path);
-}
-
 static void fixture_tear_down(Fixture *fixture, gconstpointer data) {
         (void) data;
         remove_tree(fixture->root);
         g_free(fixture->root);
         g_free(fixture->directory);
-}
-
-static DhcpLease *lease_of(const char *interface, const char *server, const char *file, const char *vendor) {
-        DhcpLease *lease = dhcp_lease_new(interface);
-
-        if (server != NULL)
-                dhcp_lease_set(lease, DHCP_OPTION_TFTP_SERVER, server);
-        if (file != NULL)
-                dhcp_lease_set(lease, DHCP_OPTION_BOOTFILE, file);
-        if (vendor != NULL)
-                dhcp_lease_set(lease, DHCP_OPTION_VENDOR, vendor);
-        return lease;
 }
 
 static void set_ok(DhcpLeases *leases, const DhcpLease *lease) {
@@ -65,7 +40,7 @@ static char *lease_file(Fixture *fixture, const char *interface) {
 
 static void test_set_writes_file_and_remembers(Fixture *fixture, gconstpointer data) {
         g_autoptr(DhcpLeases) leases = dhcp_leases_new(fixture->directory);
-        g_autoptr(DhcpLease) lease = lease_of("eth0", "http://h/prov", "a b.xml", "42:b:68");
+        g_autoptr(DhcpLease) lease = dhcp_lease_of("eth0", "http://h/prov", "a b.xml", "42:b:68");
         g_autofree char *path = lease_file(fixture, "eth0");
         g_autofree char *contents = NULL;
         const DhcpLease *stored;
@@ -85,8 +60,8 @@ static void test_set_writes_file_and_remembers(Fixture *fixture, gconstpointer d
 static void test_new_instance_loads_what_was_stored(Fixture *fixture, gconstpointer data) {
         g_autoptr(DhcpLeases) first = dhcp_leases_new(fixture->directory);
         g_autoptr(DhcpLeases) second = dhcp_leases_new(fixture->directory);
-        g_autoptr(DhcpLease) eth1 = lease_of("eth1", " spaced = value ", NULL, NULL);
-        g_autoptr(DhcpLease) eth0 = lease_of("eth0", NULL, "http://h/x.xml", NULL);
+        g_autoptr(DhcpLease) eth1 = dhcp_lease_of("eth1", " spaced = value ", NULL, NULL);
+        g_autoptr(DhcpLease) eth0 = dhcp_lease_of("eth0", NULL, "http://h/x.xml", NULL);
         g_autoptr(GPtrArray) list = NULL;
         g_autoptr(GError) error = NULL;
         const DhcpLease *loaded;
@@ -108,8 +83,8 @@ static void test_new_instance_loads_what_was_stored(Fixture *fixture, gconstpoin
 
 static void test_set_replaces_whole_lease(Fixture *fixture, gconstpointer data) {
         g_autoptr(DhcpLeases) leases = dhcp_leases_new(fixture->directory);
-        g_autoptr(DhcpLease) before = lease_of("eth0", "http://h", "a.xml", NULL);
-        g_autoptr(DhcpLease) after = lease_of("eth0", NULL, NULL, "42:1:61");
+        g_autoptr(DhcpLease) before = dhcp_lease_of("eth0", "http://h", "a.xml", NULL);
+        g_autoptr(DhcpLease) after = dhcp_lease_of("eth0", NULL, NULL, "42:1:61");
 
         (void) data;
         set_ok(leases, before);
@@ -120,7 +95,7 @@ static void test_set_replaces_whole_lease(Fixture *fixture, gconstpointer data) 
 
 static void test_empty_set_deletes_file(Fixture *fixture, gconstpointer data) {
         g_autoptr(DhcpLeases) leases = dhcp_leases_new(fixture->directory);
-        g_autoptr(DhcpLease) lease = lease_of("eth0", "http://h", NULL, NULL);
+        g_autoptr(DhcpLease) lease = dhcp_lease_of("eth0", "http://h", NULL, NULL);
         g_autoptr(DhcpLease) lost = dhcp_lease_new("eth0");
         g_autofree char *path = lease_file(fixture, "eth0");
 
@@ -174,7 +149,7 @@ static void test_interface_names_validated(Fixture *fixture, gconstpointer data)
 
         (void) data;
         for (gsize i = 0; i < G_N_ELEMENTS(invalid); i++) {
-                g_autoptr(DhcpLease) lease = lease_of(invalid[i], "http://h", NULL, NULL);
+                g_autoptr(DhcpLease) lease = dhcp_lease_of(invalid[i], "http://h", NULL, NULL);
                 g_autoptr(GError) error = NULL;
                 g_assert_false(dhcp_leases_set(leases, lease, &error));
                 g_assert_error(error, PROV_ERROR, PROV_ERROR_INVALID_ARGS);
@@ -187,7 +162,7 @@ static void test_interface_names_validated(Fixture *fixture, gconstpointer data)
 static void test_unwritable_directory_changes_nothing(Fixture *fixture, gconstpointer data) {
         g_autofree char *blocker = g_build_filename(fixture->root, "run", NULL);
         g_autoptr(DhcpLeases) leases = dhcp_leases_new(fixture->directory);
-        g_autoptr(DhcpLease) lease = lease_of("eth0", "http://h", NULL, NULL);
+        g_autoptr(DhcpLease) lease = dhcp_lease_of("eth0", "http://h", NULL, NULL);
         g_autoptr(GError) error = NULL;
 
         (void) data;

@@ -4,6 +4,7 @@
 #include <glib.h>
 
 #include "dhcp-options.h"
+#include "test-util.h"
 
 /* "http://foo" with the trailing NUL the vendor's length counts (0x0b = 11). */
 #define VENDOR_LAYOUT "42:0b:68:74:74:70:3a:2f:2f:66:6f:6f:00"
@@ -168,14 +169,8 @@ static void test_option43_non_text_fails(void) {
 /* ---- 66 + 67 → URLs ---- */
 
 static GPtrArray *urls_of(const char *server, const char *file, const char *vendor, GError **error) {
-        g_autoptr(DhcpLease) lease = dhcp_lease_new("eth0");
+        g_autoptr(DhcpLease) lease = dhcp_lease_of("eth0", server, file, vendor);
 
-        if (server != NULL)
-                dhcp_lease_set(lease, DHCP_OPTION_TFTP_SERVER, server);
-        if (file != NULL)
-                dhcp_lease_set(lease, DHCP_OPTION_BOOTFILE, file);
-        if (vendor != NULL)
-                dhcp_lease_set(lease, DHCP_OPTION_VENDOR, vendor);
         return dhcp_options_provisioning_urls(lease, error);
 }
 

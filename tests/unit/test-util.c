@@ -114,3 +114,15 @@ void remove_tree(const char *path) {
         }
         g_rmdir(path);
 }
+
+DhcpLease *dhcp_lease_of(const char *interface, const char *server, const char *file, const char *vendor) {
+        DhcpLease *lease = dhcp_lease_new(interface);
+
+        if (server != NULL)
+                dhcp_lease_set(lease, DHCP_OPTION_TFTP_SERVER, server);
+        if (file != NULL)
+                dhcp_lease_set(lease, DHCP_OPTION_BOOTFILE, file);
+        if (vendor != NULL)
+                dhcp_lease_set(lease, DHCP_OPTION_VENDOR, vendor);
+        return lease;
+}

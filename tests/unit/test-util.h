@@ -11,6 +11,7 @@
 #include <glib.h>
 #include <libxml/tree.h>
 
+#include "dhcp-options.h"
 #include "migration-steps.h"
 #include "schema.h"
 #include "xml-cleanup.h" /* callers hold the documents in g_autoptr(xmlDoc) */
@@ -60,3 +61,11 @@ void assert_leaf(xmlDoc *doc, const char *xpath, const char *expected);
 
 /** remove_tree: removes the directory @path with everything below it, e.g. a test's g_dir_make_tmp(). */
 void remove_tree(const char *path);
+
+/* ---- DHCP leases ---- */
+
+/**
+ * dhcp_lease_of: a new lease of @interface carrying options 66 (@server), 67 (@file) and 43
+ * (@vendor, hex text), each left out when NULL. Free with dhcp_lease_free().
+ */
+DhcpLease *dhcp_lease_of(const char *interface, const char *server, const char *file, const char *vendor);
