@@ -141,52 +141,64 @@ static gboolean skip_outside_netns(void) {
         return TRUE;
 }
 
-static void test_responder_url_is_taken(void) {
+/* One PnP server answers with a usable URL, and the lookup takes it. */
+typedef struct {
+        const char *scenario;
+        const char *url;
+        gboolean on_pbx_b;     /* the server runs on PBX B (else on PBX A) */
+        gboolean on_interface; /* the source names its interface (else the routing table picks it) */
+        gboolean late;         /* the server starts after the first SUBSCRIBE went out */
+} FoundCase;
+
+static const FoundCase responder_url_is_taken = {
+        .scenario = "pnp-responder.xml",
+        .url = "http://10.250.0.2:8080/prov/{mac}.xml",
+        .on_interface = TRUE,
+};
+/* No interface configured: the routing table picks it, as on a phone with one LAN port. */
+static const FoundCase route_choice_without_interface = {
+        .scenario = "pnp-responder.xml",
+        .url = "https://pbx.example/prov/",
+        .on_pbx_b = TRUE,
+};
+static const FoundCase external_body_url_is_taken = {
+        .scenario = "pnp-responder-external-body.xml",
+        .url = "https://pbx.example:8443/D200.xml",
+        .on_pbx_b = TRUE,
+        .on_interface = TRUE,
+};
+/* The first SUBSCRIBE goes out before the server listens; a retransmission (T1 doubling) reaches it. */
+static const FoundCase retransmission_reaches_a_late_responder = {
+        .scenario = "pnp-responder.xml",
+        .url = "http://late.example/",
+        .on_pbx_b = TRUE,
+        .on_interface = TRUE,
+        .late = TRUE,
+};
+static const FoundCase hostile_notifies_are_ignored = {
+        .scenario = "pnp-hostile.xml",
+        .url = "http://after.hostile.example/",
+        .on_pbx_b = TRUE,
+        .on_interface = TRUE,
+};
+
+static void test_url_is_found(gconstpointer data) {
+        const FoundCase *found = data;
+        const char *netns = found->on_pbx_b ? pbx_b : pbx_a;
         g_autoptr(MulticastSource) source = NULL;
         g_autoptr(GSubprocess) sipp = NULL;
         Lookup lookup = { 0 };
 
         if (skip_outside_netns())
                 return;
-        source = source_new(GENEROUS_WAIT_MS, FALSE, TRUE);
-        sipp = responder_start(pbx_a, "pnp-responder.xml", "http://10.250.0.2:8080/prov/{mac}.xml", 0);
+        source = source_new(GENEROUS_WAIT_MS, FALSE, found->on_interface);
+        if (!found->late)
+                sipp = responder_start(netns, found->scenario, found->url, 0);
         lookup_start(&lookup, source, NULL);
+        if (found->late)
+                sipp = responder_start(netns, found->scenario, found->url, 0);
         lookup_finish(&lookup);
-        assert_found(&lookup, "http://10.250.0.2:8080/prov/{mac}.xml", PBX_A_ADDRESS ":5060");
-        responder_assert_completed(sipp);
-        lookup_clear(&lookup);
-}
-
-static void test_route_choice_without_interface(void) {
-        g_autoptr(MulticastSource) source = NULL;
-        g_autoptr(GSubprocess) sipp = NULL;
-        Lookup lookup = { 0 };
-
-        if (skip_outside_netns())
-                return;
-        /* No interface configured: the routing table picks it, as on a phone with one LAN port. */
-        source = source_new(GENEROUS_WAIT_MS, FALSE, FALSE);
-        sipp = responder_start(pbx_b, "pnp-responder.xml", "https://pbx.example/prov/", 0);
-        lookup_start(&lookup, source, NULL);
-        lookup_finish(&lookup);
-        assert_found(&lookup, "https://pbx.example/prov/", PBX_B_ADDRESS ":5060");
-        responder_assert_completed(sipp);
-        lookup_clear(&lookup);
-}
-
-static void test_external_body_url_is_taken(void) {
-        g_autoptr(MulticastSource) source = NULL;
-        g_autoptr(GSubprocess) sipp = NULL;
-        Lookup lookup = { 0 };
-
-        if (skip_outside_netns())
-                return;
-        source = source_new(GENEROUS_WAIT_MS, FALSE, TRUE);
-        sipp = responder_start(pbx_b, "pnp-responder-external-body.xml", "https://pbx.example:8443/D200.xml",
-                               0);
-        lookup_start(&lookup, source, NULL);
-        lookup_finish(&lookup);
-        assert_found(&lookup, "https://pbx.example:8443/D200.xml", PBX_B_ADDRESS ":5060");
+        assert_found(&lookup, found->url, found->on_pbx_b ? PBX_B_ADDRESS ":5060" : PBX_A_ADDRESS ":5060");
         responder_assert_completed(sipp);
         lookup_clear(&lookup);
 }
@@ -215,6 +227,12 @@ static void test_first_answer_wins(void) {
         run_first_answer_wins(pbx_b, pbx_a, PBX_B_ADDRESS ":5060");
 }
 
+/* The lookup ended without a URL: the wait ran out. */
+static void assert_no_answer(Lookup *lookup) {
+        g_assert_null(lookup->url);
+        g_assert_error(lookup->error, MULTICAST_SOURCE_ERROR, MULTICAST_SOURCE_ERROR_NO_ANSWER);
+}
+
 static void test_no_responder_names_the_wait(void) {
         g_autoptr(MulticastSource) source = NULL;
         Lookup lookup = { 0 };
@@ -224,59 +242,29 @@ static void test_no_responder_names_the_wait(void) {
         source = source_new(1000, FALSE, TRUE);
         lookup_start(&lookup, source, NULL);
         lookup_finish(&lookup);
-        g_assert_null(lookup.url);
-        g_assert_error(lookup.error, MULTICAST_SOURCE_ERROR, MULTICAST_SOURCE_ERROR_NO_ANSWER);
+        assert_no_answer(&lookup);
         g_assert_cmpstr(lookup.error->message, ==, "no answer from 224.0.1.75:5060 within 1 s");
         lookup_clear(&lookup);
 }
 
-/* The first SUBSCRIBE goes out before the server listens; a retransmission (T1 doubling) reaches it. */
-static void test_retransmission_reaches_a_late_responder(void) {
-        g_autoptr(MulticastSource) source = NULL;
-        g_autoptr(GSubprocess) sipp = NULL;
-        Lookup lookup = { 0 };
+/* A server on PBX B plays @scenario with @url; the lookup (5 s wait) finds nothing usable. */
+static void lookup_refusing(Lookup *lookup, gboolean https_only, const char *scenario, const char *url) {
+        g_autoptr(MulticastSource) source = source_new(5000, https_only, TRUE);
+        g_autoptr(GSubprocess) sipp = responder_start(pbx_b, scenario, url, 0);
 
-        if (skip_outside_netns())
-                return;
-        source = source_new(GENEROUS_WAIT_MS, FALSE, TRUE);
-        lookup_start(&lookup, source, NULL);
-        sipp = responder_start(pbx_b, "pnp-responder.xml", "http://late.example/", 0);
-        lookup_finish(&lookup);
-        assert_found(&lookup, "http://late.example/", PBX_B_ADDRESS ":5060");
-        responder_assert_completed(sipp);
-        lookup_clear(&lookup);
-}
-
-static void test_hostile_notifies_are_ignored(void) {
-        g_autoptr(MulticastSource) source = NULL;
-        g_autoptr(GSubprocess) sipp = NULL;
-        Lookup lookup = { 0 };
-
-        if (skip_outside_netns())
-                return;
-        source = source_new(GENEROUS_WAIT_MS, FALSE, TRUE);
-        sipp = responder_start(pbx_b, "pnp-hostile.xml", "http://after.hostile.example/", 0);
-        lookup_start(&lookup, source, NULL);
-        lookup_finish(&lookup);
-        assert_found(&lookup, "http://after.hostile.example/", PBX_B_ADDRESS ":5060");
-        responder_assert_completed(sipp);
-        lookup_clear(&lookup);
+        lookup_start(lookup, source, NULL);
+        lookup_finish(lookup);
+        assert_no_answer(lookup);
+        responder_stop(sipp);
 }
 
 /* Only hostile NOTIFYs: the wait ends cleanly and the reason lists each one with its sender. */
 static void test_hostile_only_times_out_with_reasons(void) {
-        g_autoptr(MulticastSource) source = NULL;
-        g_autoptr(GSubprocess) sipp = NULL;
         Lookup lookup = { 0 };
 
         if (skip_outside_netns())
                 return;
-        source = source_new(5000, FALSE, TRUE);
-        sipp = responder_start(pbx_b, "pnp-hostile.xml", "ftp://10.250.0.99/last", 0);
-        lookup_start(&lookup, source, NULL);
-        lookup_finish(&lookup);
-        g_assert_null(lookup.url);
-        g_assert_error(lookup.error, MULTICAST_SOURCE_ERROR, MULTICAST_SOURCE_ERROR_NO_ANSWER);
+        lookup_refusing(&lookup, FALSE, "pnp-hostile.xml", "ftp://10.250.0.99/last");
         assert_reason_says(lookup.error, "no answer from 224.0.1.75:5060 within 5 s");
         assert_reason_says(lookup.error,
                            PBX_B_ADDRESS ":5060 accepted the SUBSCRIBE but sent no usable NOTIFY");
@@ -288,25 +276,16 @@ static void test_hostile_only_times_out_with_reasons(void) {
         assert_reason_says(lookup.error, "NUL byte in the message");
         assert_reason_says(lookup.error, "not a SIP message");
         assert_reason_says(lookup.error, "unsupported URL ftp://10.250.0.99/last");
-        responder_stop(sipp);
         lookup_clear(&lookup);
 }
 
 static void test_https_only_refuses_http(void) {
-        g_autoptr(MulticastSource) source = NULL;
-        g_autoptr(GSubprocess) sipp = NULL;
         Lookup lookup = { 0 };
 
         if (skip_outside_netns())
                 return;
-        source = source_new(5000, TRUE, TRUE);
-        sipp = responder_start(pbx_b, "pnp-responder.xml", "http://plain.example/", 0);
-        lookup_start(&lookup, source, NULL);
-        lookup_finish(&lookup);
-        g_assert_null(lookup.url);
-        g_assert_error(lookup.error, MULTICAST_SOURCE_ERROR, MULTICAST_SOURCE_ERROR_NO_ANSWER);
+        lookup_refusing(&lookup, TRUE, "pnp-responder.xml", "http://plain.example/");
         assert_reason_says(lookup.error, PBX_B_ADDRESS ":5060: NOTIFY with a plain http URL, and only https");
-        responder_stop(sipp);
         lookup_clear(&lookup);
 }
 
@@ -371,15 +350,18 @@ int main(int argc, char **argv) {
         test_interface = g_getenv("PROVISIOND_TEST_MCAST_IF");
         pbx_a = g_getenv("PROVISIOND_TEST_PBX_A");
         pbx_b = g_getenv("PROVISIOND_TEST_PBX_B");
-        g_test_add_func("/source-multicast/responder-url-is-taken", test_responder_url_is_taken);
-        g_test_add_func("/source-multicast/route-choice-without-interface",
-                        test_route_choice_without_interface);
-        g_test_add_func("/source-multicast/external-body-url-is-taken", test_external_body_url_is_taken);
+        g_test_add_data_func("/source-multicast/responder-url-is-taken", &responder_url_is_taken,
+                             test_url_is_found);
+        g_test_add_data_func("/source-multicast/route-choice-without-interface",
+                             &route_choice_without_interface, test_url_is_found);
+        g_test_add_data_func("/source-multicast/external-body-url-is-taken", &external_body_url_is_taken,
+                             test_url_is_found);
         g_test_add_func("/source-multicast/first-answer-wins", test_first_answer_wins);
         g_test_add_func("/source-multicast/no-responder-names-the-wait", test_no_responder_names_the_wait);
-        g_test_add_func("/source-multicast/retransmission-reaches-a-late-responder",
-                        test_retransmission_reaches_a_late_responder);
-        g_test_add_func("/source-multicast/hostile-notifies-are-ignored", test_hostile_notifies_are_ignored);
+        g_test_add_data_func("/source-multicast/retransmission-reaches-a-late-responder",
+                             &retransmission_reaches_a_late_responder, test_url_is_found);
+        g_test_add_data_func("/source-multicast/hostile-notifies-are-ignored", &hostile_notifies_are_ignored,
+                             test_url_is_found);
         g_test_add_func("/source-multicast/hostile-only-times-out-with-reasons",
                         test_hostile_only_times_out_with_reasons);
         g_test_add_func("/source-multicast/https-only-refuses-http", test_https_only_refuses_http);
