@@ -16,16 +16,15 @@ import glob
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import tempfile
 import time
 import unittest
 
 import harness
 from gi.repository import GLib
+from netns import VethPair, dhclient_command, dnsmasq_command, hook_env, in_namespace, require_namespaces
+from processes import kill_all, read_log, spawn, stop
 
-EXIT_SKIP = 77
 SERVER_ADDRESS = '10.99.0.1'
 LEASE_TIMEOUT = 20.0  # seconds for one client to get a lease and run its hook
 TFTP_SERVER = f'http://{SERVER_ADDRESS}:8080/prov'
@@ -39,69 +38,22 @@ SERVER_NS = f'pvd-dhcp-s-{SUFFIX}'
 CLIENT_NS = f'pvd-dhcp-c-{SUFFIX}'
 SERVER_VETH = f'pvs{SUFFIX}'
 CLIENT_VETH = f'pvc{SUFFIX}'
-
-
-def skip(reason):
-    print(f'SKIP: {reason}')
-    sys.exit(EXIT_SKIP)
-
-
-def ip(*args, check=True):
-    return subprocess.run(['ip', *args], check=check, capture_output=True, text=True, timeout=30)
-
-
-def in_namespace(namespace, argv):
-    return ['ip', 'netns', 'exec', namespace, *argv]
+NETWORK = VethPair(SERVER_NS, CLIENT_NS, SERVER_VETH, CLIENT_VETH, SERVER_ADDRESS)
 
 
 def hook_path(name):
     return os.path.join(os.environ['PROVISIOND_BUILD_ROOT'], 'data', 'dhcp', name)
 
 
-class Network:
-    """The namespaces and the veth pair; remove() is safe to call at any point."""
-
-    def create(self):
-        ip('netns', 'add', SERVER_NS)
-        ip('netns', 'add', CLIENT_NS)
-        ip('link', 'add', SERVER_VETH, 'type', 'veth', 'peer', 'name', CLIENT_VETH)
-        ip('link', 'set', SERVER_VETH, 'netns', SERVER_NS)
-        ip('link', 'set', CLIENT_VETH, 'netns', CLIENT_NS)
-        ip('-n', SERVER_NS, 'addr', 'add', f'{SERVER_ADDRESS}/24', 'dev', SERVER_VETH)
-        for namespace, link in ((SERVER_NS, SERVER_VETH), (CLIENT_NS, CLIENT_VETH),
-                                (SERVER_NS, 'lo'), (CLIENT_NS, 'lo')):
-            ip('-n', namespace, 'link', 'set', link, 'up')
-
-    def remove(self):
-        # Deleting a namespace deletes the veth end in it, and so the pair.
-        for namespace in (SERVER_NS, CLIENT_NS):
-            ip('netns', 'delete', namespace, check=False)
-        # dhcpcd keeps its leases in a directory fixed at build time.
-        for lease in glob.glob(f'/var/lib/dhcpcd/{CLIENT_VETH}*.lease'):
-            os.unlink(lease)
+def remove_network():
+    NETWORK.remove()
+    # dhcpcd keeps its leases in a directory fixed at build time.
+    for lease in glob.glob(f'/var/lib/dhcpcd/{CLIENT_VETH}*.lease'):
+        os.unlink(lease)
 
 
-# The servers and clients that are running and the work dirs, for stop_on_signal.
-_live_processes = set()
+# The work dirs, for stop_on_signal.
 _work_dirs = set()
-
-
-def spawn(argv, **kwargs):
-    process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, **kwargs)
-    _live_processes.add(process)
-    return process
-
-
-def stop_process(process):
-    _live_processes.discard(process)
-    if process is None or process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 class Dnsmasq:
@@ -114,49 +66,30 @@ class Dnsmasq:
         self.log_path = os.path.join(work_dir, 'dnsmasq.log')
 
     def start(self):
-        config = os.path.join(self.work_dir, 'dnsmasq.conf')
-        with open(config, 'w') as f:
-            f.write('\n'.join([
-                'port=0',
-                f'interface={SERVER_VETH}',
-                'bind-interfaces',
-                'dhcp-range=10.99.0.50,10.99.0.150,255.255.255.0,1h',
-                f'dhcp-leasefile={os.path.join(self.work_dir, "dnsmasq.leases")}',
-                'dhcp-authoritative',
-                'log-dhcp',
-                'user=root',
-                *self.option_lines,
-            ]) + '\n')
-        self.process = spawn(in_namespace(SERVER_NS, [
-            'dnsmasq', f'--conf-file={config}', '--no-daemon',
-            f'--pid-file={os.path.join(self.work_dir, "dnsmasq.pid")}',
-            f'--log-facility={self.log_path}']))
+        self.process = spawn(dnsmasq_command(
+            self.work_dir, NETWORK, '10.99.0.50,10.99.0.150,255.255.255.0,1h',
+            ['log-dhcp', *self.option_lines], extra_args=[f'--log-facility={self.log_path}']))
 
     def log(self):
-        try:
-            with open(self.log_path) as f:
-                return f.read()
-        except OSError:
-            return ''
+        return read_log(self.log_path)
 
     def stop(self):
-        stop_process(self.process)
+        stop(self.process)
 
 
 class DhcpClientsTest(harness.DaemonTestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.network = Network()
         try:
-            cls.network.create()
+            NETWORK.create()
         except BaseException:
-            cls.network.remove()
+            remove_network()
             raise
 
     @classmethod
     def tearDownClass(cls):
-        cls.network.remove()
+        remove_network()
 
     def setUp(self):
         self.work_dir = tempfile.mkdtemp(prefix='provisiond-dhcp-clients-')
@@ -167,11 +100,7 @@ class DhcpClientsTest(harness.DaemonTestCase):
         self.addCleanup(shutil.rmtree, self.defaults_dir, ignore_errors=True)
         self.daemon = harness.start_daemon(
             self, defaults=harness.defaults_with_provisioning(self.defaults_dir, active='false'))
-        self.client_env = {
-            'PATH': '/usr/sbin:/usr/bin:/sbin:/bin',
-            'DBUS_SYSTEM_BUS_ADDRESS': os.environ['DBUS_SYSTEM_BUS_ADDRESS'],
-            'PROVISIONCTL': harness.provisionctl_binary(),
-        }
+        self.client_env = hook_env()
 
     # -- servers and clients --
 
@@ -191,19 +120,8 @@ class DhcpClientsTest(harness.DaemonTestCase):
         return path
 
     def dhclient(self):
-        config = os.path.join(self.work_dir, 'dhclient.conf')
-        with open(config, 'w') as f:
-            f.write('initial-delay 0;\n'
-                    'request subnet-mask, routers, tftp-server-name, bootfile-name, '
-                    'vendor-encapsulated-options;\n')
-        # dhclient gives its script only the variables of -e, not its own environment.
-        env_args = [arg for name, value in self.client_env.items() for arg in ('-e', f'{name}={value}')]
-        return in_namespace(CLIENT_NS, [
-            'dhclient', '-4', '-d', '-1', '-cf', config,
-            '-sf', self.sourcing_wrapper('dhclient-exit-hook'),
-            '-lf', os.path.join(self.work_dir, 'dhclient.leases'),
-            '-pf', os.path.join(self.work_dir, 'dhclient.pid'),
-            *env_args, CLIENT_VETH])
+        return dhclient_command(self.work_dir, NETWORK, self.sourcing_wrapper('dhclient-exit-hook'),
+                                self.client_env)
 
     def udhcpc(self):
         # The shipped script is the udhcpc script itself; no system script chained.
@@ -232,11 +150,9 @@ class DhcpClientsTest(harness.DaemonTestCase):
         try:
             stored = self.wait_for_lease(expected)
         finally:
-            stop_process(client)
+            stop(client)
         if stored != expected:
-            with open(log_path) as f:
-                client_log = f.read()
-            self.fail(f'stored {stored!r}, expected {expected!r}\n--- client ---\n{client_log}'
+            self.fail(f'stored {stored!r}, expected {expected!r}\n--- client ---\n{read_log(log_path)}'
                       f'\n--- dnsmasq ---\n{dnsmasq.log()}\n{self.daemon.log_tail()}')
         return stored
 
@@ -320,25 +236,15 @@ class DhcpClientsTest(harness.DaemonTestCase):
 def stop_on_signal(signum, frame):
     """meson's timeout or ^C: stop the servers and clients and remove the
     namespaces too, then what harness removes."""
-    for process in list(_live_processes):
-        process.kill()
-        process.wait()
-    Network().remove()
+    kill_all()
+    remove_network()
     for work_dir in _work_dirs:
         shutil.rmtree(work_dir, ignore_errors=True)
     harness._stop_on_signal(signum, frame)
 
 
 def main():
-    if os.geteuid() != 0:
-        skip('needs root to create network namespaces')
-    for tool in ('ip', 'dnsmasq', 'dhclient', 'udhcpc', 'dhcpcd'):
-        if shutil.which(tool, path='/usr/sbin:/usr/bin:/sbin:/bin') is None:
-            skip(f'needs {tool}')
-    probe = f'pvd-dhcp-probe-{SUFFIX}'
-    if ip('netns', 'add', probe, check=False).returncode != 0:
-        skip('cannot create network namespaces here')
-    ip('netns', 'delete', probe, check=False)
+    require_namespaces(f'pvd-dhcp-probe-{SUFFIX}', ('ip', 'dnsmasq', 'dhclient', 'udhcpc', 'dhcpcd'))
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, stop_on_signal)
     unittest.main(verbosity=2)
