@@ -22,21 +22,23 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 
 import harness
 from gi.repository import GLib
 from harness import DaemonTestCase
+from netns import (VethPair, dhclient_command, dnsmasq_command, hook_env, in_namespace, ip, require_namespaces,
+                   start_wrapped_daemon)
+from processes import kill_all, read_log, spawn, stop
 
-EXIT_SKIP = 77
 SUFFIX = str(os.getpid())
 SERVER_NS = f'pvd-zt-s-{SUFFIX}'
 CLIENT_NS = f'pvd-zt-c-{SUFFIX}'
 SERVER_VETH = f'zts{SUFFIX}'
 CLIENT_VETH = f'ztc{SUFFIX}'
 SERVER = '10.98.0.1'
+NETWORK = VethPair(SERVER_NS, CLIENT_NS, SERVER_VETH, CLIENT_VETH, SERVER)
 HTTP = f'http://{SERVER}:8080'
 MAC = '00:09:52:00:00:0E'
 MAC_IN_URLS = '00095200000E'
@@ -50,42 +52,10 @@ PATCH = b'''<?xml version="1.0" encoding="UTF-8"?>
 '''
 
 
-def skip(reason):
-    print(f'SKIP: {reason}')
-    sys.exit(EXIT_SKIP)
-
-
-def ip(*args, check=True):
-    return subprocess.run(['ip', *args], check=check, capture_output=True, text=True, timeout=30)
-
-
-def in_namespace(namespace, argv):
-    return ['ip', 'netns', 'exec', namespace, *argv]
-
-
-def remove_network():
-    # Deleting a namespace deletes the veth end in it, and so the pair.
-    for namespace in (SERVER_NS, CLIENT_NS):
-        for pid in ip('netns', 'pids', namespace, check=False).stdout.split():
-            try:
-                os.kill(int(pid), signal.SIGKILL)
-            except (ProcessLookupError, ValueError):
-                pass
-        ip('netns', 'delete', namespace, check=False)
-
-
 def create_network():
-    ip('netns', 'add', SERVER_NS)
-    ip('netns', 'add', CLIENT_NS)
-    ip('link', 'add', SERVER_VETH, 'type', 'veth', 'peer', 'name', CLIENT_VETH)
-    ip('link', 'set', SERVER_VETH, 'netns', SERVER_NS)
-    ip('link', 'set', CLIENT_VETH, 'netns', CLIENT_NS)
-    ip('-n', SERVER_NS, 'addr', 'add', f'{SERVER}/24', 'dev', SERVER_VETH)
+    NETWORK.create()
     # A PnP server joins the group; sipp does not, so the address does it for sipp.
     ip('-n', SERVER_NS, 'addr', 'add', '224.0.1.75/32', 'dev', SERVER_VETH, 'autojoin')
-    for namespace, link in ((SERVER_NS, SERVER_VETH), (CLIENT_NS, CLIENT_VETH),
-                            (SERVER_NS, 'lo'), (CLIENT_NS, 'lo')):
-        ip('-n', namespace, 'link', 'set', link, 'up')
 
 
 def wait_for_port(namespace, protocol, port):
@@ -99,27 +69,6 @@ def wait_for_port(namespace, protocol, port):
     raise AssertionError(f'nothing listens on {protocol} port {port} in {namespace}')
 
 
-# The processes that are running, for the signal handler.
-_live = set()
-
-
-def spawn(argv, **kwargs):
-    process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, **kwargs)
-    _live.add(process)
-    return process
-
-
-def stop(process):
-    _live.discard(process)
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 class ZeroTouchTest(DaemonTestCase):
 
     @classmethod
@@ -127,12 +76,12 @@ class ZeroTouchTest(DaemonTestCase):
         try:
             create_network()
         except BaseException:
-            remove_network()
+            NETWORK.remove()
             raise
 
     @classmethod
     def tearDownClass(cls):
-        remove_network()
+        NETWORK.remove()
 
     def setUp(self):
         self.work_dir = tempfile.mkdtemp(prefix='provisiond-zero-touch-')
@@ -159,13 +108,6 @@ class ZeroTouchTest(DaemonTestCase):
         self.addCleanup(stop, process)
         return process
 
-    def log_of(self, path):
-        try:
-            with open(path) as f:
-                return f.read()
-        except OSError:
-            return ''
-
     # -- the phone --
 
     def start_phone(self, **provisioning):
@@ -175,14 +117,7 @@ class ZeroTouchTest(DaemonTestCase):
             'Multicast': {'Enabled': 'true', 'Interface': CLIENT_VETH, 'WaitSeconds': '5'},
         }
         defaults = harness.defaults_with_provisioning(self.work_dir, **provisioning) if provisioning else None
-        daemon = harness.Daemon(config=config, defaults=defaults)
-        daemon.command = lambda original=daemon.command: in_namespace(CLIENT_NS, original())
-        self.addCleanup(daemon.close)
-        daemon.start()
-        self.daemon = daemon
-        self.recorder = harness.SignalRecorder()
-        self.addCleanup(self.recorder.close)
-        return daemon
+        return start_wrapped_daemon(self, lambda argv: in_namespace(CLIENT_NS, argv), config, defaults)
 
     def static_address(self):
         ip('-n', CLIENT_NS, 'addr', 'add', '10.98.0.2/24', 'dev', CLIENT_VETH)
@@ -196,23 +131,14 @@ class ZeroTouchTest(DaemonTestCase):
     def assertProvisioned(self, path):
         telephony = harness.sections_of(harness.parse_xml(self.daemon.settings_bytes()))['telephony']
         self.assertEqual('false', telephony.find('callWaiting/active').text)
-        self.assertIn(f'"GET {path} HTTP/1.1" 200', self.log_of(self.http_log))
+        self.assertIn(f'"GET {path} HTTP/1.1" 200', read_log(self.http_log))
 
     # -- the peers --
 
     def dnsmasq(self, option_lines):
-        config = os.path.join(self.work_dir, 'dnsmasq.conf')
-        with open(config, 'w') as f:
-            f.write('\n'.join([
-                'port=0', f'interface={SERVER_VETH}', 'bind-interfaces',
-                'dhcp-range=10.98.0.50,10.98.0.150,255.255.255.0,1h',
-                f'dhcp-option=3,{SERVER}',
-                f'dhcp-leasefile={os.path.join(self.work_dir, "dnsmasq.leases")}',
-                'dhcp-authoritative', 'user=root', *option_lines]) + '\n')
-        self.start_process(in_namespace(SERVER_NS, [
-            'dnsmasq', f'--conf-file={config}', '--no-daemon',
-            f'--pid-file={os.path.join(self.work_dir, "dnsmasq.pid")}']),
-            log=os.path.join(self.work_dir, 'dnsmasq.log'))
+        self.start_process(dnsmasq_command(self.work_dir, NETWORK, '10.98.0.50,10.98.0.150,255.255.255.0,1h',
+                                           [f'dhcp-option=3,{SERVER}', *option_lines]),
+                           log=os.path.join(self.work_dir, 'dnsmasq.log'))
 
     def dhclient(self):
         """ISC dhclient with a client script of ours: the address and the default route first
@@ -227,20 +153,8 @@ class ZeroTouchTest(DaemonTestCase):
                     'esac\n'
                     f'. {hook}\n')
         os.chmod(script, 0o755)
-        config = os.path.join(self.work_dir, 'dhclient.conf')
-        with open(config, 'w') as f:
-            f.write('initial-delay 0;\n'
-                    'request subnet-mask, routers, tftp-server-name, bootfile-name, '
-                    'vendor-encapsulated-options;\n')
-        env = {'PATH': '/usr/sbin:/usr/bin:/sbin:/bin',
-               'DBUS_SYSTEM_BUS_ADDRESS': os.environ['DBUS_SYSTEM_BUS_ADDRESS'],
-               'PROVISIONCTL': harness.provisionctl_binary()}
-        env_args = [arg for name, value in env.items() for arg in ('-e', f'{name}={value}')]
-        self.start_process(in_namespace(CLIENT_NS, [
-            'dhclient', '-4', '-d', '-1', '-cf', config, '-sf', script,
-            '-lf', os.path.join(self.work_dir, 'dhclient.leases'),
-            '-pf', os.path.join(self.work_dir, 'dhclient.pid'), *env_args, CLIENT_VETH]),
-            log=os.path.join(self.work_dir, 'dhclient.log'))
+        self.start_process(dhclient_command(self.work_dir, NETWORK, script, hook_env()),
+                           log=os.path.join(self.work_dir, 'dhclient.log'))
 
     def pnp_server(self, url):
         """sipp as the SIP multicast PnP server, answering one SUBSCRIBE with url."""
@@ -294,7 +208,7 @@ class ZeroTouchTest(DaemonTestCase):
         self.assertEqual(f'url {HTTP}/mc/{MAC_IN_URLS}.xml (from {SERVER}:5060)',
                          dict(status['Discovery'])['multicast'])
         self.assertProvisioned(f'/mc/{MAC_IN_URLS}.xml')
-        self.assertEqual(0, sipp.wait(timeout=RUN_TIMEOUT), self.log_of(os.path.join(self.work_dir, 'sipp.log')))
+        self.assertEqual(0, sipp.wait(timeout=RUN_TIMEOUT), read_log(os.path.join(self.work_dir, 'sipp.log')))
 
     def test_dhcp_wins_over_multicast(self):
         self.static_address()
@@ -308,7 +222,7 @@ class ZeroTouchTest(DaemonTestCase):
         self.assertEqual('dhcp', status['Source'])
         self.assertEqual('not asked: dhcp found a URL first', dict(status['Discovery'])['multicast'])
         self.assertProvisioned(f'/prov/{MAC_IN_URLS}.xml')
-        self.assertNotIn('/mc/', self.log_of(self.http_log))
+        self.assertNotIn('/mc/', read_log(self.http_log))
 
     def test_multicast_wins_over_configured(self):
         self.static_address()
@@ -319,27 +233,18 @@ class ZeroTouchTest(DaemonTestCase):
         self.assertEqual('multicast', status['Source'])
         self.assertEqual('not asked: multicast found a URL first', dict(status['Discovery'])['configured'])
         self.assertProvisioned(f'/mc/{MAC_IN_URLS}.xml')
-        self.assertNotIn('/other/', self.log_of(self.http_log))
+        self.assertNotIn('/other/', read_log(self.http_log))
 
 
 def stop_on_signal(signum, frame):
     """meson's timeout or ^C: stop the peers and remove the namespaces too, then what harness removes."""
-    for process in list(_live):
-        process.kill()
-    remove_network()
+    kill_all()
+    NETWORK.remove()
     harness._stop_on_signal(signum, frame)
 
 
 def main():
-    if os.geteuid() != 0:
-        skip('needs root to create network namespaces')
-    for tool in ('ip', 'dnsmasq', 'dhclient', 'sipp', 'ss'):
-        if shutil.which(tool, path='/usr/sbin:/usr/bin:/sbin:/bin') is None:
-            skip(f'needs {tool}')
-    probe = f'pvd-zt-probe-{SUFFIX}'
-    if ip('netns', 'add', probe, check=False).returncode != 0:
-        skip('cannot create network namespaces here')
-    ip('netns', 'delete', probe, check=False)
+    require_namespaces(f'pvd-zt-probe-{SUFFIX}', ('ip', 'dnsmasq', 'dhclient', 'sipp', 'ss'))
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, stop_on_signal)
     import unittest
