@@ -17,6 +17,7 @@ import harness
 import httpd
 from gi.repository import GLib
 from harness import ERROR_PREFIX, INVALID_ARGS, DaemonTestCase
+from netns import start_wrapped_daemon
 
 NO_SOURCE = ERROR_PREFIX + 'NoSource'
 PRECONDITION = ERROR_PREFIX + 'Precondition'
@@ -309,14 +310,7 @@ class PreconditionThroughTheDaemonTest(DiscoveryTestCase):
 
     def start_without_network(self):
         config = {'Device': DEVICE, 'Preconditions': {'Network': 'true', 'Time': 'none', 'Timeout': '2'}}
-        daemon = harness.Daemon(config=config)
-        daemon.command = lambda original=daemon.command: ['unshare', '-n'] + original()
-        self.addCleanup(daemon.close)
-        daemon.start()
-        self.daemon = daemon
-        self.recorder = harness.SignalRecorder()
-        self.addCleanup(self.recorder.close)
-        return daemon
+        return start_wrapped_daemon(self, lambda argv: ['unshare', '-n', *argv], config)
 
     def test_run_without_network_fails_with_precondition(self):
         daemon = self.start_without_network()
