@@ -23,6 +23,10 @@ import unittest
 
 from gi.repository import Gio, GLib
 
+# The integration tests' helper modules: terminate() is the same SIGTERM-then-SIGKILL step.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'integration'))
+from processes import terminate  # noqa: E402
+
 EXIT_SKIP = 77
 BUS_NAME = 'org.provisiond.Provisioning1'
 OBJECT_PATH = '/org/provisiond/Provisioning1'
@@ -207,14 +211,8 @@ class Environment:
         for process in (self.daemon, self.bus):
             if process is None:
                 continue
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-                    continue
+            if not terminate(process):
+                continue
             if process is self.daemon:
                 daemon_status = process.returncode
         if self.bus is not None:
