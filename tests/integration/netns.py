@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import unittest
 
 import harness
 
@@ -136,3 +137,12 @@ def start_wrapped_daemon(test, wrap, config, defaults=None):
     test.recorder = harness.SignalRecorder()
     test.addCleanup(test.recorder.close)
     return daemon
+
+
+def run_tests(probe, tools, stop_on_signal):
+    """A namespace test module's main: require_namespaces(probe, tools), stop_on_signal for
+    SIGTERM (meson's timeout) and SIGINT, then the module's tests."""
+    require_namespaces(probe, tools)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop_on_signal)
+    unittest.main(module='__main__', verbosity=2)

@@ -15,14 +15,12 @@ Needs root and network namespaces; skipped (77) where they cannot be created.
 import glob
 import os
 import shutil
-import signal
 import tempfile
 import time
-import unittest
 
 import harness
 from gi.repository import GLib
-from netns import VethPair, dhclient_command, dnsmasq_command, hook_env, in_namespace, require_namespaces
+from netns import VethPair, dhclient_command, dnsmasq_command, hook_env, in_namespace, run_tests
 from processes import kill_all, read_log, spawn, stop
 
 SERVER_ADDRESS = '10.99.0.1'
@@ -244,10 +242,7 @@ def stop_on_signal(signum, frame):
 
 
 def main():
-    require_namespaces(f'pvd-dhcp-probe-{SUFFIX}', ('ip', 'dnsmasq', 'dhclient', 'udhcpc', 'dhcpcd'))
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, stop_on_signal)
-    unittest.main(verbosity=2)
+    run_tests(f'pvd-dhcp-probe-{SUFFIX}', ('ip', 'dnsmasq', 'dhclient', 'udhcpc', 'dhcpcd'), stop_on_signal)
 
 
 if __name__ == '__main__':

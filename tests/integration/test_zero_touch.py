@@ -20,7 +20,6 @@ Needs root and network namespaces; skipped (77) where they cannot be created.
 
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -28,7 +27,7 @@ import time
 import harness
 from gi.repository import GLib
 from harness import DaemonTestCase
-from netns import (VethPair, dhclient_command, dnsmasq_command, hook_env, in_namespace, ip, require_namespaces,
+from netns import (VethPair, dhclient_command, dnsmasq_command, hook_env, in_namespace, ip, run_tests,
                    start_wrapped_daemon)
 from processes import kill_all, read_log, spawn, stop
 
@@ -244,11 +243,7 @@ def stop_on_signal(signum, frame):
 
 
 def main():
-    require_namespaces(f'pvd-zt-probe-{SUFFIX}', ('ip', 'dnsmasq', 'dhclient', 'sipp', 'ss'))
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, stop_on_signal)
-    import unittest
-    unittest.main(verbosity=2)
+    run_tests(f'pvd-zt-probe-{SUFFIX}', ('ip', 'dnsmasq', 'dhclient', 'sipp', 'ss'), stop_on_signal)
 
 
 if __name__ == '__main__':
