@@ -482,6 +482,30 @@ static void assert_fetch_fails(const FetchOptions *options, const char *url, int
         assert_fetch_fails_saying(options, url, code, NULL);
 }
 
+/* A fetch from a path of the plain server that fails with @code and says @fact. */
+typedef struct {
+        const char *path;
+        int code;
+        const char *fact; /* NULL: any message */
+} PlainFailure;
+
+static const PlainFailure http_500_is_download_error = { "/status/500", PROV_ERROR_DOWNLOAD, NULL };
+static const PlainFailure redirect_loop = { "/loop/a", PROV_ERROR_REDIRECT, "loop" };
+static const PlainFailure too_many_redirects = { "/hops/4", PROV_ERROR_REDIRECT, NULL };
+static const PlainFailure redirect_to_other_scheme_refused = { "/to-ftp", PROV_ERROR_REDIRECT, NULL };
+static const PlainFailure missing_credentials = { "/digest/x.xml", PROV_ERROR_AUTHENTICATION, NULL };
+static const PlainFailure missing_credentials_says_none_configured = { "/digest/x.xml",
+                                                                       PROV_ERROR_AUTHENTICATION,
+                                                                       "no credentials configured" };
+
+static void test_plain_fetch_fails(Fixture *fixture, gconstpointer data) {
+        const PlainFailure *failure = data;
+        FetchOptions options = default_options();
+        g_autofree char *url = server_url(fixture->plain, NULL, failure->path);
+
+        assert_fetch_fails_saying(&options, url, failure->code, failure->fact);
+}
+
 /* ---- Tests ---------------------------------------------------------------- */
 
 static void test_ok_body(Fixture *fixture, gconstpointer data) {
@@ -513,13 +537,6 @@ static void test_http_404_is_download_error(Fixture *fixture, gconstpointer data
 
         g_assert_error(error, PROV_ERROR, PROV_ERROR_DOWNLOAD);
         g_assert_cmpstr(error->message, ==, expected);
-}
-
-static void test_http_500_is_download_error(Fixture *fixture, gconstpointer data) {
-        FetchOptions options = default_options();
-        g_autofree char *url = server_url(fixture->plain, NULL, "/status/500");
-
-        assert_fetch_fails(&options, url, PROV_ERROR_DOWNLOAD);
 }
 
 static void test_error_message_hides_credentials(Fixture *fixture, gconstpointer data) {
@@ -628,20 +645,6 @@ static void test_body_at_cap_accepted(Fixture *fixture, gconstpointer data) {
         assert_fetch_fails(&options, over_cap, PROV_ERROR_TOO_LARGE);
 }
 
-static void test_redirect_loop(Fixture *fixture, gconstpointer data) {
-        FetchOptions options = default_options();
-        g_autofree char *url = server_url(fixture->plain, NULL, "/loop/a");
-
-        assert_fetch_fails_saying(&options, url, PROV_ERROR_REDIRECT, "loop");
-}
-
-static void test_too_many_redirects(Fixture *fixture, gconstpointer data) {
-        FetchOptions options = default_options();
-        g_autofree char *url = server_url(fixture->plain, NULL, "/hops/4");
-
-        assert_fetch_fails(&options, url, PROV_ERROR_REDIRECT);
-}
-
 static void test_redirects_within_limit_followed(Fixture *fixture, gconstpointer data) {
         FetchOptions options = default_options();
         g_autofree char *two = server_url(fixture->plain, NULL, "/hops/2");
@@ -655,13 +658,6 @@ static void test_redirects_within_limit_followed(Fixture *fixture, gconstpointer
         at_limit = fetch(&options, three, &error);
         g_assert_no_error(error);
         assert_body(at_limit, OK_BODY);
-}
-
-static void test_redirect_to_other_scheme_refused(Fixture *fixture, gconstpointer data) {
-        FetchOptions options = default_options();
-        g_autofree char *url = server_url(fixture->plain, NULL, "/to-ftp");
-
-        assert_fetch_fails(&options, url, PROV_ERROR_REDIRECT);
 }
 
 static void test_unsupported_scheme(Fixture *fixture, gconstpointer data) {
@@ -756,13 +752,6 @@ static void test_wrong_digest_password(Fixture *fixture, gconstpointer data) {
         g_assert_null(strstr(error->message, "wrong-pw"));
 }
 
-static void test_missing_credentials(Fixture *fixture, gconstpointer data) {
-        FetchOptions options = default_options();
-        g_autofree char *url = server_url(fixture->plain, NULL, "/digest/x.xml");
-
-        assert_fetch_fails(&options, url, PROV_ERROR_AUTHENTICATION);
-}
-
 static void test_userinfo_wins_over_options(Fixture *fixture, gconstpointer data) {
         FetchOptions options = default_options();
         g_autofree char *url = server_url(fixture->plain, USER ":" PASSWORD, "/digest/x.xml");
@@ -807,13 +796,6 @@ static void test_configured_credentials_follow_a_redirect_at_their_origin(Fixtur
         body = fetch(&options, url, &error);
         g_assert_no_error(error);
         assert_body(body, OK_BODY);
-}
-
-static void test_missing_credentials_says_none_configured(Fixture *fixture, gconstpointer data) {
-        FetchOptions options = default_options();
-        g_autofree char *url = server_url(fixture->plain, NULL, "/digest/x.xml");
-
-        assert_fetch_fails_saying(&options, url, PROV_ERROR_AUTHENTICATION, "no credentials configured");
 }
 
 /* A wrong password is not "no credentials": the message says which ones the server refused. */
@@ -983,6 +965,8 @@ static void test_cancelled_before_start(Fixture *fixture, gconstpointer data) {
 }
 
 #define ADD(name, func) g_test_add(name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+#define ADD_PLAIN_FAILURE(name, failure) \
+        g_test_add(name, Fixture, &(failure), fixture_set_up, test_plain_fetch_fails, fixture_tear_down)
 
 int main(int argc, char *argv[]) {
         int result;
@@ -991,7 +975,7 @@ int main(int argc, char *argv[]) {
         ADD("/fetch/ok-body", test_ok_body);
         ADD("/fetch/user-agent-arrives", test_user_agent_arrives);
         ADD("/fetch/http-404-is-download-error", test_http_404_is_download_error);
-        ADD("/fetch/http-500-is-download-error", test_http_500_is_download_error);
+        ADD_PLAIN_FAILURE("/fetch/http-500-is-download-error", http_500_is_download_error);
         ADD("/fetch/error-message-hides-credentials", test_error_message_hides_credentials);
         ADD("/fetch/connection-refused", test_connection_refused);
         ADD("/fetch/never-answers-times-out", test_never_answers_times_out);
@@ -1002,23 +986,24 @@ int main(int argc, char *argv[]) {
         ADD("/fetch/announced-size-over-cap-fails-before-reading",
             test_announced_size_over_cap_fails_before_reading);
         ADD("/fetch/body-at-cap-accepted", test_body_at_cap_accepted);
-        ADD("/fetch/redirect-loop", test_redirect_loop);
-        ADD("/fetch/too-many-redirects", test_too_many_redirects);
+        ADD_PLAIN_FAILURE("/fetch/redirect-loop", redirect_loop);
+        ADD_PLAIN_FAILURE("/fetch/too-many-redirects", too_many_redirects);
         ADD("/fetch/redirects-within-limit-followed", test_redirects_within_limit_followed);
-        ADD("/fetch/redirect-to-other-scheme-refused", test_redirect_to_other_scheme_refused);
+        ADD_PLAIN_FAILURE("/fetch/redirect-to-other-scheme-refused", redirect_to_other_scheme_refused);
         ADD("/fetch/unsupported-scheme", test_unsupported_scheme);
         ADD("/fetch/basic-over-http-refused", test_basic_over_http_refused);
         ADD("/fetch/basic-over-https-accepted", test_basic_over_https_accepted);
         ADD("/fetch/digest-over-http-accepted", test_digest_over_http_accepted);
         ADD("/fetch/wrong-digest-password", test_wrong_digest_password);
-        ADD("/fetch/missing-credentials", test_missing_credentials);
+        ADD_PLAIN_FAILURE("/fetch/missing-credentials", missing_credentials);
         ADD("/fetch/configured-credentials-stay-with-their-origin",
             test_configured_credentials_stay_with_their_origin);
         ADD("/fetch/userinfo-wins-over-options", test_userinfo_wins_over_options);
         ADD("/fetch/userinfo-stays-with-its-origin", test_userinfo_stays_with_its_origin);
         ADD("/fetch/configured-credentials-follow-a-redirect-at-their-origin",
             test_configured_credentials_follow_a_redirect_at_their_origin);
-        ADD("/fetch/missing-credentials-says-none-configured", test_missing_credentials_says_none_configured);
+        ADD_PLAIN_FAILURE("/fetch/missing-credentials-says-none-configured",
+                          missing_credentials_says_none_configured);
         ADD("/fetch/refused-credentials-are-named", test_refused_credentials_are_named);
         g_test_add_func("/fetch/origin-uses-the-default-port", test_origin_uses_the_default_port);
         ADD("/fetch/response-carries-final-url-and-metadata", test_response_carries_final_url_and_metadata);
