@@ -11,9 +11,9 @@
 #include "fetch-auth-private.h"
 #include "fetch.h"
 #include "provision.h"
+#include "test-tls-util.h"
 #include "worker-threads.h"
 
-#define TLS_DIR TEST_SOURCE_ROOT "/tests/data/tls"
 #define REALM "provisiond-test"
 #define USER "alice"
 #define PASSWORD "s3cret-pw"
@@ -320,17 +320,8 @@ static void add_auth_domains(SoupServer *server, Fixture *fixture) {
 }
 
 static SoupServer *server_start(Fixture *fixture, gboolean secure) {
-        g_autoptr(SoupServer) server = soup_server_new(NULL, NULL);
-        g_autoptr(GError) error = NULL;
-        SoupServerListenOptions options = SOUP_SERVER_LISTEN_IPV4_ONLY;
+        g_autoptr(SoupServer) server = test_server_new(secure ? "server" : NULL);
 
-        if (secure) {
-                g_autoptr(GTlsCertificate) certificate = g_tls_certificate_new_from_files(
-                        TLS_DIR "/server.pem", TLS_DIR "/server.key", &error);
-                g_assert_no_error(error);
-                soup_server_set_tls_certificate(server, certificate);
-                options |= SOUP_SERVER_LISTEN_HTTPS;
-        }
         soup_server_add_handler(server, "/ok", handle_ok, fixture, NULL);
         soup_server_add_handler(server, "/status", handle_status, NULL, NULL);
         soup_server_add_handler(server, "/size", handle_size, NULL, NULL);
@@ -340,8 +331,7 @@ static SoupServer *server_start(Fixture *fixture, gboolean secure) {
         soup_server_add_handler(server, "/basic", handle_protected, NULL, NULL);
         soup_server_add_handler(server, "/digest", handle_protected, NULL, NULL);
         add_auth_domains(server, fixture);
-        soup_server_listen_local(server, 0, options, &error);
-        g_assert_no_error(error);
+        test_server_listen(server);
         return g_steal_pointer(&server);
 }
 
@@ -682,7 +672,7 @@ static void test_basic_over_https_accepted(Fixture *fixture, gconstpointer data)
         g_autoptr(GError) error = NULL;
         g_autoptr(GBytes) body = NULL;
 
-        options.ca_file = TLS_DIR "/ca.pem";
+        options.ca_file = TEST_TLS_DIR "/ca.pem";
         options.username = USER;
         options.password = PASSWORD;
         options.credentials_url = url;
@@ -918,7 +908,7 @@ static void test_configured_ca_trusted(Fixture *fixture, gconstpointer data) {
         g_autoptr(GError) error = NULL;
         g_autoptr(GBytes) body = NULL;
 
-        options.ca_file = TLS_DIR "/ca.pem";
+        options.ca_file = TEST_TLS_DIR "/ca.pem";
         body = fetch(&options, url, &error);
         g_assert_no_error(error);
         assert_body(body, OK_BODY);
@@ -929,7 +919,7 @@ static void test_unreadable_ca_file(Fixture *fixture, gconstpointer data) {
         g_autoptr(GError) error = NULL;
         g_autoptr(Fetcher) fetcher = NULL;
 
-        options.ca_file = TLS_DIR "/missing.pem";
+        options.ca_file = TEST_TLS_DIR "/missing.pem";
         fetcher = fetcher_new(&options, &error);
         g_assert_null(fetcher);
         g_assert_error(error, PROV_ERROR, PROV_ERROR_CERTIFICATE);

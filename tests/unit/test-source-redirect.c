@@ -12,9 +12,9 @@
 #include <unistd.h>
 
 #include "source-redirect.h"
+#include "test-tls-util.h"
 #include "worker-threads.h"
 
-#define TLS_DIR TEST_SOURCE_ROOT "/tests/data/tls"
 #define USER_AGENT "provisiond/0.1.0 (D200; MAC 00095200000E; SN SN123)"
 #define PROVISIONING_URL "https://prov.example.com/phones/00095200000E.xml"
 #define HUGE_BODY_BYTES (1024 * 1024)
@@ -209,22 +209,10 @@ static void handle_demanding(SoupServer *server, SoupServerMessage *message, con
 
 static SoupServer *server_start(Fixture *fixture, const char *name, gboolean secure,
                                 SoupServerCallback handler) {
-        g_autoptr(SoupServer) server = soup_server_new(NULL, NULL);
-        g_autoptr(GError) error = NULL;
-        SoupServerListenOptions options = SOUP_SERVER_LISTEN_IPV4_ONLY;
+        g_autoptr(SoupServer) server = test_server_new(secure ? name : NULL);
 
-        if (secure) {
-                g_autofree char *certificate_file = g_strdup_printf("%s/%s.pem", TLS_DIR, name);
-                g_autofree char *key_file = g_strdup_printf("%s/%s.key", TLS_DIR, name);
-                g_autoptr(GTlsCertificate)
-                        certificate = g_tls_certificate_new_from_files(certificate_file, key_file, &error);
-                g_assert_no_error(error);
-                soup_server_set_tls_certificate(server, certificate);
-                options |= SOUP_SERVER_LISTEN_HTTPS;
-        }
         soup_server_add_handler(server, NULL, handler, fixture, NULL);
-        soup_server_listen_local(server, 0, options, &error);
-        g_assert_no_error(error);
+        test_server_listen(server);
         return g_steal_pointer(&server);
 }
 
@@ -240,7 +228,7 @@ static void on_request_started(SoupServer *server, SoupServerMessage *message, g
 
 static SoupServer *demanding_server_start(Fixture *fixture) {
         g_autoptr(GError) error = NULL;
-        g_autoptr(GTlsDatabase) client_ca = g_tls_file_database_new(TLS_DIR "/client-ca.pem", &error);
+        g_autoptr(GTlsDatabase) client_ca = g_tls_file_database_new(TEST_TLS_DIR "/client-ca.pem", &error);
         SoupServer *server;
 
         g_assert_no_error(error);
@@ -281,7 +269,7 @@ static void fixture_tear_down(Fixture *fixture, gconstpointer data) {
 static RedirectConfig default_config(const char *url_template) {
         return (RedirectConfig){
                 .url_template = url_template,
-                .ca_file = TLS_DIR "/ca.pem",
+                .ca_file = TEST_TLS_DIR "/ca.pem",
                 .ca_file_setting = "[Redirect] CAFile",
                 .connect_timeout_seconds = 2,
                 .timeout_seconds = 2,
@@ -749,7 +737,7 @@ static void test_pinned_ca_is_trusted_where_the_system_store_is_not(Fixture *fix
         g_assert_error(error, REDIRECT_SOURCE_ERROR, REDIRECT_SOURCE_ERROR_CERTIFICATE);
         assert_contains(error->message, "unknown certificate authority");
 
-        config.ca_file = TLS_DIR "/ca.pem";
+        config.ca_file = TEST_TLS_DIR "/ca.pem";
         url = find_url(fixture, &config);
         g_assert_cmpstr(url, ==, PROVISIONING_URL);
 }
@@ -759,7 +747,7 @@ static void test_unreadable_ca_file_is_a_config_reason(Fixture *fixture, gconstp
         RedirectConfig config = default_config(template);
         g_autoptr(GError) error = NULL;
 
-        config.ca_file = TLS_DIR "/missing-ca.pem";
+        config.ca_file = TEST_TLS_DIR "/missing-ca.pem";
         error = find_failure(fixture, &config);
         g_assert_error(error, REDIRECT_SOURCE_ERROR, REDIRECT_SOURCE_ERROR_CONFIG);
         assert_contains(error->message, "missing-ca.pem ([Redirect] CAFile)");
@@ -770,8 +758,8 @@ static void test_client_certificate_is_presented(Fixture *fixture, gconstpointer
         RedirectConfig config = default_config(template);
         g_autofree char *url = NULL;
 
-        config.client_certificate = TLS_DIR "/client.pem";
-        config.client_key = TLS_DIR "/client.key";
+        config.client_certificate = TEST_TLS_DIR "/client.pem";
+        config.client_key = TEST_TLS_DIR "/client.key";
         url = find_url(fixture, &config);
         g_assert_cmpstr(url, ==, PROVISIONING_URL);
         g_assert_cmpstr(fixture->client_subject, ==, "CN=00095200000E");
@@ -790,8 +778,8 @@ static void test_client_certificate_of_another_ca_is_named(Fixture *fixture, gco
         RedirectConfig config = default_config(template);
         g_autoptr(GError) error = NULL;
 
-        config.client_certificate = TLS_DIR "/other-server.pem";
-        config.client_key = TLS_DIR "/other-server.key";
+        config.client_certificate = TEST_TLS_DIR "/other-server.pem";
+        config.client_key = TEST_TLS_DIR "/other-server.key";
         error = find_failure(fixture, &config);
         g_assert_error(error, REDIRECT_SOURCE_ERROR, REDIRECT_SOURCE_ERROR_CERTIFICATE);
         assert_contains(error->message, "did not accept the TLS client certificate");
@@ -805,7 +793,7 @@ static void test_unreadable_client_certificate_is_a_config_reason(Fixture *fixtu
         g_autoptr(GError) error = NULL;
 
         /* A certificate file without a key, and no ClientKey. */
-        config.client_certificate = TLS_DIR "/client.pem";
+        config.client_certificate = TEST_TLS_DIR "/client.pem";
         error = find_failure(fixture, &config);
         g_assert_error(error, REDIRECT_SOURCE_ERROR, REDIRECT_SOURCE_ERROR_CONFIG);
         assert_contains(error->message, "cannot load the TLS client certificate");
