@@ -426,3 +426,16 @@ def server_tls_context(certificate, key):
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(certificate, key)
     return context
+
+
+def fixture_tls_context(tls_dir, client_ca=None, tls_version=None):
+    """The server certificate of the test fixtures in tls_dir (tests/data/tls: server.pem,
+    signed by ca.pem). With client_ca (a file there), client certificates must be signed by
+    it; with tls_version, only that TLS version is spoken."""
+    context = server_tls_context(f'{tls_dir}/server.pem', f'{tls_dir}/server.key')
+    if client_ca is not None:
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.load_verify_locations(f'{tls_dir}/{client_ca}')
+    if tls_version is not None:
+        context.minimum_version = context.maximum_version = tls_version
+    return context

@@ -137,7 +137,7 @@ class RedirectSourceTest(DiscoveryTestCase):
 
     def setUp(self):
         super().setUp()
-        context = httpd.server_tls_context(f'{self.TLS_DIR}/server.pem', f'{self.TLS_DIR}/server.key')
+        context = httpd.fixture_tls_context(self.TLS_DIR)
         self.redirect = httpd.start_server(self, context)
         self.server.add_document('/redirected.xml', PATCH)
 

@@ -308,13 +308,7 @@ class TlsCa:
 
     @staticmethod
     def server_context(require_client_certificate=False, tls_version=None):
-        context = httpd.server_tls_context(f'{TLS_DIR}/server.pem', f'{TLS_DIR}/server.key')
-        if require_client_certificate:
-            context.verify_mode = ssl.CERT_REQUIRED
-            context.load_verify_locations(f'{TLS_DIR}/ca.pem')
-        if tls_version is not None:
-            context.minimum_version = context.maximum_version = tls_version
-        return context
+        return httpd.fixture_tls_context(TLS_DIR, 'ca.pem' if require_client_certificate else None, tls_version)
 
 
 class ErrorCauseTest(RunTestCase):

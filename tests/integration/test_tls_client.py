@@ -18,12 +18,7 @@ CLIENT_CERTIFICATE = {'ClientCertificate': f'{TLS_DIR}/client.pem', 'ClientKey':
 
 def demanding_context(tls_version=None):
     """The test CA's server certificate; client certificates must come from the client CA."""
-    context = httpd.server_tls_context(f'{TLS_DIR}/server.pem', f'{TLS_DIR}/server.key')
-    context.verify_mode = ssl.CERT_REQUIRED
-    context.load_verify_locations(f'{TLS_DIR}/client-ca.pem')
-    if tls_version is not None:
-        context.minimum_version = context.maximum_version = tls_version
-    return context
+    return httpd.fixture_tls_context(TLS_DIR, 'client-ca.pem', tls_version)
 
 
 class ClientCertificateTest(RunTestCase):
