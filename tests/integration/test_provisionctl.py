@@ -209,28 +209,27 @@ class ProvisiondCommandLineTest(unittest.TestCase):
                        '--schemas-dir, SchemasDir=)'):
             self.assertRegex(result.stdout, r'\n  [a-z]+ +/\S+ \(' + re.escape(option), option)
 
-    def test_missing_schemas_name_the_path_and_the_option(self):
+    def assertStartFails(self, expected, *args):
+        """provisiond --system with an empty configuration file and state dir in a fresh
+        directory exits 1 saying expected. In args and expected, {work_dir} stands for that
+        directory, in expected {config} for the configuration file."""
         with tempfile.TemporaryDirectory() as work_dir:
             config = os.path.join(work_dir, 'provisiond.conf')
             open(config, 'w').close()
             result = self.provisiond('--system', '--config', config, '--state-dir', work_dir,
-                                     '--schemas-dir', os.path.join(work_dir, 'schemas'))
+                                     *(arg.format(work_dir=work_dir) for arg in args))
         self.assertEqual(1, result.returncode)
-        self.assertEqual(f"provisiond: cannot read the schemas' release list {work_dir}/schemas/releases.conf: "
-                         f"No such file or directory (set with --schemas-dir or [Paths] SchemasDir= in {config})\n",
-                         result.stderr)
+        self.assertEqual(expected.format(work_dir=work_dir, config=config), result.stderr)
+
+    def test_missing_schemas_name_the_path_and_the_option(self):
+        self.assertStartFails("provisiond: cannot read the schemas' release list {work_dir}/schemas/releases.conf: "
+                              'No such file or directory (set with --schemas-dir or [Paths] SchemasDir= in {config})\n',
+                              '--schemas-dir', '{work_dir}/schemas')
 
     def test_missing_defaults_name_the_path_and_the_option(self):
-        with tempfile.TemporaryDirectory() as work_dir:
-            config = os.path.join(work_dir, 'provisiond.conf')
-            open(config, 'w').close()
-            result = self.provisiond('--system', '--config', config, '--state-dir', work_dir,
-                                     '--schemas-dir', source_path('schemas'),
-                                     '--defaults', os.path.join(work_dir, 'defaults.xml'))
-        self.assertEqual(1, result.returncode)
-        self.assertEqual(f'provisiond: cannot read the factory defaults {work_dir}/defaults.xml: '
-                         f'No such file or directory (set with --defaults or [Paths] Defaults= in {config})\n',
-                         result.stderr)
+        self.assertStartFails('provisiond: cannot read the factory defaults {work_dir}/defaults.xml: '
+                              'No such file or directory (set with --defaults or [Paths] Defaults= in {config})\n',
+                              '--schemas-dir', source_path('schemas'), '--defaults', '{work_dir}/defaults.xml')
 
     def test_missing_config_file_names_the_option(self):
         with tempfile.TemporaryDirectory() as work_dir:
