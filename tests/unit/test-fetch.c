@@ -458,6 +458,22 @@ static GError *fetch_failure(const FetchOptions *options, const char *url) {
         return fetch_failure_cancellable(options, url, NULL);
 }
 
+/* The fetch succeeds with the OK_BODY document. */
+static void assert_fetch_gives_ok(const FetchOptions *options, const char *url) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GBytes) body = fetch(options, url, &error);
+
+        g_assert_no_error(error);
+        assert_body(body, OK_BODY);
+}
+
+/* Configures USER and PASSWORD as the credentials of @url's origin. */
+static void configure_credentials(FetchOptions *options, const char *url) {
+        options->username = USER;
+        options->password = PASSWORD;
+        options->credentials_url = url;
+}
+
 /* The fetch fails with PROV_ERROR @code, and the message says @fact (NULL: anything). */
 static void assert_fetch_fails_saying(const FetchOptions *options, const char *url, int code,
                                       const char *fact) {
@@ -669,31 +685,19 @@ static void test_basic_over_http_refused(Fixture *fixture, gconstpointer data) {
 static void test_basic_over_https_accepted(Fixture *fixture, gconstpointer data) {
         FetchOptions options = default_options();
         g_autofree char *url = server_url(fixture->secure, NULL, "/basic/x.xml");
-        g_autoptr(GError) error = NULL;
-        g_autoptr(GBytes) body = NULL;
 
         options.ca_file = TEST_TLS_DIR "/ca.pem";
-        options.username = USER;
-        options.password = PASSWORD;
-        options.credentials_url = url;
-        body = fetch(&options, url, &error);
-        g_assert_no_error(error);
-        assert_body(body, OK_BODY);
+        configure_credentials(&options, url);
+        assert_fetch_gives_ok(&options, url);
         g_assert_true(fixture->basic_checked);
 }
 
 static void test_digest_over_http_accepted(Fixture *fixture, gconstpointer data) {
         FetchOptions options = default_options();
         g_autofree char *url = server_url(fixture->plain, NULL, "/digest/x.xml");
-        g_autoptr(GError) error = NULL;
-        g_autoptr(GBytes) body = NULL;
 
-        options.username = USER;
-        options.password = PASSWORD;
-        options.credentials_url = url;
-        body = fetch(&options, url, &error);
-        g_assert_no_error(error);
-        assert_body(body, OK_BODY);
+        configure_credentials(&options, url);
+        assert_fetch_gives_ok(&options, url);
 }
 
 static char *server_origin(SoupServer *server) {
@@ -745,14 +749,10 @@ static void test_wrong_digest_password(Fixture *fixture, gconstpointer data) {
 static void test_userinfo_wins_over_options(Fixture *fixture, gconstpointer data) {
         FetchOptions options = default_options();
         g_autofree char *url = server_url(fixture->plain, USER ":" PASSWORD, "/digest/x.xml");
-        g_autoptr(GError) error = NULL;
-        g_autoptr(GBytes) body = NULL;
 
         options.username = "mallory";
         options.password = "nope";
-        body = fetch(&options, url, &error);
-        g_assert_no_error(error);
-        assert_body(body, OK_BODY);
+        assert_fetch_gives_ok(&options, url);
 }
 
 /* A redirect to another server does not take the URL's credentials along. */
@@ -776,16 +776,10 @@ static void test_configured_credentials_follow_a_redirect_at_their_origin(Fixtur
         FetchOptions options = default_options();
         g_autofree char *protected = server_url(fixture->plain, NULL, "/digest/x.xml");
         g_autofree char *url = server_url(fixture->plain, NULL, "/to-protected");
-        g_autoptr(GError) error = NULL;
-        g_autoptr(GBytes) body = NULL;
 
         soup_server_add_handler(fixture->plain, "/to-protected", handle_to_elsewhere, protected, NULL);
-        options.username = USER;
-        options.password = PASSWORD;
-        options.credentials_url = url;
-        body = fetch(&options, url, &error);
-        g_assert_no_error(error);
-        assert_body(body, OK_BODY);
+        configure_credentials(&options, url);
+        assert_fetch_gives_ok(&options, url);
 }
 
 /* A wrong password is not "no credentials": the message says which ones the server refused. */
@@ -905,13 +899,9 @@ static void test_untrusted_certificate(Fixture *fixture, gconstpointer data) {
 static void test_configured_ca_trusted(Fixture *fixture, gconstpointer data) {
         FetchOptions options = default_options();
         g_autofree char *url = server_url(fixture->secure, NULL, "/ok");
-        g_autoptr(GError) error = NULL;
-        g_autoptr(GBytes) body = NULL;
 
         options.ca_file = TEST_TLS_DIR "/ca.pem";
-        body = fetch(&options, url, &error);
-        g_assert_no_error(error);
-        assert_body(body, OK_BODY);
+        assert_fetch_gives_ok(&options, url);
 }
 
 static void test_unreadable_ca_file(Fixture *fixture, gconstpointer data) {
