@@ -4,6 +4,7 @@
 #include "backup.h"
 #include "device.h"
 #include "document.h"
+#include "download-cache.h"
 #include "migrate.h"
 #include "provision-error.h"
 #include "run.h"
@@ -20,6 +21,7 @@ struct Engine {
         DaemonConfig *config; /* a copy: limits, TLS */
         char *user_agent;
         Status status;
+        DownloadCache *cache; /* conditional downloads, STATE_DIR/cache */
 
         Run *run;                 /* the active run, or NULL */
         GPtrArray *finished_runs; /* freed from an idle callback, never inside their own callbacks */
@@ -92,6 +94,12 @@ static gboolean migrate_stored_settings(Engine *engine, GError **error) {
         return store_commit(engine->store, g_steal_pointer(&migrated), error);
 }
 
+static DownloadCache *new_download_cache(const Engine *engine) {
+        g_autofree char *stamp = download_cache_stamp(schema_set_release(engine->schemas));
+
+        return download_cache_new(engine->config->state_dir, engine->config->max_cache_size, stamp);
+}
+
 Engine *engine_new(const DaemonConfig *config, GError **error) {
         g_autoptr(Engine) engine = g_new0(Engine, 1);
 
@@ -108,6 +116,7 @@ Engine *engine_new(const DaemonConfig *config, GError **error) {
         if (!migrate_stored_settings(engine, error))
                 return NULL;
         engine->device = load_device(config);
+        engine->cache = new_download_cache(engine);
         engine->user_agent = g_strdup_printf("provisiond/%s (%s; MAC %s; SN %s)", PROVISIOND_VERSION,
                                              engine->device->type, engine->device->mac, engine->device->serial);
         refresh_store_status(engine);
@@ -126,6 +135,7 @@ void engine_free(Engine *engine) {
         g_clear_handle_id(&engine->reap_source, g_source_remove);
         g_clear_pointer(&engine->finished_runs, g_ptr_array_unref);
         g_clear_pointer(&engine->store, store_free);
+        g_clear_pointer(&engine->cache, download_cache_free);
         g_clear_pointer(&engine->schemas, schema_set_free);
         g_clear_pointer(&engine->device, device_identity_free);
         g_clear_pointer(&engine->config, daemon_config_free);
@@ -357,6 +367,7 @@ gboolean engine_start_run(Engine *engine, const RunRequest *request, guint64 *ru
                 .device = engine->device,
                 .config = engine->config,
                 .user_agent = engine->user_agent,
+                .cache = engine->cache,
         };
 
         if (engine->run != NULL && !may_join_active_run(engine, request, error))

@@ -14,6 +14,7 @@
 #include "apply-result.h"
 #include "daemon-config.h"
 #include "device.h"
+#include "download-cache.h"
 #include "run-request.h"
 #include "schema.h"
 #include "store.h"
@@ -41,6 +42,7 @@ typedef struct {
         const DeviceIdentity *device;
         const DaemonConfig *config; /* limits, TLS */
         const char *user_agent;
+        DownloadCache *cache; /* conditional downloads; NULL: none */
 } RunContext;
 
 /**
@@ -59,6 +61,12 @@ const char *run_get_url(const Run *run);
 
 /** run_get_request: the request the run was started for (its source resolved). */
 const RunRequest *run_get_request(const Run *run);
+
+/** run_get_files: the files fetched so far (DownloadedFile*, owned by the run), references included. */
+GPtrArray *run_get_files(const Run *run);
+
+/** run_get_last_http_status: the HTTP status of the run's last response, 0 before any. */
+guint run_get_last_http_status(const Run *run);
 
 /**
  * run_cancel:
