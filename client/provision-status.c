@@ -141,6 +141,10 @@ static int read_value(sd_bus_message *message, GVariant **ret) {
         return read_basic(message, type, ret);
 }
 
+int client_read_value(sd_bus_message *message, GVariant **ret) {
+        return read_value(message, ret);
+}
+
 static int read_dictionary(sd_bus_message *message, GVariant **ret) {
         GVariant *dictionary = NULL;
         int r;
@@ -200,6 +204,9 @@ static ProvStatus *status_new_from_dictionary(GVariant *dictionary) {
         status->last_success = lookup_uint64(dictionary, "LastSuccess");
         status->files_fetched = lookup_uint32(dictionary, "FilesFetched");
         status->bytes_fetched = lookup_uint64(dictionary, "BytesFetched");
+        status->source_stats = g_variant_lookup_value(dictionary, "SourceStats", G_VARIANT_TYPE("a{sa{sv}}"));
+        if (status->source_stats == NULL)
+                status->source_stats = g_variant_ref_sink(g_variant_new_array(G_VARIANT_TYPE("{sa{sv}}"), NULL, 0));
         return status;
 }
 
@@ -237,5 +244,6 @@ void prov_status_free(ProvStatus *status) {
         g_free(status->trigger);
         g_free(status->url);
         g_clear_pointer(&status->raw, g_variant_unref);
+        g_clear_pointer(&status->source_stats, g_variant_unref);
         g_free(status);
 }

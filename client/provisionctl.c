@@ -243,6 +243,10 @@ static const Command commands[] = {
           .summary = "Hand a DHCP client's options to the daemon (for DHCP hooks)",
           .options = dhcp_options,
           .run = command_dhcp },
+        { .name = "runs",
+          .summary = "Show the last provisioning runs (the run history)",
+          .json = TRUE,
+          .run = command_history_runs },
 };
 
 static const Command *find_command(const char *name) {

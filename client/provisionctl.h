@@ -84,3 +84,6 @@ int command_dhcp(ProvClient *client, char **args);
 
 /* provisionctl-monitor.c */
 int command_monitor(ProvClient *client, char **args);
+
+/* provisionctl-runs.c: the run history (ListRuns); to become "history --runs" */
+int command_history_runs(ProvClient *client, char **args);

@@ -7,6 +7,7 @@
 #include "apply-result.h"
 #include "bus-caller.h"
 #include "bus-error.h"
+#include "bus-history.h"
 #include "bus-status.h"
 #include "fd-read.h"
 #include "prov-sd-bus-cleanup.h"
@@ -216,6 +217,8 @@ static const sd_bus_vtable provisioning_vtable[] = {
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("GetStatus", "", , "a{sv}", SD_BUS_PARAM(status), method_get_status,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ListRuns", "", , "a(ta{sv})", SD_BUS_PARAM(runs), bus_history_method_list_runs,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_NAMES("SectionApplied", "tsss",
                                  SD_BUS_PARAM(run_id) SD_BUS_PARAM(section) SD_BUS_PARAM(version) SD_BUS_PARAM(how),
                                  0),
@@ -240,6 +243,7 @@ static const sd_bus_vtable provisioning_vtable[] = {
         STATUS_PROPERTY(STATUS_BYTES_FETCHED, "t"),
         STATUS_PROPERTY(STATUS_LAST_CHANGE, "t"),
         STATUS_PROPERTY(STATUS_SETTINGS_GENERATION, "t"),
+        STATUS_PROPERTY(STATUS_SOURCE_STATS, "a{sa{sv}}"),
         SD_BUS_VTABLE_END,
 };
 

@@ -4,12 +4,15 @@
 #include <errno.h>
 #include <glib.h>
 
+#include "bus-history.h"
+
 typedef enum {
         FIELD_STRING,      /* const char * or char * */
         FIELD_STRV,        /* GStrv */
         FIELD_UINT64,      /* guint64, bus type t */
         FIELD_UINT64_AS_U, /* guint64 that the bus shows as u */
         FIELD_ERROR,       /* LastError: name and message */
+        FIELD_SOURCE_STATS, /* SourceStats: from the run history, not from Status */
 } FieldKind;
 
 /* One row per property: the bus name, its type and where the value lives in Status. */
@@ -34,9 +37,11 @@ static const struct {
         { STATUS_LAST_SUCCESS, "t", FIELD_UINT64, G_STRUCT_OFFSET(Status, last_success) },
         { STATUS_FILES_FETCHED, "u", FIELD_UINT64_AS_U, G_STRUCT_OFFSET(Status, files_fetched) },
         { STATUS_BYTES_FETCHED, "t", FIELD_UINT64, G_STRUCT_OFFSET(Status, bytes_fetched) },
+        { STATUS_SOURCE_STATS, "a{sa{sv}}", FIELD_SOURCE_STATS, 0 },
 };
 
-static int append_value(sd_bus_message *reply, const Status *status, gsize index) {
+static int append_value(sd_bus_message *reply, const Engine *engine, gsize index) {
+        const Status *status = engine_get_status(engine);
         gsize offset = status_properties[index].offset;
 
         switch (status_properties[index].kind) {
@@ -51,22 +56,21 @@ static int append_value(sd_bus_message *reply, const Status *status, gsize index
                                              (uint32_t)MIN(G_STRUCT_MEMBER(guint64, status, offset), G_MAXUINT32));
         case FIELD_ERROR:
                 return sd_bus_message_append(reply, "(ss)", status->last_error_name, status->last_error_message);
+        case FIELD_SOURCE_STATS:
+                return bus_history_append_source_stats(reply, engine);
         }
         return -EINVAL;
 }
 
 int bus_status_get_property(sd_bus *bus, const char *path, const char *interface, const char *property,
                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        const Status *status = engine_get_status(userdata);
-
         for (gsize i = 0; i < G_N_ELEMENTS(status_properties); i++)
                 if (g_str_equal(status_properties[i].name, property))
-                        return append_value(reply, status, i);
+                        return append_value(reply, userdata, i);
         return -ENOENT;
 }
 
 int bus_status_append_all(sd_bus_message *reply, const Engine *engine) {
-        const Status *status = engine_get_status(engine);
         int r;
 
         r = sd_bus_message_open_container(reply, 'a', "{sv}");
@@ -79,7 +83,7 @@ int bus_status_append_all(sd_bus_message *reply, const Engine *engine) {
                 if (r >= 0)
                         r = sd_bus_message_open_container(reply, 'v', status_properties[i].signature);
                 if (r >= 0)
-                        r = append_value(reply, status, i);
+                        r = append_value(reply, engine, i);
                 if (r >= 0)
                         r = sd_bus_message_close_container(reply);
                 if (r >= 0)

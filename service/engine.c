@@ -8,6 +8,7 @@
 #include "migrate.h"
 #include "provision-error.h"
 #include "run.h"
+#include "run-history.h"
 #include "schema.h"
 #include "store.h"
 #include "url.h"
@@ -22,6 +23,7 @@ struct Engine {
         char *user_agent;
         Status status;
         DownloadCache *cache; /* conditional downloads, STATE_DIR/cache */
+        RunHistory *history;  /* per source and the last runs, STATE_DIR/runs */
 
         Run *run;                 /* the active run, or NULL */
         GPtrArray *finished_runs; /* freed from an idle callback, never inside their own callbacks */
@@ -117,6 +119,7 @@ Engine *engine_new(const DaemonConfig *config, GError **error) {
                 return NULL;
         engine->device = load_device(config);
         engine->cache = new_download_cache(engine);
+        engine->history = run_history_open(config->state_dir, RUN_HISTORY_MAX_RUNS);
         engine->user_agent = g_strdup_printf("provisiond/%s (%s; MAC %s; SN %s)", PROVISIOND_VERSION,
                                              engine->device->type, engine->device->mac, engine->device->serial);
         refresh_store_status(engine);
@@ -136,6 +139,7 @@ void engine_free(Engine *engine) {
         g_clear_pointer(&engine->finished_runs, g_ptr_array_unref);
         g_clear_pointer(&engine->store, store_free);
         g_clear_pointer(&engine->cache, download_cache_free);
+        g_clear_pointer(&engine->history, run_history_free);
         g_clear_pointer(&engine->schemas, schema_set_free);
         g_clear_pointer(&engine->device, device_identity_free);
         g_clear_pointer(&engine->config, daemon_config_free);
@@ -261,9 +265,16 @@ static void end_run(Engine *engine, gboolean success) {
         notify_status(engine);
 }
 
+/* The run history and the SourceStats property, while the run is still ours. */
+static void record_run(Engine *engine, const GError *failure, guint sections_changed) {
+        run_history_record_run(engine->history, engine->run, &engine->status, failure, sections_changed);
+        status_changed(&engine->status, STATUS_SOURCE_STATS);
+}
+
 static void fail_run(Engine *engine, const GError *error, GPtrArray *warnings) {
         guint64 run_id = engine->status.run_id;
 
+        record_run(engine, error, 0);
         status_set_result(&engine->status, error, warnings);
         g_message("run %" G_GUINT64_FORMAT ": failed: %s: %s", run_id, engine->status.last_error_name,
                   error->message);
@@ -307,6 +318,7 @@ static void on_run_finished(Run *run, guint sections_changed, gpointer user_data
         guint64 run_id = engine->status.run_id;
 
         g_message("run %" G_GUINT64_FORMAT ": finished, %u section(s) changed", run_id, sections_changed);
+        record_run(engine, NULL, sections_changed);
         end_run(engine, TRUE);
         if (engine->callbacks.finished != NULL)
                 engine->callbacks.finished(run_id, sections_changed, engine->callbacks_data);
@@ -414,6 +426,10 @@ guint engine_count_sections(const Engine *engine) {
 
 const Status *engine_get_status(const Engine *engine) {
         return &engine->status;
+}
+
+const RunHistory *engine_get_run_history(const Engine *engine) {
+        return engine->history;
 }
 
 guint64 engine_get_max_file_size(const Engine *engine) {

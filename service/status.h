@@ -23,6 +23,7 @@
 #define STATUS_LAST_SUCCESS "LastSuccess"
 #define STATUS_FILES_FETCHED "FilesFetched"
 #define STATUS_BYTES_FETCHED "BytesFetched"
+#define STATUS_SOURCE_STATS "SourceStats" /* from the run history (run-history.h), not a field here */
 
 typedef struct {
         const char *state;       /* "idle", "running", "applying" */
