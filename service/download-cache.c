@@ -255,7 +255,8 @@ void download_cache_remember_run(DownloadCache *cache, GPtrArray *files, guint64
         }
         last_run = last_run_new(cache, files, generation);
         last_run_path = g_build_filename(cache->directory, LAST_RUN_FILE, NULL);
-        if (!write_variant(last_run_path, last_run, &error))
+        if (!download_cache_run_unchanged(cache, files, generation) &&
+            !write_variant(last_run_path, last_run, &error))
                 g_warning("download cache: %s", error->message);
         prune(cache, keep);
 }

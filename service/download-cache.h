@@ -90,7 +90,8 @@ gboolean download_cache_run_unchanged(const DownloadCache *cache, GPtrArray *fil
  * download_cache_remember_run:
  * After a successful run that left the settings at @generation: stores the
  * entries of @files that carry a validator (within the size cap, in run
- * order), the last-run record, and removes every other entry. Failures are
+ * order), the last-run record (unless it is the same already), and removes
+ * every other entry. Entries of files answered 304 are kept as they are. Failures are
  * logged, never fatal: the next run then fetches those files in full.
  */
 void download_cache_remember_run(DownloadCache *cache, GPtrArray *files, guint64 generation);

@@ -70,6 +70,8 @@ static gboolean finish_if_unchanged(Run *run, Download *download) {
                 "every file is unchanged since the last successful run and the settings are still at generation "
                 "%" G_GUINT64_FORMAT ": nothing parsed or applied",
                 generation);
+        /* New validators for the same bytes (a 200 from a server without 304) are kept. */
+        download_cache_remember_run(run->cache, download_get_files(download), generation);
         result = apply_result_new();
         no_changes = g_ptr_array_new();
         report_progress(run, PROGRESS_STAGE_APPLYING, PERCENT_APPLYING,
