@@ -24,3 +24,7 @@ sd_bus_message *client_call_with_timeout(ProvClient *client, sd_bus_message *req
 /* Sets @error (PROV_ERROR_FAILED) for a failed sd-bus operation while doing
  * @what; @r is a negative errno. Returns FALSE, for "return client_fail(...)". */
 gboolean client_fail(GError **error, int r, const char *what);
+
+/* Reads the next value of @message, of any D-Bus type, into a new floating
+ * GVariant of the same type (provision-status.c). Returns a negative errno. */
+int client_read_value(sd_bus_message *message, GVariant **ret);

@@ -196,6 +196,11 @@ typedef struct {
         /* What each source found in that run: pairs source, text ("url …", "skipped: …"), NULL-terminated,
          * never NULL; empty for a run with a URL given. */
         char **discovery;
+        /* Per URL source ("manual", "configured", "dhcp", "redirect", "multicast",
+         * "check-sync"): a{sa{sv}} of Runs, Successes, Failures (t), LastResult (s),
+         * LastHttpStatus (u), LastUrl (s, without credentials), LastRun (t, µs since
+         * the epoch). Never NULL (empty from a daemon without it). */
+        GVariant *source_stats;
 } ProvStatus;
 
 /** prov_client_get_status: returns the daemon's status (free with prov_status_free()). */
@@ -203,6 +208,38 @@ ProvStatus *prov_client_get_status(ProvClient *client, GError **error);
 
 /** prov_status_free: frees @status. Accepts NULL. */
 void prov_status_free(ProvStatus *status);
+
+/**
+ * ProvRun: one run of the daemon's run history (ListRuns), kept across restarts.
+ * @raw keeps the whole a{sv} so that keys newer than this library can be read.
+ */
+typedef struct {
+        guint64 number;           /* counts the runs across daemon restarts, from 1 */
+        guint64 run_id;           /* the run's id in its daemon's life (ids restart at 1) */
+        char *trigger;            /* "manual", "boot", … */
+        char *source;             /* who found the URL: "manual", "configured", "dhcp", … */
+        char *url;                /* without credentials; "" when the run had none */
+        char *result;             /* "success", "failed" or "cancelled" */
+        char *error_name;         /* a D-Bus error name; "" on success */
+        guint files;              /* files fetched, references and 304s included */
+        guint not_modified;       /* of them answered 304 Not Modified (body from the cache) */
+        guint http_status;        /* of the run's last response; 0: none */
+        guint sections_changed;
+        guint64 bytes;            /* body bytes received */
+        guint64 started;          /* µs since the epoch */
+        guint64 duration;         /* µs */
+        GVariant *raw;            /* a{sv} */
+} ProvRun;
+
+/** prov_run_free: frees @run. Accepts NULL. */
+void prov_run_free(ProvRun *run);
+
+/**
+ * prov_client_list_runs:
+ * The daemon's last runs, oldest first: a new array of ProvRun (element free
+ * function set), or NULL with a PROV_ERROR. Everyone may read it.
+ */
+GPtrArray *prov_client_list_runs(ProvClient *client, GError **error);
 
 /**
  * ProvSignalHandlers: callbacks for the daemon's signals.
@@ -275,5 +312,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ProvClient, prov_client_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ProvStatus, prov_status_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ProvDiscovery, prov_discovery_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ProvSectionChange, prov_section_change_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ProvRun, prov_run_free)
 
 G_END_DECLS

@@ -251,6 +251,10 @@ static const Command commands[] = {
           .summary = "Show what each URL source finds now, without a run",
           .json = TRUE,
           .run = command_discover },
+        { .name = "runs",
+          .summary = "Show the last provisioning runs (the run history)",
+          .json = TRUE,
+          .run = command_history_runs },
 };
 
 static const Command *find_command(const char *name) {

@@ -91,3 +91,5 @@ int command_monitor(ProvClient *client, char **args);
 /* provisionctl-check-sync.c */
 extern const GOptionEntry check_sync_options[];
 int command_check_sync(ProvClient *client, char **args);
+/* provisionctl-runs.c: the run history (ListRuns); to become "history --runs" */
+int command_history_runs(ProvClient *client, char **args);

@@ -8,6 +8,7 @@
 #include "bus-caller.h"
 #include "bus-check-sync.h"
 #include "bus-error.h"
+#include "bus-history.h"
 #include "bus-status.h"
 #include "fd-read.h"
 #include "prov-sd-bus-cleanup.h"
@@ -218,6 +219,8 @@ static const sd_bus_vtable provisioning_vtable[] = {
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("GetStatus", "", , "a{sv}", SD_BUS_PARAM(status), method_get_status,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ListRuns", "", , "a(ta{sv})", SD_BUS_PARAM(runs), bus_history_method_list_runs,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_NAMES("SectionApplied", "tsss",
                                  SD_BUS_PARAM(run_id) SD_BUS_PARAM(section) SD_BUS_PARAM(version) SD_BUS_PARAM(how),
                                  0),
@@ -246,6 +249,7 @@ static const sd_bus_vtable provisioning_vtable[] = {
         SD_BUS_PROPERTY(STATUS_VERSION, "s", bus_status_get_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         STATUS_PROPERTY(STATUS_SOURCE, "s"),
         STATUS_PROPERTY(STATUS_DISCOVERY, "a{ss}"),
+        STATUS_PROPERTY(STATUS_SOURCE_STATS, "a{sa{sv}}"),
         SD_BUS_VTABLE_END,
 };
 

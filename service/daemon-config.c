@@ -18,6 +18,7 @@ DaemonConfig *daemon_config_new_default(void) {
         config->max_files = CONFIG_DEFAULT_MAX_FILES;
         config->max_reference_depth = CONFIG_DEFAULT_MAX_REFERENCE_DEPTH;
         config->max_settings_size = CONFIG_DEFAULT_MAX_SETTINGS_SIZE;
+        config->max_cache_size = CONFIG_DEFAULT_MAX_CACHE_SIZE;
         preconditions_config_init_default(&config->preconditions);
         config->boot_id_file = g_strdup(CONFIG_DEFAULT_BOOT_ID_FILE);
         config->device_vendor = g_strdup("provisiond");
@@ -73,6 +74,7 @@ static const struct {
         { "Limits", "MaxFiles", G_STRUCT_OFFSET(DaemonConfig, max_files), FALSE },
         { "Limits", "MaxReferenceDepth", G_STRUCT_OFFSET(DaemonConfig, max_reference_depth), FALSE },
         { "Limits", "MaxSettingsSize", G_STRUCT_OFFSET(DaemonConfig, max_settings_size), FALSE },
+        { "Limits", "MaxCacheSize", G_STRUCT_OFFSET(DaemonConfig, max_cache_size), FALSE },
         { "Preconditions", "Timeout", G_STRUCT_OFFSET(DaemonConfig, preconditions.timeout), FALSE },
         { "Multicast", "Port", G_STRUCT_OFFSET(DaemonConfig, multicast_port), FALSE },
         { "Multicast", "WaitSeconds", G_STRUCT_OFFSET(DaemonConfig, multicast_wait), FALSE },

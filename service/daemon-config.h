@@ -16,6 +16,7 @@
 /* Whatever is configured: a Backup() reply holds all settings and must stay far
  * below the system bus' 32 MiB message limit. */
 #define CONFIG_MAX_SETTINGS_SIZE_CEILING (16u * 1024u * 1024u)
+#define CONFIG_DEFAULT_MAX_CACHE_SIZE (16u * 1024u * 1024u)
 #define CONFIG_DEFAULT_RUNTIME_DIR "/run/provisiond"
 /* [Paths] BootIdFile: where the kernel tells this boot's id (tests point it elsewhere). */
 #define CONFIG_DEFAULT_BOOT_ID_FILE "/proc/sys/kernel/random/boot_id"
@@ -40,6 +41,7 @@ typedef struct {
         guint max_files;
         guint max_reference_depth;
         guint max_settings_size; /* bytes of settings.xml a commit may write, see CONFIG_MAX_SETTINGS_SIZE_CEILING */
+        guint max_cache_size;    /* bytes of file bodies kept for conditional downloads (download-cache.h) */
 
         /* [TLS] */
         char *ca_file;          /* NULL: the system trust store */

@@ -1,44 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "engine.h"
+#include "engine-private.h"
 
 #include "backup.h"
 #include "device.h"
-#include "discover.h"
 #include "discovery.h"
 #include "document.h"
+#include "download-cache.h"
 #include "migrate.h"
 #include "provision-error.h"
 #include "run.h"
+#include "run-history.h"
 #include "schema.h"
 #include "store.h"
 #include "triggers.h"
 #include "url.h"
 #include "working-copy.h"
 #include "xml-cleanup.h"
-
-struct Engine {
-        Store *store;
-        SchemaSet *schemas;
-        DeviceIdentity *device;
-        DaemonConfig *config; /* a copy: limits, TLS */
-        char *user_agent;
-        Status status;
-
-        DhcpLeases *leases;  /* borrowed from main.c, or NULL */
-        char *last_dhcp_url; /* the DHCP URL last used or seen at start (the "DHCP change" trigger) */
-        GCancellable *discover_cancellable; /* of the Discover call in flight, or NULL */
-
-        Run *run;                 /* the active run, or NULL */
-        GPtrArray *finished_runs; /* freed from an idle callback, never inside their own callbacks */
-        guint reap_source;
-        RunRequest *follow_up;    /* engine_queue_run() while a run was active, or NULL */
-        guint follow_up_source;   /* starts it once the active run has ended */
-
-        Triggers *triggers; /* boot, schedule, retries; NULL until engine_start_triggers() */
-
-        EngineCallbacks callbacks;
-        gpointer callbacks_data;
-};
 
 static void notify_status(Engine *engine) {
         g_auto(GStrv) names = status_take_changed(&engine->status);
@@ -103,6 +80,12 @@ static gboolean migrate_stored_settings(Engine *engine, GError **error) {
         return store_commit(engine->store, g_steal_pointer(&migrated), error);
 }
 
+static DownloadCache *new_download_cache(const Engine *engine) {
+        g_autofree char *stamp = download_cache_stamp(schema_set_release(engine->schemas));
+
+        return download_cache_new(engine->config->state_dir, engine->config->max_cache_size, stamp);
+}
+
 Engine *engine_new(const DaemonConfig *config, GError **error) {
         g_autoptr(Engine) engine = g_new0(Engine, 1);
 
@@ -119,6 +102,8 @@ Engine *engine_new(const DaemonConfig *config, GError **error) {
         if (!migrate_stored_settings(engine, error))
                 return NULL;
         engine->device = load_device(config);
+        engine->cache = new_download_cache(engine);
+        engine->history = run_history_open(config->state_dir, RUN_HISTORY_MAX_RUNS);
         engine->user_agent = g_strdup_printf("provisiond/%s (%s; MAC %s; SN %s)", PROVISIOND_VERSION,
                                              engine->device->type, engine->device->mac, engine->device->serial);
         refresh_store_status(engine);
@@ -140,6 +125,8 @@ void engine_free(Engine *engine) {
         g_clear_pointer(&engine->follow_up, run_request_free);
         g_clear_pointer(&engine->finished_runs, g_ptr_array_unref);
         g_clear_pointer(&engine->store, store_free);
+        g_clear_pointer(&engine->cache, download_cache_free);
+        g_clear_pointer(&engine->history, run_history_free);
         g_clear_pointer(&engine->schemas, schema_set_free);
         g_clear_pointer(&engine->device, device_identity_free);
         g_clear_pointer(&engine->config, daemon_config_free);
@@ -288,9 +275,16 @@ static void end_run(Engine *engine, const GError *failure) {
         notify_status(engine);
 }
 
+/* The run history and the SourceStats property, while the run is still ours. */
+static void record_run(Engine *engine, const GError *failure, guint sections_changed) {
+        run_history_record_run(engine->history, engine->run, &engine->status, failure, sections_changed);
+        status_changed(&engine->status, STATUS_SOURCE_STATS);
+}
+
 static void fail_run(Engine *engine, const GError *error, GPtrArray *warnings) {
         guint64 run_id = engine->status.run_id;
 
+        record_run(engine, error, 0);
         status_set_result(&engine->status, error, warnings);
         g_message("run %" G_GUINT64_FORMAT ": failed: %s: %s", run_id, engine->status.last_error_name,
                   error->message);
@@ -334,6 +328,7 @@ static void on_run_finished(Run *run, guint sections_changed, gpointer user_data
         guint64 run_id = engine->status.run_id;
 
         g_message("run %" G_GUINT64_FORMAT ": finished, %u section(s) changed", run_id, sections_changed);
+        record_run(engine, NULL, sections_changed);
         end_run(engine, NULL);
         if (engine->callbacks.finished != NULL)
                 engine->callbacks.finished(run_id, sections_changed, engine->callbacks_data);
@@ -424,6 +419,7 @@ gboolean engine_start_run(Engine *engine, const RunRequest *request, guint64 *ru
                 .config = engine->config,
                 .user_agent = engine->user_agent,
                 .leases = engine->leases,
+                .cache = engine->cache,
         };
 
         if (engine->run != NULL && !may_join_active_run(engine, request, error))
@@ -519,6 +515,10 @@ const Status *engine_get_status(const Engine *engine) {
         return &engine->status;
 }
 
+const RunHistory *engine_get_run_history(const Engine *engine) {
+        return engine->history;
+}
+
 guint64 engine_get_max_file_size(const Engine *engine) {
         return engine->config->max_file_size;
 }
@@ -547,94 +547,4 @@ void engine_start_triggers(Engine *engine) {
         g_return_if_fail(engine->triggers == NULL);
         engine->triggers = triggers_new(engine->store, engine->device->mac, NULL, &callbacks, engine);
         triggers_start(engine->triggers, engine->config->runtime_dir, engine->config->boot_id_file);
-}
-
-/* ---- Discovery without a run; the DHCP change trigger -------------------------------- */
-
-static DiscoveryContext discovery_context(Engine *engine) {
-        return (DiscoveryContext){
-                .store = engine->store,
-                .config = engine->config,
-                .device = engine->device,
-                .leases = engine->leases,
-                .user_agent = engine->user_agent,
-        };
-}
-
-void engine_set_dhcp_leases(Engine *engine, DhcpLeases *leases) {
-        engine->leases = leases;
-        /* Options kept from before a restart are not a change. */
-        g_free(engine->last_dhcp_url);
-        engine->last_dhcp_url = discovery_dhcp_url(leases);
-}
-
-/* A boolean of the provisioning section; absent counts as on (the factory defaults). */
-static gboolean provisioning_enabled(Engine *engine, const char *name) {
-        g_autofree char *value = store_get_setting(engine->store, "provisioning", name);
-
-        return value == NULL || !(g_str_equal(value, "false") || g_str_equal(value, "0"));
-}
-
-void engine_dhcp_options_changed(Engine *engine) {
-        g_autofree char *url = discovery_dhcp_url(engine->leases);
-        g_autofree char *redacted = NULL;
-        g_autoptr(RunRequest) request = NULL;
-        g_autoptr(GError) error = NULL;
-        guint64 run_id;
-
-        if (url == NULL || g_strcmp0(url, engine->last_dhcp_url) == 0)
-                return;
-        replace_string(&engine->last_dhcp_url, url);
-        redacted = url_redact(url);
-        if (!provisioning_enabled(engine, "active") || !provisioning_enabled(engine, "dhcp")) {
-                g_message("DHCP: new provisioning URL %s; no run: /provisioning/active or /provisioning/dhcp is false",
-                          redacted);
-                return;
-        }
-        g_message("DHCP: new provisioning URL %s: starting a run", redacted);
-        request = run_request_new("dhcp", NULL, RUN_SOURCE_CONFIGURED);
-        if (!engine_start_run(engine, request, &run_id, &error))
-                g_message("DHCP: no run: %s", error->message);
-}
-
-typedef struct {
-        Engine *engine;
-        GTask *task;
-} DiscoverCall;
-
-static void on_discover_done(GObject *source_object, GAsyncResult *result, gpointer user_data) {
-        g_autofree DiscoverCall *call = user_data;
-        g_autoptr(GTask) task = call->task;
-        g_autoptr(GError) error = NULL;
-        DiscoveryResult *found = discover_finish(result, &error);
-
-        /* Only engine_free() cancels it: then the engine is gone. */
-        if (found != NULL || !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-                g_clear_object(&call->engine->discover_cancellable);
-        if (found == NULL)
-                g_task_return_error(task, g_steal_pointer(&error));
-        else
-                g_task_return_pointer(task, found, (GDestroyNotify) discovery_result_free);
-}
-
-gboolean engine_discover_async(Engine *engine, GAsyncReadyCallback callback, gpointer user_data,
-                               GError **error) {
-        const DiscoveryContext context = discovery_context(engine);
-        DiscoverCall *call;
-
-        if (engine->discover_cancellable != NULL) {
-                g_set_error_literal(error, PROV_ERROR, PROV_ERROR_BUSY, "a Discover call is already running");
-                return FALSE;
-        }
-        call = g_new0(DiscoverCall, 1);
-        call->engine = engine;
-        call->task = g_task_new(NULL, NULL, callback, user_data);
-        engine->discover_cancellable = g_cancellable_new();
-        discover_async(&engine->config->preconditions, &context, engine->discover_cancellable,
-                       on_discover_done, call);
-        return TRUE;
-}
-
-DiscoveryResult *engine_discover_finish(GAsyncResult *result, GError **error) {
-        return g_task_propagate_pointer(G_TASK(result), error);
 }

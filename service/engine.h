@@ -12,6 +12,7 @@
 #include "daemon-config.h"
 #include "dhcp-leases.h"
 #include "discovery.h"
+#include "run-history.h"
 #include "run-request.h"
 #include "status.h"
 
@@ -119,6 +120,9 @@ guint engine_count_sections(const Engine *engine);
 
 /** engine_get_status: the current status (owned by @engine). */
 const Status *engine_get_status(const Engine *engine);
+
+/** engine_get_run_history: the runs per source and the last runs (owned by @engine). */
+const RunHistory *engine_get_run_history(const Engine *engine);
 
 /** engine_get_max_file_size: the size cap for documents, from the configuration. */
 guint64 engine_get_max_file_size(const Engine *engine);

@@ -36,6 +36,7 @@ struct Fetcher {
         FetchCredentials configured; /* only for the origin of FetchOptions.credentials_url */
         FetchTls tls;
         char *accept;
+        guint last_status; /* of the last response received, for the run history */
 };
 
 /* Statuses whose Location we follow; the others in 3xx are errors. */
@@ -65,8 +66,12 @@ typedef struct {
         FetchAuth auth;
         char *requested_url; /* as the caller gave it, userinfo included */
 
-        char *url;           /* current request, never with userinfo */
-        GHashTable *visited; /* every URL requested, to tell a loop */
+        char *url;            /* current request, never with userinfo */
+        char *validators_url; /* the request that gets the validators (userinfo removed); NULL: none */
+        char *if_none_match;
+        char *if_modified_since;
+        gboolean conditional; /* the current request carries validators */
+        GHashTable *visited;  /* every URL requested, to tell a loop */
         guint redirects;
         SoupMessage *message;
         GInputStream *body;
@@ -184,6 +189,9 @@ static void fetch_job_free(FetchJob *job) {
         g_rc_box_release_full(job->fetcher, (GDestroyNotify) fetcher_clear);
         g_free(job->requested_url);
         g_free(job->url);
+        g_free(job->validators_url);
+        g_free(job->if_none_match);
+        g_free(job->if_modified_since);
         g_hash_table_unref(job->visited);
         g_clear_pointer(&job->received, g_byte_array_unref);
         g_clear_object(&job->cancellable);
@@ -530,7 +538,11 @@ static void on_response(GObject *source, GAsyncResult *result, gpointer user_dat
                 return;
         }
         status = soup_message_get_status(job->message);
-        if (is_followed_redirect(status))
+        job->fetcher->last_status = status;
+        if (status == SOUP_STATUS_NOT_MODIFIED && job->conditional) {
+                job->body_complete = TRUE;
+                fetch_succeed(task);
+        } else if (is_followed_redirect(status))
                 follow_redirect(g_steal_pointer(&task));
         else if (status >= 400 && !job->fetcher->limits.http_errors_are_responses)
                 fail_http_status(task);
@@ -543,6 +555,20 @@ static void on_response(GObject *source, GAsyncResult *result, gpointer user_dat
                                 job->fetcher->limits.max_file_size);
         else
                 read_next_chunk(g_steal_pointer(&task));
+}
+
+/* Only the request to the URL the cached copy came from asks whether it is still current. */
+static void add_validators(FetchJob *job) {
+        SoupMessageHeaders *headers = soup_message_get_request_headers(job->message);
+
+        job->conditional = job->validators_url != NULL && g_str_equal(job->url, job->validators_url) &&
+                (job->if_none_match != NULL || job->if_modified_since != NULL);
+        if (!job->conditional)
+                return;
+        if (job->if_none_match != NULL)
+                soup_message_headers_replace(headers, "If-None-Match", job->if_none_match);
+        if (job->if_modified_since != NULL)
+                soup_message_headers_replace(headers, "If-Modified-Since", job->if_modified_since);
 }
 
 static void send_request(GTask *consumed_task) {
@@ -563,6 +589,7 @@ static void send_request(GTask *consumed_task) {
         g_signal_connect(job->message, "accept-certificate", G_CALLBACK(on_accept_certificate), job);
         g_signal_connect(job->message, "request-certificate", G_CALLBACK(on_request_certificate), job);
         g_hash_table_add(job->visited, g_strdup(job->url));
+        add_validators(job);
         soup_session_send_async(job->fetcher->session, job->message, G_PRIORITY_DEFAULT, job->cancellable,
                                 on_response, g_steal_pointer(&task));
 }
@@ -571,6 +598,24 @@ static void send_request(GTask *consumed_task) {
 
 void fetcher_fetch_async(Fetcher *fetcher, const char *url, GCancellable *cancellable,
                          GAsyncReadyCallback callback, gpointer user_data) {
+        fetcher_fetch_conditional_async(fetcher, url, NULL, cancellable, callback, user_data);
+}
+
+guint fetcher_get_last_status(const Fetcher *fetcher) {
+        return fetcher->last_status;
+}
+
+static void fetch_job_set_validators(FetchJob *job, const FetchValidators *validators) {
+        if (validators == NULL || validators->url == NULL)
+                return;
+        job->validators_url = url_redact(validators->url);
+        job->if_none_match = g_strdup(validators->etag);
+        job->if_modified_since = g_strdup(validators->last_modified);
+}
+
+void fetcher_fetch_conditional_async(Fetcher *fetcher, const char *url, const FetchValidators *validators,
+                                     GCancellable *cancellable, GAsyncReadyCallback callback,
+                                     gpointer user_data) {
         g_autoptr(GTask) task = g_task_new(NULL, cancellable, callback, user_data);
         g_autoptr(GError) error = NULL;
         FetchJob *job;
@@ -583,6 +628,7 @@ void fetcher_fetch_async(Fetcher *fetcher, const char *url, GCancellable *cancel
                 return;
         }
         job = fetch_job_new(fetcher, url);
+        fetch_job_set_validators(job, validators);
         g_task_set_task_data(task, job, (GDestroyNotify) fetch_job_free);
         fetch_job_start_limits(job, cancellable);
         send_request(g_steal_pointer(&task));

@@ -31,6 +31,7 @@ struct Run {
         Store *store;
         const SchemaSet *schemas;
         Download *download;
+        DownloadCache *cache;
         ProgressTracker progress;
 
         RunCallbacks callbacks;
@@ -70,15 +71,49 @@ static char *describe_applied(GPtrArray *documents, const ApplyResult *result) {
         return g_string_free(g_steal_pointer(&detail), FALSE);
 }
 
+/* Every file is as the last successful run applied it and the settings are what it left:
+ * applying them again would change nothing, so nothing is parsed or applied. */
+static gboolean finish_if_unchanged(Run *run, Download *download) {
+        g_autoptr(ApplyResult) result = NULL;
+        g_autoptr(GPtrArray) no_changes = NULL;
+        guint64 generation = store_get_generation(run->store);
+
+        if (run->cache == NULL ||
+            !download_cache_run_unchanged(run->cache, download_get_files(download), generation))
+                return FALSE;
+        g_message(
+                "every file is unchanged since the last successful run and the settings are still at generation "
+                "%" G_GUINT64_FORMAT ": nothing parsed or applied",
+                generation);
+        /* New validators for the same bytes (a 200 from a server without 304) are kept. */
+        download_cache_remember_run(run->cache, download_get_files(download), generation);
+        result = apply_result_new();
+        no_changes = g_ptr_array_new();
+        report_progress(run, PROGRESS_STAGE_APPLYING, PERCENT_APPLYING,
+                        "unchanged since the last run: nothing to apply");
+        run->callbacks.committed(run, result, no_changes, run->user_data);
+        report_progress(run, PROGRESS_STAGE_DONE, 100, "");
+        run->callbacks.finished(run, 0, run->user_data);
+        return TRUE;
+}
+
 /* Everything is downloaded: one working copy of the settings as they are now, committed once. */
 static void on_downloaded(Download *download, GPtrArray *documents, gpointer user_data) {
         Run *run = user_data;
-        g_autoptr(WorkingCopy) copy = working_copy_new(run->store, run->schemas);
-        const ApplyResult *result = working_copy_get_result(copy);
+        g_autoptr(WorkingCopy) copy = NULL;
+        const ApplyResult *result = NULL;
         g_autoptr(GError) error = NULL;
         g_autoptr(GPtrArray) changes = NULL;
         g_autofree char *detail = NULL;
 
+        if (finish_if_unchanged(run, download))
+                return;
+        if (!download_parse_deferred(download, &error)) {
+                fail(run, error, NULL);
+                return;
+        }
+        copy = working_copy_new(run->store, run->schemas);
+        result = working_copy_get_result(copy);
         if (!working_copy_apply_all(copy, documents, &error)) {
                 fail(run, error, result->warnings);
                 return;
@@ -91,6 +126,9 @@ static void on_downloaded(Download *download, GPtrArray *documents, gpointer use
                 fail(run, error, result->warnings);
                 return;
         }
+        if (run->cache != NULL)
+                download_cache_remember_run(run->cache, download_get_files(download),
+                                            store_get_generation(run->store));
         run->callbacks.committed(run, result, changes, run->user_data);
         report_progress(run, PROGRESS_STAGE_DONE, 100, "");
         run->callbacks.finished(run, changes->len, run->user_data);
@@ -144,6 +182,7 @@ static void start_download(Run *run) {
                 },
                 .max_files = config->max_files,
                 .max_reference_depth = config->max_reference_depth,
+                .cache = run->cache,
         };
 
         if (run->download != NULL)
@@ -256,6 +295,7 @@ Run *run_new(const RunRequest *request, const RunContext *context, const RunCall
         run->cancellable = g_cancellable_new();
         run->store = context->store;
         run->schemas = context->schemas;
+        run->cache = context->cache;
         run->callbacks = *callbacks;
         run->user_data = user_data;
         progress_tracker_init(&run->progress);
@@ -270,6 +310,14 @@ const char *run_get_url(const Run *run) {
 
 const RunRequest *run_get_request(const Run *run) {
         return run->request;
+}
+
+GPtrArray *run_get_files(const Run *run) {
+        return run->download != NULL ? download_get_files(run->download) : NULL;
+}
+
+guint run_get_last_http_status(const Run *run) {
+        return run->download != NULL ? download_get_last_http_status(run->download) : 0;
 }
 
 void run_cancel(Run *run) {

@@ -16,6 +16,7 @@
 #include "device.h"
 #include "dhcp-leases.h"
 #include "discovery.h"
+#include "download-cache.h"
 #include "run-request.h"
 #include "schema.h"
 #include "store.h"
@@ -46,6 +47,7 @@ typedef struct {
         const DaemonConfig *config; /* limits, TLS */
         const char *user_agent;
         DhcpLeases *leases; /* for discovery; NULL: none */
+        DownloadCache *cache; /* conditional downloads; NULL: none */
 } RunContext;
 
 /**
@@ -67,6 +69,13 @@ const char *run_get_url(const Run *run);
 
 /** run_get_request: the request the run was started for (its source resolved). */
 const RunRequest *run_get_request(const Run *run);
+
+/** run_get_files: the files the current download fetched so far (DownloadedFile*, owned by the run),
+ * references included; NULL before the download started (preconditions, discovery). */
+GPtrArray *run_get_files(const Run *run);
+
+/** run_get_last_http_status: the HTTP status of the run's last response, 0 before any. */
+guint run_get_last_http_status(const Run *run);
 
 /**
  * run_cancel:

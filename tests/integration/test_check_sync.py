@@ -247,6 +247,20 @@ class BodyTest(CheckSyncTestCase):
         self.assertEqual(self.server.url('/pushed/{mac}.xml'), status['Url'])
         self.assertEqual(f'run 1 started from {self.server.url("/pushed/{mac}.xml")}', status['LastCheckSync'][3])
 
+    def test_notify_sync_run_counts_under_check_sync_in_the_run_history(self):
+        self.server.add_document('/pushed.xml', telephony_patch(active=False))
+        self.configure(path=None)
+
+        self.check_sync({'sender': '127.0.0.1', 'body': notify_sync(self.server.url('/pushed.xml')).decode()})
+
+        self.assertFinished(self.wait_for_run(1), sections_changed=1)
+        stats = self.daemon.status()['SourceStats']['check-sync']
+        self.assertEqual((1, 1, 0, 'success', 200, self.server.url('/pushed.xml')),
+                         tuple(stats[key] for key in
+                               ('Runs', 'Successes', 'Failures', 'LastResult', 'LastHttpStatus', 'LastUrl')))
+        (runs,) = harness.call(self.daemon.connection, 'ListRuns', None, '(a(ta{sv}))')
+        self.assertEqual(('check-sync', 'check-sync'), (runs[-1][1]['Trigger'], runs[-1][1]['Source']))
+
     def test_notify_sync_without_a_url_runs_from_the_configured_one(self):
         self.server.add_document('/settings.xml', telephony_patch(active=False))
         self.configure()

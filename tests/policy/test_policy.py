@@ -291,6 +291,9 @@ class AnyoneMayRead(unittest.TestCase):
     def test_anyone_may_backup(self):
         self.assertEqual(call('Backup', '(@as [],)'), 'ok')
 
+    def test_anyone_may_list_runs(self):
+        self.assertEqual(call('ListRuns'), 'ok')
+
     def test_anyone_may_get_property(self):
         self.assertEqual(call('Get', f'("{INTERFACE}", "State")', interface=PROPERTIES), 'ok')
 

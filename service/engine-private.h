@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The engine's state, shared by the files that implement engine.h: engine.c
+ * (applies, runs, status, triggers) and engine-discover.c (Discover and the
+ * DHCP change trigger). Nothing else includes this header.
+ */
+#pragma once
+
+#include "engine.h"
+
+#include "device.h"
+#include "download-cache.h"
+#include "run-history.h"
+#include "run.h"
+#include "schema.h"
+#include "store.h"
+#include "triggers.h"
+
+struct Engine {
+        Store *store;
+        SchemaSet *schemas;
+        DeviceIdentity *device;
+        DaemonConfig *config; /* a copy: limits, TLS */
+        char *user_agent;
+        Status status;
+        DownloadCache *cache; /* conditional downloads, STATE_DIR/cache */
+        RunHistory *history;  /* per source and the last runs, STATE_DIR/runs */
+
+        DhcpLeases *leases;  /* borrowed from main.c, or NULL */
+        char *last_dhcp_url; /* the DHCP URL last used or seen at start (the "DHCP change" trigger) */
+        GCancellable *discover_cancellable; /* of the Discover call in flight, or NULL */
+
+        Run *run;                 /* the active run, or NULL */
+        GPtrArray *finished_runs; /* freed from an idle callback, never inside their own callbacks */
+        guint reap_source;
+        RunRequest *follow_up;  /* engine_queue_run() while a run was active, or NULL */
+        guint follow_up_source; /* starts it once the active run has ended */
+
+        Triggers *triggers; /* boot, schedule, retries; NULL until engine_start_triggers() */
+
+        EngineCallbacks callbacks;
+        gpointer callbacks_data;
+};
