@@ -153,6 +153,15 @@ static int read_dictionary(sd_bus_message *message, GVariant **ret) {
         return r;
 }
 
+int client_read_value(sd_bus_message *message, GVariant **ret) {
+        GVariant *value = NULL;
+        int r = read_value(message, &value);
+
+        if (r >= 0)
+                *ret = g_variant_ref_sink(value);
+        return r;
+}
+
 static char *lookup_string(GVariant *dictionary, const char *key) {
         char *value = NULL;
 

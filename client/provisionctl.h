@@ -82,5 +82,13 @@ int command_backup(ProvClient *client, char **args);
 extern const GOptionEntry dhcp_options[];
 int command_dhcp(ProvClient *client, char **args);
 
+/* The changed sections of an apply or rollback, as apply prints them (plain or --json). */
+void print_applied_changes(ProvClient *client, GPtrArray *changes);
+
+/* provisionctl-history.c */
+int command_history(ProvClient *client, char **args);
+int command_rollback(ProvClient *client, char **args);
+int command_diff(ProvClient *client, char **args);
+
 /* provisionctl-monitor.c */
 int command_monitor(ProvClient *client, char **args);

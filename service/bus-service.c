@@ -7,6 +7,7 @@
 #include "apply-result.h"
 #include "bus-caller.h"
 #include "bus-error.h"
+#include "bus-generations.h"
 #include "bus-status.h"
 #include "fd-read.h"
 #include "prov-sd-bus-cleanup.h"
@@ -16,6 +17,7 @@
 struct BusService {
         sd_bus *bus;
         sd_bus_slot *vtable_slot;
+        sd_bus_slot *generations_slot; /* ListGenerations, Rollback, DiffGenerations (bus-generations.c) */
         Engine *engine;
 };
 
@@ -302,6 +304,11 @@ int bus_service_new(sd_bus *bus, Engine *engine, BusService **ret) {
         service->bus = sd_bus_ref(bus);
         service->engine = engine;
         engine_set_callbacks(engine, &callbacks, service);
+        r = bus_generations_add(bus, engine, &service->generations_slot);
+        if (r < 0) {
+                bus_service_free(g_steal_pointer(&service));
+                return r;
+        }
 
         r = sd_bus_request_name(bus, BUS_NAME, 0);
         if (r < 0) {
@@ -318,6 +325,7 @@ void bus_service_free(BusService *service) {
         if (service == NULL)
                 return;
         engine_set_callbacks(service->engine, &no_callbacks, NULL);
+        sd_bus_slot_unref(service->generations_slot);
         sd_bus_slot_unref(service->vtable_slot);
         sd_bus_unref(service->bus);
         g_free(service);

@@ -18,6 +18,8 @@ DaemonConfig *daemon_config_new_default(void) {
         config->max_files = CONFIG_DEFAULT_MAX_FILES;
         config->max_reference_depth = CONFIG_DEFAULT_MAX_REFERENCE_DEPTH;
         config->max_settings_size = CONFIG_DEFAULT_MAX_SETTINGS_SIZE;
+        config->generations_keep = CONFIG_DEFAULT_GENERATIONS_KEEP;
+        config->generations_max_bytes = CONFIG_DEFAULT_GENERATIONS_MAX_BYTES;
         preconditions_config_init_default(&config->preconditions);
         return config;
 }
@@ -47,7 +49,7 @@ static const struct {
         { "TLS", "CAFile", G_STRUCT_OFFSET(DaemonConfig, ca_file) },
 };
 
-/* Positive whole numbers; max_file_size is the only 64-bit one. */
+/* Positive whole numbers; is_64bit for the guint64 ones. */
 static const struct {
         const char *group;
         const char *key;
@@ -62,6 +64,8 @@ static const struct {
         { "Limits", "MaxReferenceDepth", G_STRUCT_OFFSET(DaemonConfig, max_reference_depth), FALSE },
         { "Limits", "MaxSettingsSize", G_STRUCT_OFFSET(DaemonConfig, max_settings_size), FALSE },
         { "Preconditions", "Timeout", G_STRUCT_OFFSET(DaemonConfig, preconditions.timeout), FALSE },
+        { "Generations", "Keep", G_STRUCT_OFFSET(DaemonConfig, generations_keep), FALSE },
+        { "Generations", "MaxBytes", G_STRUCT_OFFSET(DaemonConfig, generations_max_bytes), TRUE },
 };
 
 static gboolean load_number(GKeyFile *key_file, gsize index, DaemonConfig *config, const char *path,

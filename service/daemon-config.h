@@ -17,6 +17,8 @@
  * below the system bus' 32 MiB message limit. */
 #define CONFIG_MAX_SETTINGS_SIZE_CEILING (16u * 1024u * 1024u)
 #define CONFIG_DEFAULT_RUNTIME_DIR "/run/provisiond"
+#define CONFIG_DEFAULT_GENERATIONS_KEEP 5
+#define CONFIG_DEFAULT_GENERATIONS_MAX_BYTES (4u * 1024u * 1024u)
 
 typedef struct {
         char *state_dir;    /* holds settings.xml */
@@ -41,6 +43,10 @@ typedef struct {
 
         /* [TLS] */
         char *ca_file;          /* NULL: the system trust store */
+
+        /* [Generations] kept in STATE_DIR/generations (generations.h) */
+        guint generations_keep;         /* at most this many, the current one included */
+        guint64 generations_max_bytes;  /* at most this many bytes of them (the current one is always kept) */
 
         /* [Preconditions] of a run: Network=, Time=, Timeout= */
         PreconditionsConfig preconditions;

@@ -4,10 +4,13 @@
 #include "backup.h"
 #include "device.h"
 #include "document.h"
+#include "generations.h"
 #include "migrate.h"
 #include "provision-error.h"
+#include "rollback.h"
 #include "run.h"
 #include "schema.h"
+#include "settings-diff.h"
 #include "store.h"
 #include "url.h"
 #include "working-copy.h"
@@ -15,6 +18,7 @@
 
 struct Engine {
         Store *store;
+        Generations *generations; /* the kept settings generations; Rollback */
         SchemaSet *schemas;
         DeviceIdentity *device;
         DaemonConfig *config; /* a copy: limits, TLS */
@@ -83,13 +87,14 @@ static gboolean migrate_stored_settings(Engine *engine, GError **error) {
         g_autoptr(xmlDoc) migrated = store_copy_document(engine->store);
         g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
         gboolean changed = migrate_store_document(migrated, engine->schemas, warnings);
+        g_autoptr(CommitInfo) info = commit_info_new(COMMIT_TRIGGER_MIGRATION, "", "", 0);
 
         for (guint i = 0; i < warnings->len; i++)
                 g_message("migrating stored settings: %s", (const char *)g_ptr_array_index(warnings, i));
         if (!changed)
                 return TRUE;
         g_message("stored settings migrated to release %s", schema_set_release(engine->schemas));
-        return store_commit(engine->store, g_steal_pointer(&migrated), error);
+        return store_commit_with_info(engine->store, g_steal_pointer(&migrated), info, error);
 }
 
 Engine *engine_new(const DaemonConfig *config, GError **error) {
@@ -105,6 +110,8 @@ Engine *engine_new(const DaemonConfig *config, GError **error) {
         if (engine->store == NULL)
                 return NULL;
         store_set_max_size(engine->store, MIN(config->max_settings_size, CONFIG_MAX_SETTINGS_SIZE_CEILING));
+        engine->generations = generations_open(config->state_dir, engine->store, config->generations_keep,
+                                               config->generations_max_bytes);
         if (!migrate_stored_settings(engine, error))
                 return NULL;
         engine->device = load_device(config);
@@ -125,6 +132,7 @@ void engine_free(Engine *engine) {
         g_clear_pointer(&engine->run, run_free);
         g_clear_handle_id(&engine->reap_source, g_source_remove);
         g_clear_pointer(&engine->finished_runs, g_ptr_array_unref);
+        g_clear_pointer(&engine->generations, generations_free);
         g_clear_pointer(&engine->store, store_free);
         g_clear_pointer(&engine->schemas, schema_set_free);
         g_clear_pointer(&engine->device, device_identity_free);
@@ -168,18 +176,28 @@ static void record_failure(Engine *engine, const GError *failure, GPtrArray *war
         g_message("apply: failed: %s: %s", engine->status.last_error_name, failure->message);
 }
 
-static Document *parse_local_document(Engine *engine, const char *data, gsize size, GError **error) {
-        DocumentType type;
-        g_autoptr(xmlDoc) doc = document_parse(data, size, "the document", engine->schemas, &type, error);
+/* Where a local change comes from: ApplyFile's bytes or a kept generation. */
+typedef struct {
+        const char *data;
+        gsize size;
+        guint64 generation; /* Rollback; 0 for ApplyFile */
+} LocalSource;
 
+static Document *load_local_document(Engine *engine, const LocalSource *source, GError **error) {
+        DocumentType type;
+        g_autoptr(xmlDoc) doc = NULL;
+
+        if (source->generation != 0)
+                return rollback_document_new(engine->generations, source->generation, error);
+        doc = document_parse(source->data, source->size, "the document", engine->schemas, &type, error);
         if (doc == NULL)
                 return NULL;
         return document_new(g_strdup("the document"), type, g_steal_pointer(&doc));
 }
 
-static GPtrArray *apply_and_commit_local(Engine *engine, WorkingCopy *copy, const char *data, gsize size,
+static GPtrArray *apply_and_commit_local(Engine *engine, WorkingCopy *copy, const LocalSource *source,
                                          GError **error) {
-        g_autoptr(Document) document = parse_local_document(engine, data, size, error);
+        g_autoptr(Document) document = load_local_document(engine, source, error);
         GPtrArray *changes;
 
         if (document == NULL || !working_copy_apply(copy, document, error) ||
@@ -190,8 +208,17 @@ static GPtrArray *apply_and_commit_local(Engine *engine, WorkingCopy *copy, cons
         return changes;
 }
 
-gboolean engine_apply_document(Engine *engine, const char *data, gsize size, GPtrArray **changes,
-                               GError **error) {
+/* Every change reported as @how (a rollback's sections were applied as replacements). */
+static void report_changes_as(GPtrArray *changes, const char *how) {
+        for (guint i = 0; how != NULL && i < changes->len; i++) {
+                SectionChange *change = g_ptr_array_index(changes, i);
+                g_free(change->how);
+                change->how = g_strdup(how);
+        }
+}
+
+static gboolean apply_local(Engine *engine, const LocalSource *source, const CommitInfo *info, const char *how,
+                            GPtrArray **changes, GError **error) {
         g_autoptr(WorkingCopy) copy = working_copy_new(engine->store, engine->schemas);
         const ApplyResult *result = working_copy_get_result(copy);
         g_autoptr(GPtrArray) changed = NULL;
@@ -200,7 +227,8 @@ gboolean engine_apply_document(Engine *engine, const char *data, gsize size, GPt
 
         set_state(engine, "applying");
         notify_status(engine);
-        changed = apply_and_commit_local(engine, copy, data, size, &local_error);
+        working_copy_set_commit_info(copy, info);
+        changed = apply_and_commit_local(engine, copy, source, &local_error);
         set_state(engine, previous_state);
         if (changed == NULL) {
                 record_failure(engine, local_error, result->warnings);
@@ -209,6 +237,7 @@ gboolean engine_apply_document(Engine *engine, const char *data, gsize size, GPt
                 return FALSE;
         }
 
+        report_changes_as(changed, how);
         log_warnings(0, result);
         g_message("apply: %u section(s) changed, settings generation %" G_GUINT64_FORMAT, changed->len,
                   store_get_generation(engine->store));
@@ -217,6 +246,35 @@ gboolean engine_apply_document(Engine *engine, const char *data, gsize size, GPt
         emit_section_applied(engine, 0, changed);
         *changes = g_steal_pointer(&changed);
         return TRUE;
+}
+
+gboolean engine_apply_document(Engine *engine, const char *data, gsize size, GPtrArray **changes,
+                               GError **error) {
+        const LocalSource source = { .data = data, .size = size };
+        g_autoptr(CommitInfo) info = commit_info_new(COMMIT_TRIGGER_APPLY, "file", "", 0);
+
+        return apply_local(engine, &source, info, NULL, changes, error);
+}
+
+gboolean engine_rollback(Engine *engine, guint64 generation, GPtrArray **changes, GError **error) {
+        const LocalSource source = { .generation = generation };
+        g_autoptr(CommitInfo) info = rollback_commit_info(generation);
+
+        g_message("rollback to settings generation %" G_GUINT64_FORMAT, generation);
+        return apply_local(engine, &source, info, HOW_ROLLBACK, changes, error);
+}
+
+GPtrArray *engine_list_generations(Engine *engine) {
+        return generations_list(engine->generations);
+}
+
+GPtrArray *engine_diff_generations(Engine *engine, guint64 from, guint64 to, GError **error) {
+        g_autoptr(xmlDoc) old_doc = generations_load(engine->generations, from, error);
+        g_autoptr(xmlDoc) new_doc = old_doc != NULL ? generations_load(engine->generations, to, error) : NULL;
+
+        if (new_doc == NULL)
+                return NULL;
+        return settings_diff(old_doc, new_doc);
 }
 
 void engine_record_failure(Engine *engine, const GError *failure) {
@@ -357,6 +415,7 @@ gboolean engine_start_run(Engine *engine, const RunRequest *request, guint64 *ru
                 .device = engine->device,
                 .config = engine->config,
                 .user_agent = engine->user_agent,
+                .run_id = engine->status.run_id + 1, /* announce_run() counts it */
         };
 
         if (engine->run != NULL && !may_join_active_run(engine, request, error))

@@ -18,6 +18,7 @@ struct Run {
         const SchemaSet *schemas;
         Download *download;
         ProgressTracker progress;
+        CommitInfo *commit_info; /* recorded with the generation the run commits */
 
         RunCallbacks callbacks;
         gpointer user_data;
@@ -64,6 +65,7 @@ static void on_downloaded(Download *download, GPtrArray *documents, gpointer use
         g_autoptr(GPtrArray) changes = NULL;
         g_autofree char *detail = NULL;
 
+        working_copy_set_commit_info(copy, run->commit_info);
         if (!working_copy_apply_all(copy, documents, &error)) {
                 fail(run, error, result->warnings);
                 return;
@@ -91,6 +93,12 @@ static const DownloadCallbacks download_callbacks = {
         .downloaded = on_downloaded,
         .failed = on_download_failed,
 };
+
+static CommitInfo *new_commit_info(const RunRequest *request, const char *url, guint64 run_id) {
+        g_autofree char *redacted = url != NULL ? url_redact(url) : NULL;
+
+        return commit_info_new(request->trigger, run_source_name(request->source), redacted, run_id);
+}
 
 Run *run_new(const RunRequest *request, const RunContext *context, const RunCallbacks *callbacks,
              gpointer user_data) {
@@ -124,6 +132,7 @@ Run *run_new(const RunRequest *request, const RunContext *context, const RunCall
         run->user_data = user_data;
         progress_tracker_init(&run->progress);
         settings.url = run->url;
+        run->commit_info = new_commit_info(run->request, run->url, context->run_id);
         run->download = download_new(&settings, &download_callbacks, run);
         return run;
 }
@@ -145,6 +154,7 @@ void run_free(Run *run) {
                 return;
         g_clear_pointer(&run->download, download_free);
         g_clear_pointer(&run->request, run_request_free);
+        g_clear_pointer(&run->commit_info, commit_info_free);
         g_free(run->url);
         g_free(run);
 }

@@ -41,6 +41,7 @@ typedef struct {
         const DeviceIdentity *device;
         const DaemonConfig *config; /* limits, TLS */
         const char *user_agent;
+        guint64 run_id; /* recorded with the run's settings generation */
 } RunContext;
 
 /**
