@@ -180,14 +180,15 @@ static void record_failure(Engine *engine, const GError *failure, GPtrArray *war
 typedef struct {
         const char *data;
         gsize size;
-        guint64 generation; /* Rollback; 0 for ApplyFile */
+        gboolean rollback;
+        guint64 generation; /* Rollback's */
 } LocalSource;
 
 static Document *load_local_document(Engine *engine, const LocalSource *source, GError **error) {
         DocumentType type;
         g_autoptr(xmlDoc) doc = NULL;
 
-        if (source->generation != 0)
+        if (source->rollback)
                 return rollback_document_new(engine->generations, source->generation, error);
         doc = document_parse(source->data, source->size, "the document", engine->schemas, &type, error);
         if (doc == NULL)
@@ -257,7 +258,7 @@ gboolean engine_apply_document(Engine *engine, const char *data, gsize size, GPt
 }
 
 gboolean engine_rollback(Engine *engine, guint64 generation, GPtrArray **changes, GError **error) {
-        const LocalSource source = { .generation = generation };
+        const LocalSource source = { .rollback = TRUE, .generation = generation };
         g_autoptr(CommitInfo) info = rollback_commit_info(generation);
 
         g_message("rollback to settings generation %" G_GUINT64_FORMAT, generation);
