@@ -131,7 +131,8 @@ static int read_differences(sd_bus_message *reply, GPtrArray *differences) {
         const char *path, *change, *old_value, *new_value;
         int r = sd_bus_message_enter_container(reply, 'a', "(ssss)");
 
-        while (r >= 0 && (r = sd_bus_message_read(reply, "(ssss)", &path, &change, &old_value, &new_value)) > 0) {
+        while (r >= 0 &&
+               (r = sd_bus_message_read(reply, "(ssss)", &path, &change, &old_value, &new_value)) > 0) {
                 ProvSettingDifference *difference = g_new0(ProvSettingDifference, 1);
 
                 difference->path = g_strdup(path);

@@ -80,9 +80,10 @@ int command_history(ProvClient *client, char **args) {
 static gboolean parse_generation(const char *text, guint64 *generation) {
         if (g_ascii_string_to_unsigned(text, 10, 1, G_MAXUINT64, generation, NULL))
                 return TRUE;
-        g_printerr("%s: \"%s\" is not a generation (a number from \"provisionctl history\")\n"
-                   "Try \"%s --help\".\n",
-                   g_get_prgname(), text, g_get_prgname());
+        g_printerr(
+                "%s: \"%s\" is not a generation (a number from \"provisionctl history\")\n"
+                "Try \"%s --help\".\n",
+                g_get_prgname(), text, g_get_prgname());
         return FALSE;
 }
 
@@ -149,7 +150,8 @@ static void print_difference(const ProvSettingDifference *difference) {
 static void print_differences_json(guint64 from, guint64 to, GPtrArray *differences) {
         g_autoptr(GString) json = g_string_new(NULL);
 
-        g_string_printf(json, "{\"from\": %" G_GUINT64_FORMAT ", \"to\": %" G_GUINT64_FORMAT ", \"differences\": [",
+        g_string_printf(json,
+                        "{\"from\": %" G_GUINT64_FORMAT ", \"to\": %" G_GUINT64_FORMAT ", \"differences\": [",
                         from, to);
         for (guint i = 0; i < differences->len; i++) {
                 const ProvSettingDifference *difference = g_ptr_array_index(differences, i);

@@ -178,7 +178,8 @@ static const sd_bus_vtable generations_vtable[] = {
         SD_BUS_METHOD_WITH_NAMES("Rollback", "ta{sv}", SD_BUS_PARAM(generation) SD_BUS_PARAM(options), "a(sss)",
                                  SD_BUS_PARAM(sections), method_rollback, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("DiffGenerations", "tt", SD_BUS_PARAM(from) SD_BUS_PARAM(to), "a(ssss)",
-                                 SD_BUS_PARAM(differences), method_diff_generations, SD_BUS_VTABLE_UNPRIVILEGED),
+                                 SD_BUS_PARAM(differences), method_diff_generations,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };
 

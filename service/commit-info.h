@@ -14,7 +14,7 @@
 #define COMMIT_TRIGGER_ROLLBACK "rollback"   /* Rollback */
 #define COMMIT_TRIGGER_MIGRATION "migration" /* the stored settings migrated at start */
 #define COMMIT_TRIGGER_DEFAULTS "defaults"   /* the factory defaults of the first start */
-#define COMMIT_TRIGGER_START "start"         /* found at start without a kept generation (see generations.h) */
+#define COMMIT_TRIGGER_START "start" /* found at start without a kept generation (see generations.h) */
 
 /** CommitInfo: all strings owned, never NULL ("" when unknown). */
 typedef struct {

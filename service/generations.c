@@ -13,7 +13,7 @@
 #define META_GROUP "Generation"
 
 struct Generations {
-        GMutex lock; /* the commit hooks may run in another thread than the readers */
+        GMutex lock;  /* the commit hooks may run in another thread than the readers */
         Store *store; /* borrowed */
         char *dir;    /* NULL: not usable, nothing is kept */
         guint keep;
@@ -137,7 +137,8 @@ static GenerationInfo *load_info(const Generations *generations, guint64 generat
         trigger = meta_string(meta, "Trigger");
         source = meta_string(meta, "Source");
         url = meta_string(meta, "Url");
-        info->info = commit_info_new(trigger, source, url, g_key_file_get_uint64(meta, META_GROUP, "RunId", NULL));
+        info->info = commit_info_new(trigger, source, url,
+                                     g_key_file_get_uint64(meta, META_GROUP, "RunId", NULL));
         info->info->restored = g_key_file_get_uint64(meta, META_GROUP, "Restored", NULL);
         info->time = g_key_file_get_uint64(meta, META_GROUP, "Time", NULL);
         sections = g_key_file_get_string_list(meta, META_GROUP, "Sections", NULL, NULL);
@@ -151,8 +152,8 @@ static GenerationInfo *load_info(const Generations *generations, guint64 generat
 /* ---- N.xml --------------------------------------------------------------------------- */
 
 static gboolean link_unsupported(int errno_value) {
-        return errno_value == EPERM || errno_value == EXDEV || errno_value == EMLINK || errno_value == ENOTSUP ||
-               errno_value == EOPNOTSUPP || errno_value == ENOSYS;
+        return errno_value == EPERM || errno_value == EXDEV || errno_value == EMLINK ||
+                errno_value == ENOTSUP || errno_value == EOPNOTSUPP || errno_value == ENOSYS;
 }
 
 /* @target becomes @source's file: a hard link (settings.xml is only ever replaced by a rename,
@@ -165,8 +166,8 @@ static gboolean link_or_copy(const char *source, const char *target, GError **er
         if (link(source, target) == 0)
                 return TRUE;
         if (!link_unsupported(errno)) {
-                g_set_error(error, PROV_ERROR, PROV_ERROR_STORAGE, "cannot link %s to %s: %s", target, source,
-                            g_strerror(errno));
+                g_set_error(error, PROV_ERROR, PROV_ERROR_STORAGE, "cannot link %s to %s: %s", target,
+                            source, g_strerror(errno));
                 return FALSE;
         }
         if (!g_file_get_contents(source, &contents, &length, error))
@@ -181,8 +182,8 @@ static GenerationInfo *keep_files(Generations *generations, guint64 generation, 
         g_autofree char *meta_path = file_path(generations, generation, ".meta");
         GenerationInfo *kept;
 
-        if (!write_meta(generations, generation, time, info, error) || !link_or_copy(source, xml_path, error) ||
-            !fsync_directory(generations->dir, error)) {
+        if (!write_meta(generations, generation, time, info, error) ||
+            !link_or_copy(source, xml_path, error) || !fsync_directory(generations->dir, error)) {
                 remove_generation_files(generations, generation);
                 return NULL;
         }
@@ -205,8 +206,8 @@ static void prune(Generations *generations) {
                (generations->kept->len > generations->keep || total > generations->max_bytes)) {
                 GenerationInfo *oldest = g_ptr_array_index(generations->kept, 0);
 
-                g_info("generation %" G_GUINT64_FORMAT " no longer kept ([Generations] Keep=%u, MaxBytes=%" G_GUINT64_FORMAT
-                       ")",
+                g_info("generation %" G_GUINT64_FORMAT
+                       " no longer kept ([Generations] Keep=%u, MaxBytes=%" G_GUINT64_FORMAT ")",
                        oldest->generation, generations->keep, generations->max_bytes);
                 remove_generation_files(generations, oldest->generation);
                 total -= MIN(total, oldest->size);
@@ -312,21 +313,23 @@ static void keep_current(Generations *generations) {
         Store *store = generations->store;
         guint64 current = store_get_generation(store);
         gboolean defaults = store_created_from_defaults(store);
-        g_autoptr(CommitInfo) info = commit_info_new(defaults ? COMMIT_TRIGGER_DEFAULTS : COMMIT_TRIGGER_START,
-                                                     "", "", 0);
+        g_autoptr(CommitInfo)
+                info = commit_info_new(defaults ? COMMIT_TRIGGER_DEFAULTS : COMMIT_TRIGGER_START, "", "", 0);
         g_autoptr(GPtrArray) sections = g_ptr_array_new_with_free_func(g_free);
         g_autoptr(GError) error = NULL;
         GenerationInfo *kept;
 
         if (defaults) {
-                for (xmlNode *section = xml_first_element_child(xmlDocGetRootElement(store_get_document(store)));
+                for (xmlNode *section =
+                             xml_first_element_child(xmlDocGetRootElement(store_get_document(store)));
                      section != NULL; section = xml_next_element(section))
                         g_ptr_array_add(sections, g_strdup(xml_node_name(section)));
                 g_ptr_array_add(sections, NULL);
                 g_strfreev(info->sections);
                 info->sections = (GStrv) g_ptr_array_steal(sections, NULL);
         }
-        kept = keep_files(generations, current, store_get_last_change(store), info, store_get_path(store), &error);
+        kept = keep_files(generations, current, store_get_last_change(store), info, store_get_path(store),
+                          &error);
         if (kept == NULL) {
                 g_warning("generation %" G_GUINT64_FORMAT " is not kept: %s", current, error->message);
                 return;
@@ -389,8 +392,8 @@ static gboolean set_unknown(const Generations *generations, guint64 generation, 
         oldest = g_ptr_array_index(generations->kept, 0);
         newest = g_ptr_array_index(generations->kept, generations->kept->len - 1);
         g_set_error(error, PROV_ERROR, PROV_ERROR_UNKNOWN_GENERATION,
-                    "generation %" G_GUINT64_FORMAT " is not kept (kept: %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
-                    ", see ListGenerations)",
+                    "generation %" G_GUINT64_FORMAT " is not kept (kept: %" G_GUINT64_FORMAT
+                    " to %" G_GUINT64_FORMAT ", see ListGenerations)",
                     generation, oldest->generation, newest->generation);
         return FALSE;
 }
@@ -419,8 +422,8 @@ xmlDoc *generations_load(Generations *generations, guint64 generation, GError **
         /* A file of release 1's settings has no counters; any other must name its generation. */
         if (store_take_state(doc, &in_file, NULL) && in_file != generation) {
                 g_set_error(error, PROV_ERROR, PROV_ERROR_STORAGE,
-                            "%s holds generation %" G_GUINT64_FORMAT ", not %" G_GUINT64_FORMAT, path, in_file,
-                            generation);
+                            "%s holds generation %" G_GUINT64_FORMAT ", not %" G_GUINT64_FORMAT, path,
+                            in_file, generation);
                 return NULL;
         }
         return g_steal_pointer(&doc);

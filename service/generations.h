@@ -41,8 +41,8 @@ typedef struct Generations Generations;
 /** GenerationInfo: one kept generation. */
 typedef struct {
         guint64 generation;
-        guint64 time;    /* µs since the epoch: the commit's last-change */
-        guint64 size;    /* bytes of N.xml and N.meta */
+        guint64 time;     /* µs since the epoch: the commit's last-change */
+        guint64 size;     /* bytes of N.xml and N.meta */
         CommitInfo *info; /* owned */
 } GenerationInfo;
 

@@ -17,9 +17,9 @@ void setting_difference_free(SettingDifference *difference) {
 
 /* One section flattened: the paths in document order, path -> value, and the secret paths. */
 typedef struct {
-        GPtrArray *paths;      /* char*, owned */
-        GHashTable *values;    /* path (borrowed from @paths) -> value (owned) */
-        GHashTable *secrets;   /* path (borrowed) */
+        GPtrArray *paths;    /* char*, owned */
+        GHashTable *values;  /* path (borrowed from @paths) -> value (owned) */
+        GHashTable *secrets; /* path (borrowed) */
 } Flat;
 
 static void flat_clear(Flat *flat) {
@@ -68,7 +68,8 @@ static char *step_of(const xmlNode *node, const char *parent_names) {
         if (rule != NULL && rule->match == LIST_MATCH_BY_KEY) {
                 key = xmlGetProp(node, (const xmlChar *) rule->key);
                 if (key != NULL)
-                        return g_strdup_printf("%s[@%s='%s']", xml_node_name(node), rule->key, (const char *) key);
+                        return g_strdup_printf("%s[@%s='%s']", xml_node_name(node), rule->key,
+                                               (const char *) key);
         }
         if (count_named(node->parent, node->name) > 1)
                 return g_strdup_printf("%s[%u]", xml_node_name(node), position_of(node));
@@ -110,8 +111,8 @@ static void flatten_section(Flat *flat, const xmlNode *section) {
         flatten(flat, section, path, xml_node_name(section), FALSE);
 }
 
-static void add_difference(GPtrArray *differences, const char *path, const char *change, const char *old_value,
-                           const char *new_value) {
+static void add_difference(GPtrArray *differences, const char *path, const char *change,
+                           const char *old_value, const char *new_value) {
         SettingDifference *difference = g_new0(SettingDifference, 1);
         gboolean secret = g_str_equal(change, SETTING_SECRET);
 
@@ -136,7 +137,9 @@ static void diff_section(GPtrArray *differences, const xmlNode *old_section, con
                 if (old_value != NULL && g_str_equal(old_value, new_value))
                         continue;
                 add_difference(differences, path,
-                               secret ? SETTING_SECRET : old_value == NULL ? SETTING_ADDED : SETTING_CHANGED,
+                               secret                    ? SETTING_SECRET :
+                                       old_value == NULL ? SETTING_ADDED :
+                                                           SETTING_CHANGED,
                                old_value, new_value);
         }
         for (guint i = 0; i < old_flat.paths->len; i++) {
@@ -157,9 +160,11 @@ GPtrArray *settings_diff(xmlDoc *old_doc, xmlDoc *new_doc) {
         xmlNode *old_root = xmlDocGetRootElement(old_doc);
         xmlNode *new_root = xmlDocGetRootElement(new_doc);
 
-        for (xmlNode *section = xml_first_element_child(new_root); section != NULL; section = xml_next_element(section))
+        for (xmlNode *section = xml_first_element_child(new_root); section != NULL;
+             section = xml_next_element(section))
                 diff_section(differences, xml_find_child(old_root, xml_node_name(section)), section);
-        for (xmlNode *section = xml_first_element_child(old_root); section != NULL; section = xml_next_element(section))
+        for (xmlNode *section = xml_first_element_child(old_root); section != NULL;
+             section = xml_next_element(section))
                 if (xml_find_child(new_root, xml_node_name(section)) == NULL)
                         diff_section(differences, section, NULL);
         return differences;
