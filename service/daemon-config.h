@@ -45,8 +45,8 @@ typedef struct {
         char *ca_file;          /* NULL: the system trust store */
 
         /* [Generations] kept in STATE_DIR/generations (generations.h) */
-        guint generations_keep;         /* at most this many, the current one included */
-        guint64 generations_max_bytes;  /* at most this many bytes of them (the current one is always kept) */
+        guint generations_keep;        /* at most this many, the current one included */
+        guint64 generations_max_bytes; /* at most this many bytes of them (the current one is always kept) */
 
         /* [Preconditions] of a run: Network=, Time=, Timeout= */
         PreconditionsConfig preconditions;

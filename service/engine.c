@@ -218,8 +218,8 @@ static void report_changes_as(GPtrArray *changes, const char *how) {
         }
 }
 
-static gboolean apply_local(Engine *engine, const LocalSource *source, const CommitInfo *info, const char *how,
-                            GPtrArray **changes, GError **error) {
+static gboolean apply_local(Engine *engine, const LocalSource *source, const CommitInfo *info,
+                            const char *how, GPtrArray **changes, GError **error) {
         g_autoptr(WorkingCopy) copy = working_copy_new(engine->store, engine->schemas);
         const ApplyResult *result = working_copy_get_result(copy);
         g_autoptr(GPtrArray) changed = NULL;

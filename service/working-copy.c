@@ -88,7 +88,8 @@ GPtrArray *working_copy_commit(WorkingCopy *copy, GError **error) {
 
         if (copy->info != NULL)
                 note_changed_sections(copy->info, changes);
-        if (changes->len > 0 && !store_commit_with_info(copy->store, g_steal_pointer(&copy->doc), copy->info, error))
+        if (changes->len > 0 &&
+            !store_commit_with_info(copy->store, g_steal_pointer(&copy->doc), copy->info, error))
                 return NULL;
         return g_steal_pointer(&changes);
 }
