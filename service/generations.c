@@ -111,7 +111,8 @@ static gboolean write_meta(const Generations *generations, guint64 generation, g
         g_key_file_set_string_list(meta, META_GROUP, "Sections", (const char *const *) info->sections,
                                    g_strv_length(info->sections));
         data = g_key_file_to_data(meta, &length, NULL);
-        return store_write_file_atomic(path, data, length, error);
+        /* Temp file, fsync, rename; the directory is fsynced once, after N.xml (keep_files()). */
+        return g_file_set_contents_full(path, data, length, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
 }
 
 static char *meta_string(GKeyFile *meta, const char *key) {
@@ -284,7 +285,8 @@ static void scan(Generations *generations, guint64 current) {
                 g_autofree char *path = g_build_filename(generations->dir, name, NULL);
                 guint64 generation = parse_name(name, ".xml");
 
-                if (g_str_has_suffix(name, ".tmp")) {
+                if (generation == 0 && parse_name(name, ".meta") == 0) {
+                        /* temp files: N.meta.XXXXXX (GLib's), N.xml.tmp (a copy) */
                         g_message("removed %s, left by an interrupted write", path);
                         remove_file(path);
                 } else if (generation > current) {

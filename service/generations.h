@@ -10,14 +10,14 @@
  *   1. the store writes settings.xml.tmp and fsyncs it;
  *   2. N.meta is written atomically (temp file, fsync, rename);
  *   3. N.xml becomes a hard link to settings.xml.tmp (a copy where the file
- *      system has no hard links), and generations/ is fsynced;
+ *      system has no hard links), and generations/ is fsynced, once for both;
  *   4. the store renames settings.xml.tmp to settings.xml;
  *   5. the oldest generations beyond [Generations] Keep or MaxBytes are removed,
  *      N.xml before N.meta; the current one never.
  *
  * A kill before 4 leaves an N.xml newer than settings.xml: it was never
- * committed, and generations_open() removes it, as it removes temp files,
- * N.meta without N.xml, and repeats 5. So every N.xml that is kept holds
+ * committed, and generations_open() removes it, as it removes temp files (any
+ * name other than N.xml and N.meta), N.meta without N.xml, and repeats 5. So every N.xml that is kept holds
  * exactly the settings generation N committed, and a rollback never sees a
  * generation that did not happen. Neither writing nor pruning generations can
  * fail a commit: a generation that cannot be written is logged and missing,

@@ -282,7 +282,7 @@ class GenerationsTest(DaemonTestCase):
         # A commit killed after its generation was kept but before settings.xml was
         # replaced, and temp files and a lone meta of interrupted writes.
         for name, data in (('3.xml', b'<configuration/>'), ('3.meta', b'[Generation]\n'),
-                           ('4.meta', b''), ('2.meta.tmp', b''), ('5.xml.tmp', b'')):
+                           ('4.meta', b''), ('2.meta.K3X9QZ', b''), ('5.xml.tmp', b'')):
             with open(os.path.join(self.generations_dir(), name), 'wb') as f:
                 f.write(data)
 
