@@ -111,8 +111,11 @@ static gboolean write_meta(const Generations *generations, guint64 generation, g
         g_key_file_set_string_list(meta, META_GROUP, "Sections", (const char *const *) info->sections,
                                    g_strv_length(info->sections));
         data = g_key_file_to_data(meta, &length, NULL);
-        /* Temp file, fsync, rename; the directory is fsynced once, after N.xml (keep_files()). */
-        return g_file_set_contents_full(path, data, length, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+        /* Temp file, fsync (DURABLE: without it GLib skips the fsync of a new file), rename; the
+         * directory is fsynced once, after N.xml (keep_files()). */
+        return g_file_set_contents_full(path, data, length,
+                                        G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE, 0600,
+                                        error);
 }
 
 static char *meta_string(GKeyFile *meta, const char *key) {
