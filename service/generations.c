@@ -358,7 +358,8 @@ Generations *generations_open(const char *state_dir, Store *store, guint keep, g
                 return generations;
         }
         scan(generations, store_get_generation(store));
-        if (!is_kept(generations, store_get_generation(store)))
+        /* Generation 0: release 1's settings.xml without its settings.meta; the next commit is 1. */
+        if (store_get_generation(store) != 0 && !is_kept(generations, store_get_generation(store)))
                 keep_current(generations);
         prune(generations);
         store_set_commit_hooks(store, &commit_hooks, generations);

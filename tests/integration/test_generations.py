@@ -7,7 +7,9 @@ and size; and provisionctl history, rollback and diff."""
 import json
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 
 from gi.repository import GLib
 
@@ -18,6 +20,7 @@ from run_case import run_config, telephony_patch
 
 UNKNOWN_GENERATION = harness.ERROR_PREFIX + 'UnknownGeneration'
 VALIDATION = harness.ERROR_PREFIX + 'Validation'
+VERSIONS_DATA = ('tests', 'data', 'versions')
 STATE_PI = re.compile(rb'<\?provisiond generation="(\d+)" last-change="(\d+)"\?>')
 
 
@@ -25,6 +28,11 @@ def identity_patch(displayname, password):
     return ('<?xml version="1.0" encoding="UTF-8"?><configuration><identities><identity>'
             f'<displayname>{displayname}</displayname><password>{password}</password>'
             '</identity></identities></configuration>').encode('utf-8')
+
+
+def read_source(*parts):
+    with open(harness.source_path(*parts), 'rb') as f:
+        return f.read()
 
 
 def provisionctl(*args):
@@ -236,6 +244,30 @@ class GenerationsTest(DaemonTestCase):
 
         self.assertEqual(before, self.daemon.settings_bytes())
         self.assertEqual([1, 2, 3], self.numbers())
+
+    def test_a_generation_of_an_older_release_is_migrated_by_the_rollback(self):
+        # A phone provisioned by release 1.10A (settings.xml without counters, settings.meta
+        # with them): its settings become generation 7 as they are, migrated as generation 8.
+        store = read_source(*VERSIONS_DATA, 'store-1.10A.xml')
+        expected = harness.sections_of(harness.parse_xml(read_source(*VERSIONS_DATA, 'expected-from-1.10A.xml')))
+        state_dir = tempfile.mkdtemp(prefix='provisiond-itest-generations-')
+        self.addCleanup(shutil.rmtree, state_dir, True)
+        with open(os.path.join(state_dir, 'settings.xml'), 'wb') as f:
+            f.write(store)
+        with open(os.path.join(state_dir, 'settings.meta'), 'w') as f:
+            f.write('[Settings]\nGeneration=7\nLastChange=1700000000000000\n')
+        self.daemon = harness.start_daemon(self, state_dir=state_dir)
+        self.assertEqual([7, 8], self.numbers())
+        self.assertEqual('start', self.info(7)['trigger'])
+        self.assertEqual('migration', self.info(8)['trigger'])
+        self.assertEqual(store, self.generation_bytes(7))
+        self.daemon.apply(identity_patch('Zed', 'zed-secret'))
+
+        reply = self.rollback(7)
+
+        version = harness.current_section_versions()['identities']
+        self.assertEqual([('identities', version, 'rollback')], reply)
+        self.assertSectionsEqual(expected, self.daemon.settings_sections())
 
     # -- pruning --
 
