@@ -76,7 +76,7 @@ GPtrArray *prov_client_list_runs(ProvClient *client, GError **error) {
                 client_fail(error, r, "Cannot read the reply of ListRuns");
                 return NULL;
         }
-        entries = g_variant_ref_sink(read);
+        entries = read; /* a new reference */
         runs = g_ptr_array_new_with_free_func((GDestroyNotify) prov_run_free);
         g_variant_iter_init(&iter, entries);
         while ((entry = g_variant_iter_next_value(&iter)) != NULL) {

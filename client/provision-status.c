@@ -141,10 +141,6 @@ static int read_value(sd_bus_message *message, GVariant **ret) {
         return read_basic(message, type, ret);
 }
 
-int client_read_value(sd_bus_message *message, GVariant **ret) {
-        return read_value(message, ret);
-}
-
 static int read_dictionary(sd_bus_message *message, GVariant **ret) {
         GVariant *dictionary = NULL;
         int r;
@@ -154,6 +150,15 @@ static int read_dictionary(sd_bus_message *message, GVariant **ret) {
         r = read_value(message, &dictionary);
         if (r >= 0)
                 *ret = g_variant_ref_sink(dictionary);
+        return r;
+}
+
+int client_read_value(sd_bus_message *message, GVariant **ret) {
+        GVariant *value = NULL;
+        int r = read_value(message, &value);
+
+        if (r >= 0)
+                *ret = g_variant_ref_sink(value);
         return r;
 }
 

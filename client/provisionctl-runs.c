@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* provisionctl runs (history --runs): the daemon's last runs as a table, or as JSON with --json. */
+/* provisionctl history --runs: the daemon's last runs as a table, or as JSON with --json. */
 #include <glib.h>
 #include <string.h>
 

@@ -9,6 +9,7 @@
 #include "bus-check-sync.h"
 #include "bus-error.h"
 #include "bus-history.h"
+#include "bus-generations.h"
 #include "bus-status.h"
 #include "fd-read.h"
 #include "prov-sd-bus-cleanup.h"
@@ -19,6 +20,7 @@ struct BusService {
         sd_bus *bus;
         sd_bus_slot *vtable_slot;
         sd_bus_slot *check_sync_slot; /* CheckSync and LastCheckSync (bus-check-sync.c) */
+        sd_bus_slot *generations_slot; /* ListGenerations, Rollback, DiffGenerations (bus-generations.c) */
         Engine *engine;
 };
 
@@ -313,6 +315,8 @@ int bus_service_new(sd_bus *bus, Engine *engine, BusService **ret) {
         service->engine = engine;
         engine_set_callbacks(engine, &callbacks, service);
         r = bus_check_sync_add(bus, engine, &service->check_sync_slot);
+        if (r >= 0)
+                r = bus_generations_add(bus, engine, &service->generations_slot);
         if (r < 0) {
                 bus_service_free(g_steal_pointer(&service));
                 return r;
@@ -334,6 +338,7 @@ void bus_service_free(BusService *service) {
                 return;
         engine_set_callbacks(service->engine, &no_callbacks, NULL);
         sd_bus_slot_unref(service->check_sync_slot);
+        sd_bus_slot_unref(service->generations_slot);
         sd_bus_slot_unref(service->vtable_slot);
         sd_bus_unref(service->bus);
         g_free(service);

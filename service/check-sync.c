@@ -152,7 +152,7 @@ static char *apply_snippet(Engine *engine, GBytes *body, GError **error) {
         gsize size = 0;
         const char *data = g_bytes_get_data(body, &size);
 
-        if (!engine_apply_document(engine, data, size, &changes, error))
+        if (!engine_apply_check_sync_body(engine, data, size, &changes, error))
                 return NULL;
         if (changes->len == 0)
                 g_string_append(done, ": no changes");

@@ -20,6 +20,8 @@
 #define CONFIG_DEFAULT_RUNTIME_DIR "/run/provisiond"
 /* [Paths] BootIdFile: where the kernel tells this boot's id (tests point it elsewhere). */
 #define CONFIG_DEFAULT_BOOT_ID_FILE "/proc/sys/kernel/random/boot_id"
+#define CONFIG_DEFAULT_GENERATIONS_KEEP 5
+#define CONFIG_DEFAULT_GENERATIONS_MAX_BYTES (4u * 1024u * 1024u)
 
 typedef struct {
         char *state_dir;    /* holds settings.xml */
@@ -51,6 +53,10 @@ typedef struct {
         /* [Redirect]: the redirect service (docs/redirect.md) */
         char *redirect_url;     /* URL template with markers; NULL or blank: no redirect service */
         char *redirect_ca_file; /* the only trust anchor for it; NULL: ca_file, else the system store */
+
+        /* [Generations] kept in STATE_DIR/generations (generations.h) */
+        guint generations_keep;        /* at most this many, the current one included */
+        guint64 generations_max_bytes; /* at most this many bytes of them (the current one is always kept) */
 
         /* [Preconditions] of a run: Network=, Time=, Timeout= */
         PreconditionsConfig preconditions;

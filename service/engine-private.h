@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The engine's state, shared by the files that implement engine.h: engine.c
- * (applies, runs, status, triggers) and engine-discover.c (Discover and the
- * DHCP change trigger). Nothing else includes this header.
+ * (applies, rollback, runs, status), engine-discover.c (Discover and the DHCP
+ * change trigger) and engine-triggers.c (automatic runs). Nothing else
+ * includes this header.
  */
 #pragma once
 
@@ -10,6 +11,7 @@
 
 #include "device.h"
 #include "download-cache.h"
+#include "generations.h"
 #include "run-history.h"
 #include "run.h"
 #include "schema.h"
@@ -18,6 +20,7 @@
 
 struct Engine {
         Store *store;
+        Generations *generations; /* the kept settings generations; Rollback */
         SchemaSet *schemas;
         DeviceIdentity *device;
         DaemonConfig *config; /* a copy: limits, TLS */
@@ -41,3 +44,6 @@ struct Engine {
         EngineCallbacks callbacks;
         gpointer callbacks_data;
 };
+
+/* Sends PropertiesChanged (through EngineCallbacks.status_changed) for the status fields changed so far. */
+void engine_notify_status(Engine *engine);

@@ -6,11 +6,14 @@
 #include "discovery.h"
 #include "document.h"
 #include "download-cache.h"
+#include "generations.h"
 #include "migrate.h"
 #include "provision-error.h"
+#include "rollback.h"
 #include "run.h"
 #include "run-history.h"
 #include "schema.h"
+#include "settings-diff.h"
 #include "store.h"
 #include "triggers.h"
 #include "url.h"
@@ -22,6 +25,10 @@ static void notify_status(Engine *engine) {
 
         if (names != NULL && engine->callbacks.status_changed != NULL)
                 engine->callbacks.status_changed((const char *const *)names, engine->callbacks_data);
+}
+
+void engine_notify_status(Engine *engine) {
+        notify_status(engine);
 }
 
 static void set_state(Engine *engine, const char *state) {
@@ -71,13 +78,14 @@ static gboolean migrate_stored_settings(Engine *engine, GError **error) {
         g_autoptr(xmlDoc) migrated = store_copy_document(engine->store);
         g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
         gboolean changed = migrate_store_document(migrated, engine->schemas, warnings);
+        g_autoptr(CommitInfo) info = commit_info_new(COMMIT_TRIGGER_MIGRATION, "", "", 0);
 
         for (guint i = 0; i < warnings->len; i++)
                 g_message("migrating stored settings: %s", (const char *)g_ptr_array_index(warnings, i));
         if (!changed)
                 return TRUE;
         g_message("stored settings migrated to release %s", schema_set_release(engine->schemas));
-        return store_commit(engine->store, g_steal_pointer(&migrated), error);
+        return store_commit_with_info(engine->store, g_steal_pointer(&migrated), info, error);
 }
 
 static DownloadCache *new_download_cache(const Engine *engine) {
@@ -99,6 +107,8 @@ Engine *engine_new(const DaemonConfig *config, GError **error) {
         if (engine->store == NULL)
                 return NULL;
         store_set_max_size(engine->store, MIN(config->max_settings_size, CONFIG_MAX_SETTINGS_SIZE_CEILING));
+        engine->generations = generations_open(config->state_dir, engine->store, config->generations_keep,
+                                               config->generations_max_bytes);
         if (!migrate_stored_settings(engine, error))
                 return NULL;
         engine->device = load_device(config);
@@ -124,6 +134,7 @@ void engine_free(Engine *engine) {
         g_clear_handle_id(&engine->follow_up_source, g_source_remove);
         g_clear_pointer(&engine->follow_up, run_request_free);
         g_clear_pointer(&engine->finished_runs, g_ptr_array_unref);
+        g_clear_pointer(&engine->generations, generations_free);
         g_clear_pointer(&engine->store, store_free);
         g_clear_pointer(&engine->cache, download_cache_free);
         g_clear_pointer(&engine->history, run_history_free);
@@ -183,18 +194,29 @@ static void record_failure(Engine *engine, const GError *failure, GPtrArray *war
         g_message("apply: failed: %s: %s", engine->status.last_error_name, failure->message);
 }
 
-static Document *parse_local_document(Engine *engine, const char *data, gsize size, GError **error) {
-        DocumentType type;
-        g_autoptr(xmlDoc) doc = document_parse(data, size, "the document", engine->schemas, &type, error);
+/* Where a local change comes from: ApplyFile's bytes or a kept generation. */
+typedef struct {
+        const char *data;
+        gsize size;
+        gboolean rollback;
+        guint64 generation; /* Rollback's */
+} LocalSource;
 
+static Document *load_local_document(Engine *engine, const LocalSource *source, GError **error) {
+        DocumentType type;
+        g_autoptr(xmlDoc) doc = NULL;
+
+        if (source->rollback)
+                return rollback_document_new(engine->generations, source->generation, error);
+        doc = document_parse(source->data, source->size, "the document", engine->schemas, &type, error);
         if (doc == NULL)
                 return NULL;
         return document_new(g_strdup("the document"), type, g_steal_pointer(&doc));
 }
 
-static GPtrArray *apply_and_commit_local(Engine *engine, WorkingCopy *copy, const char *data, gsize size,
+static GPtrArray *apply_and_commit_local(Engine *engine, WorkingCopy *copy, const LocalSource *source,
                                          GError **error) {
-        g_autoptr(Document) document = parse_local_document(engine, data, size, error);
+        g_autoptr(Document) document = load_local_document(engine, source, error);
         GPtrArray *changes;
 
         if (document == NULL || !working_copy_apply(copy, document, error) ||
@@ -205,8 +227,17 @@ static GPtrArray *apply_and_commit_local(Engine *engine, WorkingCopy *copy, cons
         return changes;
 }
 
-gboolean engine_apply_document(Engine *engine, const char *data, gsize size, GPtrArray **changes,
-                               GError **error) {
+/* Every change reported as @how (a rollback's sections were applied as replacements). */
+static void report_changes_as(GPtrArray *changes, const char *how) {
+        for (guint i = 0; how != NULL && i < changes->len; i++) {
+                SectionChange *change = g_ptr_array_index(changes, i);
+                g_free(change->how);
+                change->how = g_strdup(how);
+        }
+}
+
+static gboolean apply_local(Engine *engine, const LocalSource *source, const CommitInfo *info,
+                            const char *how, GPtrArray **changes, GError **error) {
         g_autoptr(WorkingCopy) copy = working_copy_new(engine->store, engine->schemas);
         const ApplyResult *result = working_copy_get_result(copy);
         g_autoptr(GPtrArray) changed = NULL;
@@ -215,7 +246,8 @@ gboolean engine_apply_document(Engine *engine, const char *data, gsize size, GPt
 
         set_state(engine, "applying");
         notify_status(engine);
-        changed = apply_and_commit_local(engine, copy, data, size, &local_error);
+        working_copy_set_commit_info(copy, info);
+        changed = apply_and_commit_local(engine, copy, source, &local_error);
         set_state(engine, previous_state);
         if (changed == NULL) {
                 record_failure(engine, local_error, result->warnings);
@@ -224,6 +256,7 @@ gboolean engine_apply_document(Engine *engine, const char *data, gsize size, GPt
                 return FALSE;
         }
 
+        report_changes_as(changed, how);
         log_warnings(0, result);
         g_message("apply: %u section(s) changed, settings generation %" G_GUINT64_FORMAT, changed->len,
                   store_get_generation(engine->store));
@@ -232,6 +265,44 @@ gboolean engine_apply_document(Engine *engine, const char *data, gsize size, GPt
         emit_section_applied(engine, 0, changed);
         *changes = g_steal_pointer(&changed);
         return TRUE;
+}
+
+gboolean engine_apply_document(Engine *engine, const char *data, gsize size, GPtrArray **changes,
+                               GError **error) {
+        const LocalSource source = { .data = data, .size = size };
+        g_autoptr(CommitInfo) info = commit_info_new(COMMIT_TRIGGER_APPLY, "file", "", 0);
+
+        return apply_local(engine, &source, info, NULL, changes, error);
+}
+
+gboolean engine_apply_check_sync_body(Engine *engine, const char *data, gsize size, GPtrArray **changes,
+                                      GError **error) {
+        const LocalSource source = { .data = data, .size = size };
+        const char *check_sync = run_source_name(RUN_SOURCE_CHECK_SYNC);
+        g_autoptr(CommitInfo) info = commit_info_new(check_sync, check_sync, "", 0);
+
+        return apply_local(engine, &source, info, NULL, changes, error);
+}
+
+gboolean engine_rollback(Engine *engine, guint64 generation, GPtrArray **changes, GError **error) {
+        const LocalSource source = { .rollback = TRUE, .generation = generation };
+        g_autoptr(CommitInfo) info = rollback_commit_info(generation);
+
+        g_message("rollback to settings generation %" G_GUINT64_FORMAT, generation);
+        return apply_local(engine, &source, info, HOW_ROLLBACK, changes, error);
+}
+
+GPtrArray *engine_list_generations(Engine *engine) {
+        return generations_list(engine->generations);
+}
+
+GPtrArray *engine_diff_generations(Engine *engine, guint64 from, guint64 to, GError **error) {
+        g_autoptr(xmlDoc) old_doc = generations_load(engine->generations, from, error);
+        g_autoptr(xmlDoc) new_doc = old_doc != NULL ? generations_load(engine->generations, to, error) : NULL;
+
+        if (new_doc == NULL)
+                return NULL;
+        return settings_diff(old_doc, new_doc);
 }
 
 void engine_record_failure(Engine *engine, const GError *failure) {
@@ -420,6 +491,7 @@ gboolean engine_start_run(Engine *engine, const RunRequest *request, guint64 *ru
                 .user_agent = engine->user_agent,
                 .leases = engine->leases,
                 .cache = engine->cache,
+                .run_id = engine->status.run_id + 1, /* announce_run() counts it */
         };
 
         if (engine->run != NULL && !may_join_active_run(engine, request, error))
@@ -521,30 +593,4 @@ const RunHistory *engine_get_run_history(const Engine *engine) {
 
 guint64 engine_get_max_file_size(const Engine *engine) {
         return engine->config->max_file_size;
-}
-
-/* ---- Automatic runs (triggers.c) --------------------------------------------------- */
-
-static gboolean on_trigger_start_run(const RunRequest *request, guint64 *run_id, GError **error,
-                                     gpointer user_data) {
-        return engine_start_run(user_data, request, run_id, error);
-}
-
-/* Through the status' own notification, so NextRun joins what else changed at that moment. */
-static void on_next_run_changed(gint64 next_run, gpointer user_data) {
-        Engine *engine = user_data;
-
-        status_set_number(&engine->status, &engine->status.next_run, (guint64) next_run, STATUS_NEXT_RUN);
-        notify_status(engine);
-}
-
-void engine_start_triggers(Engine *engine) {
-        static const TriggersCallbacks callbacks = {
-                .start_run = on_trigger_start_run,
-                .next_run_changed = on_next_run_changed,
-        };
-
-        g_return_if_fail(engine->triggers == NULL);
-        engine->triggers = triggers_new(engine->store, engine->device->mac, NULL, &callbacks, engine);
-        triggers_start(engine->triggers, engine->config->runtime_dir, engine->config->boot_id_file);
 }

@@ -51,6 +51,36 @@ gboolean engine_apply_document(Engine *engine, const char *data, gsize size, GPt
                                GError **error);
 
 /**
+ * engine_apply_check_sync_body:
+ * engine_apply_document() for the body of a check-sync NOTIFY (check-sync.c):
+ * its generation records trigger and source "check-sync" instead of "apply"
+ * and "file".
+ */
+gboolean engine_apply_check_sync_body(Engine *engine, const char *data, gsize size, GPtrArray **changes,
+                                      GError **error);
+
+/**
+ * engine_rollback:
+ * Restores the settings of kept generation @generation (generations.h) as a
+ * new commit, through the working copy like engine_apply_document() (migrated,
+ * validated, all-or-nothing), recorded as trigger "rollback". The changed
+ * sections are reported with how = HOW_ROLLBACK. Errors: PROV_ERROR_UNKNOWN_GENERATION,
+ * PROV_ERROR_VALIDATION, PROV_ERROR_STORAGE, …; recorded in the status like
+ * an apply's.
+ */
+gboolean engine_rollback(Engine *engine, guint64 generation, GPtrArray **changes, GError **error);
+
+/** engine_list_generations: the kept generations (GenerationInfo*, generations.h), oldest first. */
+GPtrArray *engine_list_generations(Engine *engine);
+
+/**
+ * engine_diff_generations:
+ * The differences (SettingDifference*, settings-diff.h) from kept generation
+ * @from to kept generation @to; PROV_ERROR_UNKNOWN_GENERATION when one is not kept.
+ */
+GPtrArray *engine_diff_generations(Engine *engine, guint64 from, guint64 to, GError **error);
+
+/**
  * engine_record_failure:
  * Records @failure as the result of an apply that was refused before a
  * document reached the engine (unreadable fd, bad options).

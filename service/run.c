@@ -97,6 +97,15 @@ static gboolean finish_if_unchanged(Run *run, Download *download) {
         return TRUE;
 }
 
+/* What the generation this run commits records: the trigger, the source and URL as the discovery
+ * resolved them (the candidate in use), the run id. */
+static CommitInfo *new_commit_info(const Run *run) {
+        g_autofree char *redacted = run->url != NULL ? url_redact(run->url) : NULL;
+
+        return commit_info_new(run->request->trigger, run_source_name(run->request->source), redacted,
+                               run->context.run_id);
+}
+
 /* Everything is downloaded: one working copy of the settings as they are now, committed once. */
 static void on_downloaded(Download *download, GPtrArray *documents, gpointer user_data) {
         Run *run = user_data;
@@ -104,6 +113,7 @@ static void on_downloaded(Download *download, GPtrArray *documents, gpointer use
         const ApplyResult *result = NULL;
         g_autoptr(GError) error = NULL;
         g_autoptr(GPtrArray) changes = NULL;
+        g_autoptr(CommitInfo) info = NULL;
         g_autofree char *detail = NULL;
 
         if (finish_if_unchanged(run, download))
@@ -114,6 +124,8 @@ static void on_downloaded(Download *download, GPtrArray *documents, gpointer use
         }
         copy = working_copy_new(run->store, run->schemas);
         result = working_copy_get_result(copy);
+        info = new_commit_info(run);
+        working_copy_set_commit_info(copy, info);
         if (!working_copy_apply_all(copy, documents, &error)) {
                 fail(run, error, result->warnings);
                 return;

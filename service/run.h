@@ -46,8 +46,9 @@ typedef struct {
         const DeviceIdentity *device;
         const DaemonConfig *config; /* limits, TLS */
         const char *user_agent;
-        DhcpLeases *leases; /* for discovery; NULL: none */
+        DhcpLeases *leases;   /* for discovery; NULL: none */
         DownloadCache *cache; /* conditional downloads; NULL: none */
+        guint64 run_id;       /* recorded with the run's settings generation */
 } RunContext;
 
 /**

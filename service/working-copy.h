@@ -13,6 +13,7 @@
 #include <libxml/tree.h>
 
 #include "apply-result.h"
+#include "commit-info.h"
 #include "document.h"
 #include "schema.h"
 #include "store.h"
@@ -59,6 +60,13 @@ gboolean working_copy_validate(WorkingCopy *copy, GError **error);
  * Call once, after working_copy_validate(); the copy is spent afterwards.
  */
 GPtrArray *working_copy_commit(WorkingCopy *copy, GError **error);
+
+/**
+ * working_copy_set_commit_info:
+ * What the commit is for (copied), recorded with its settings generation
+ * (generations.h); working_copy_commit() adds the changed sections.
+ */
+void working_copy_set_commit_info(WorkingCopy *copy, const CommitInfo *info);
 
 /** working_copy_get_result: touched sections, warnings and discarded sections so far (owned by @copy). */
 const ApplyResult *working_copy_get_result(const WorkingCopy *copy);

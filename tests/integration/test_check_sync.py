@@ -121,6 +121,10 @@ class CheckSyncTestCase(RunTestCase):
         harness.call(self.daemon.connection, 'CheckSync',
                      GLib.Variant('(a{sv})', (harness.variant_options(options),)), None)
 
+    def list_generations(self):
+        (generations,) = harness.call(self.daemon.connection, 'ListGenerations', None, '(a(ta{sv}))')
+        return generations
+
     def last_check_sync(self):
         return tuple(self.daemon.status()['LastCheckSync'])
 
@@ -260,6 +264,9 @@ class BodyTest(CheckSyncTestCase):
                                ('Runs', 'Successes', 'Failures', 'LastResult', 'LastHttpStatus', 'LastUrl')))
         (runs,) = harness.call(self.daemon.connection, 'ListRuns', None, '(a(ta{sv}))')
         self.assertEqual(('check-sync', 'check-sync'), (runs[-1][1]['Trigger'], runs[-1][1]['Source']))
+        info = self.list_generations()[-1][1]
+        self.assertEqual(('check-sync', 'check-sync', self.server.url('/pushed.xml'), 1),
+                         (info['trigger'], info['source'], info['url'], info['run_id']))
 
     def test_notify_sync_without_a_url_runs_from_the_configured_one(self):
         self.server.add_document('/settings.xml', telephony_patch(active=False))
@@ -283,6 +290,9 @@ class BodyTest(CheckSyncTestCase):
         self.assertEqual('false', backup.find('callWaiting/active').text)
         self.assertEqual('applied the body: telephony (merge)', self.last_check_sync()[3])
         self.assertEqual([], self.server.requests, 'a snippet starts no run')
+        info = self.list_generations()[-1][1]
+        self.assertEqual(('check-sync', 'check-sync', '', 0, ['telephony']),
+                         (info['trigger'], info['source'], info['url'], info['run_id'], info['sections']))
         self.assertEqual(0, self.daemon.status()['RunId'])
 
     def test_operations_snippet_is_applied(self):

@@ -2,7 +2,7 @@
 """Run history (docs/dbus-api.md, "Run history"): SourceStats per URL source in
 GetStatus and as a property, ListRuns with the last runs, both kept across a
 daemon restart in STATE_DIR/runs/history, URLs without credentials; and what
-provisionctl status and provisionctl runs make of them."""
+provisionctl status and provisionctl history --runs make of them."""
 
 import json
 import os
@@ -142,12 +142,12 @@ class RunHistoryTest(RunTestCase):
                       f'{self.server.url("/missing.xml")}', result.stdout)
         self.assertNotIn('dhcp:', result.stdout)
 
-    def test_provisionctl_runs_shows_the_table_and_json(self):
+    def test_provisionctl_history_runs_shows_the_table_and_json(self):
         self.assertFinished(self.provision(self.url, trigger='boot'))
         self.provision(self.server.url('/missing.xml'))
 
-        table = self.provisionctl('runs')
-        as_json = self.provisionctl('runs', '--json')
+        table = self.provisionctl('history', '--runs')
+        as_json = self.provisionctl('history', '--runs', '--json')
 
         self.assertEqual(0, table.returncode, table.stderr)
         lines = table.stdout.splitlines()
