@@ -15,6 +15,7 @@
 #include <libsoup/soup.h>
 
 #include "fetch-auth-private.h"
+#include "fetch-conditional-private.h"
 #include "fetch-tls-private.h"
 #include "provision-error.h"
 #include "url.h"
@@ -66,12 +67,10 @@ typedef struct {
         FetchAuth auth;
         char *requested_url; /* as the caller gave it, userinfo included */
 
-        char *url;            /* current request, never with userinfo */
-        char *validators_url; /* the request that gets the validators (userinfo removed); NULL: none */
-        char *if_none_match;
-        char *if_modified_since;
-        gboolean conditional; /* the current request carries validators */
-        GHashTable *visited;  /* every URL requested, to tell a loop */
+        char *url;                   /* current request, never with userinfo */
+        FetchConditional validators; /* of the caller's cached copy */
+        gboolean conditional;        /* the current request carries them */
+        GHashTable *visited;         /* every URL requested, to tell a loop */
         guint redirects;
         SoupMessage *message;
         GInputStream *body;
@@ -189,9 +188,7 @@ static void fetch_job_free(FetchJob *job) {
         g_rc_box_release_full(job->fetcher, (GDestroyNotify) fetcher_clear);
         g_free(job->requested_url);
         g_free(job->url);
-        g_free(job->validators_url);
-        g_free(job->if_none_match);
-        g_free(job->if_modified_since);
+        fetch_conditional_clear(&job->validators);
         g_hash_table_unref(job->visited);
         g_clear_pointer(&job->received, g_byte_array_unref);
         g_clear_object(&job->cancellable);
@@ -320,20 +317,6 @@ static ProvError transport_error_code(const GError *error) {
         return PROV_ERROR_DOWNLOAD;
 }
 
-/* Whether @error means that the server wanted a client certificate, or not ours: it asked for one and
- * ended the connection before answering. TLS 1.2 fails the handshake; with TLS 1.3 the handshake
- * completes and the server's alert (or a server that just closes) ends the first read. */
-static gboolean is_client_certificate_refusal(const FetchJob *job, const GError *error) {
-        if (g_error_matches(error, G_TLS_ERROR, G_TLS_ERROR_CERTIFICATE_REQUIRED))
-                return TRUE;
-        if (!job->client_certificate_requested || job->message == NULL ||
-            soup_message_get_status(job->message) != SOUP_STATUS_NONE)
-                return FALSE;
-        return error->domain == G_TLS_ERROR ||
-                g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
-                g_error_matches(error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE);
-}
-
 /* A failed send or read. The URL in libsoup's messages never has userinfo:
  * it was removed before the request was made. */
 static void fetch_fail_transport(GTask *task, const GError *error) {
@@ -349,7 +332,7 @@ static void fetch_fail_transport(GTask *task, const GError *error) {
                 return;
         }
         code = transport_error_code(error);
-        if (is_client_certificate_refusal(job, error)) {
+        if (fetch_tls_is_client_certificate_refusal(job->client_certificate_requested, job->message, error)) {
                 g_autofree char *why = fetch_tls_describe_refused_client(&job->fetcher->tls, job->url, error);
                 fetch_fail_with(task, PROV_ERROR_CERTIFICATE, "%s", why);
         } else if (code == PROV_ERROR_CERTIFICATE) {
@@ -557,20 +540,6 @@ static void on_response(GObject *source, GAsyncResult *result, gpointer user_dat
                 read_next_chunk(g_steal_pointer(&task));
 }
 
-/* Only the request to the URL the cached copy came from asks whether it is still current. */
-static void add_validators(FetchJob *job) {
-        SoupMessageHeaders *headers = soup_message_get_request_headers(job->message);
-
-        job->conditional = job->validators_url != NULL && g_str_equal(job->url, job->validators_url) &&
-                (job->if_none_match != NULL || job->if_modified_since != NULL);
-        if (!job->conditional)
-                return;
-        if (job->if_none_match != NULL)
-                soup_message_headers_replace(headers, "If-None-Match", job->if_none_match);
-        if (job->if_modified_since != NULL)
-                soup_message_headers_replace(headers, "If-Modified-Since", job->if_modified_since);
-}
-
 static void send_request(GTask *consumed_task) {
         g_autoptr(GTask) task = consumed_task;
         FetchJob *job = g_task_get_task_data(task);
@@ -589,7 +558,7 @@ static void send_request(GTask *consumed_task) {
         g_signal_connect(job->message, "accept-certificate", G_CALLBACK(on_accept_certificate), job);
         g_signal_connect(job->message, "request-certificate", G_CALLBACK(on_request_certificate), job);
         g_hash_table_add(job->visited, g_strdup(job->url));
-        add_validators(job);
+        job->conditional = fetch_conditional_apply(&job->validators, job->message, job->url);
         soup_session_send_async(job->fetcher->session, job->message, G_PRIORITY_DEFAULT, job->cancellable,
                                 on_response, g_steal_pointer(&task));
 }
@@ -603,14 +572,6 @@ void fetcher_fetch_async(Fetcher *fetcher, const char *url, GCancellable *cancel
 
 guint fetcher_get_last_status(const Fetcher *fetcher) {
         return fetcher->last_status;
-}
-
-static void fetch_job_set_validators(FetchJob *job, const FetchValidators *validators) {
-        if (validators == NULL || validators->url == NULL)
-                return;
-        job->validators_url = url_redact(validators->url);
-        job->if_none_match = g_strdup(validators->etag);
-        job->if_modified_since = g_strdup(validators->last_modified);
 }
 
 void fetcher_fetch_conditional_async(Fetcher *fetcher, const char *url, const FetchValidators *validators,
@@ -628,7 +589,7 @@ void fetcher_fetch_conditional_async(Fetcher *fetcher, const char *url, const Fe
                 return;
         }
         job = fetch_job_new(fetcher, url);
-        fetch_job_set_validators(job, validators);
+        fetch_conditional_init(&job->validators, validators);
         g_task_set_task_data(task, job, (GDestroyNotify) fetch_job_free);
         fetch_job_start_limits(job, cancellable);
         send_request(g_steal_pointer(&task));
