@@ -229,7 +229,7 @@ static void act_on_body(Handling *handling, const CheckSyncRequest *request, GSt
                 return;
         }
         log_ignored(handling->shown_sender, parameters, NULL);
-        engine_apply_document_async(handling->engine, request->body, on_snippet_applied, handling);
+        engine_apply_check_sync_body_async(handling->engine, request->body, on_snippet_applied, handling);
 }
 
 /* "NotAllowed: the sender … is not …": LastCheckSync's reason for a refusal. */
