@@ -166,7 +166,7 @@ static char *refusal_reason(const GError *error);
 
 /* Records the outcome (@what was done, or @error) in LastCheckSync and the log, and reports it. */
 static void conclude(Handling *handling, const char *what, const GError *error) {
-        g_autoptr(Handling) owned = handling;
+        g_autoptr(Handling) G_GNUC_UNUSED owned = handling; /* freed on return */
         g_autofree char *reason = NULL;
 
         if (error == NULL) {

@@ -30,8 +30,9 @@ typedef struct {
         Store *store;
         const SchemaSet *schemas;
         Generations *generations;
-        GBytes *data; /* the document; NULL for a rollback */
+        GBytes *data; /* the document (NULL for a rollback); dropped before the commit */
         gsize size;
+        gboolean rollback;
         guint64 generation; /* Rollback's */
         CommitInfo *info;   /* what the commit is recorded as (generations.h) */
         const char *how;    /* reported for every change instead of its own (Rollback), or NULL */
@@ -54,7 +55,7 @@ static Document *load_local_document(const LocalApply *apply, GError **error) {
         DocumentType type;
         g_autoptr(xmlDoc) doc = NULL;
 
-        if (apply->data == NULL)
+        if (apply->rollback)
                 return rollback_document_new(apply->generations, apply->generation, error);
         text = g_bytes_get_data(apply->data, &size);
         doc = document_parse(text, size, "the document", apply->schemas, &type, error);
@@ -85,7 +86,8 @@ static void local_apply_work(ApplyQueue *queue, gpointer data) {
         LocalApply *apply = data;
 
         local_apply_run(queue, apply);
-        if (apply->size >= ENGINE_TRIM_AFTER_BYTES || apply->data == NULL)
+        /* A rollback's document is a whole generation. */
+        if (apply->size >= ENGINE_TRIM_AFTER_BYTES || apply->rollback)
                 apply_queue_trim_memory();
 }
 
@@ -166,6 +168,7 @@ void engine_rollback_async(Engine *engine, guint64 generation, EngineApplyCallba
                            gpointer user_data) {
         LocalApply *apply = local_apply_new(NULL, rollback_commit_info(generation), callback, user_data);
 
+        apply->rollback = TRUE;
         apply->generation = generation;
         apply->how = HOW_ROLLBACK;
         g_message("rollback to settings generation %" G_GUINT64_FORMAT, generation);

@@ -223,7 +223,7 @@ static void prune(Generations *generations) {
 
 static void on_prepare(const StoreCommit *commit, gpointer user_data) {
         Generations *generations = user_data;
-        g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&generations->lock);
+        g_autoptr(GMutexLocker) G_GNUC_UNUSED locker = g_mutex_locker_new(&generations->lock);
         g_autoptr(CommitInfo) unknown = commit_info_new("", "", "", 0);
         g_autoptr(GError) error = NULL;
 
@@ -238,7 +238,7 @@ static void on_prepare(const StoreCommit *commit, gpointer user_data) {
 
 static void on_finish(const StoreCommit *commit, gboolean committed, gpointer user_data) {
         Generations *generations = user_data;
-        g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&generations->lock);
+        g_autoptr(GMutexLocker) G_GNUC_UNUSED locker = g_mutex_locker_new(&generations->lock);
         GenerationInfo *pending = g_steal_pointer(&generations->pending);
 
         if (pending == NULL)
@@ -379,7 +379,7 @@ void generations_free(Generations *generations) {
 }
 
 GPtrArray *generations_list(Generations *generations) {
-        g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&generations->lock);
+        g_autoptr(GMutexLocker) G_GNUC_UNUSED locker = g_mutex_locker_new(&generations->lock);
         GPtrArray *list = g_ptr_array_new_with_free_func((GDestroyNotify) generation_info_free);
 
         for (guint i = 0; i < generations->kept->len; i++)
@@ -405,7 +405,7 @@ static gboolean set_unknown(const Generations *generations, guint64 generation, 
 }
 
 xmlDoc *generations_load(Generations *generations, guint64 generation, GError **error) {
-        g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&generations->lock);
+        g_autoptr(GMutexLocker) G_GNUC_UNUSED locker = g_mutex_locker_new(&generations->lock);
         g_autofree char *path = NULL;
         g_autofree char *contents = NULL;
         g_autoptr(xmlDoc) doc = NULL;
