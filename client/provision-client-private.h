@@ -21,6 +21,14 @@ sd_bus_message *client_call(ProvClient *client, sd_bus_message *request, GError 
 sd_bus_message *client_call_with_timeout(ProvClient *client, sd_bus_message *request, guint64 timeout_usec,
                                          GError **error);
 
+/* Reads an a(sss) of section changes (ApplyFile's, Rollback's) into a new
+ * array of ProvSectionChange, or NULL with @error. */
+GPtrArray *client_read_section_changes(sd_bus_message *reply, GError **error);
+
+/* Reads the next value of @message, of any D-Bus type, into @ret (a new
+ * reference). Returns a negative errno on failure (provision-status.c). */
+int client_read_value(sd_bus_message *message, GVariant **ret);
+
 /* Sets @error (PROV_ERROR_FAILED) for a failed sd-bus operation while doing
  * @what; @r is a negative errno. Returns FALSE, for "return client_fail(...)". */
 gboolean client_fail(GError **error, int r, const char *what);

@@ -210,7 +210,7 @@ sd_bus_message *client_call_with_timeout(ProvClient *client, sd_bus_message *req
         return reply;
 }
 
-static GPtrArray *read_section_changes(sd_bus_message *reply, GError **error) {
+GPtrArray *client_read_section_changes(sd_bus_message *reply, GError **error) {
         g_autoptr(GPtrArray)
                 changes = g_ptr_array_new_with_free_func((GDestroyNotify) prov_section_change_free);
         const char *section, *version, *how;
@@ -218,7 +218,7 @@ static GPtrArray *read_section_changes(sd_bus_message *reply, GError **error) {
 
         r = sd_bus_message_enter_container(reply, 'a', "(sss)");
         if (r < 0) {
-                client_fail(error, r, "Cannot read the reply of ApplyFile");
+                client_fail(error, r, "Cannot read the changed sections");
                 return NULL;
         }
         while ((r = sd_bus_message_read(reply, "(sss)", &section, &version, &how)) > 0) {
@@ -230,7 +230,7 @@ static GPtrArray *read_section_changes(sd_bus_message *reply, GError **error) {
                 g_ptr_array_add(changes, change);
         }
         if (r < 0) {
-                client_fail(error, r, "Cannot read the reply of ApplyFile");
+                client_fail(error, r, "Cannot read the changed sections");
                 return NULL;
         }
         return g_steal_pointer(&changes);
@@ -364,7 +364,7 @@ static gboolean apply_regular_fd(ProvClient *client, int fd, GPtrArray **changes
         reply = client_call(client, request, error);
         if (reply == NULL)
                 return FALSE;
-        applied = read_section_changes(reply, error);
+        applied = client_read_section_changes(reply, error);
         if (applied == NULL)
                 return FALSE;
         if (changes != NULL)

@@ -33,6 +33,7 @@ static const char *const dbus_error_names[PROV_ERROR_LAST] = {
         [PROV_ERROR_SETTINGS_TOO_LARGE] = ERROR_PREFIX "SettingsTooLarge",
         [PROV_ERROR_PRECONDITION] = ERROR_PREFIX "Precondition",
         [PROV_ERROR_NOT_ALLOWED] = ERROR_PREFIX "NotAllowed",
+        [PROV_ERROR_UNKNOWN_GENERATION] = ERROR_PREFIX "UnknownGeneration",
 };
 
 G_DEFINE_QUARK(prov-error-quark, prov_error)

@@ -55,6 +55,7 @@ typedef enum {
         PROV_ERROR_SETTINGS_TOO_LARGE,   /* .Error.SettingsTooLarge: the settings would outgrow [Limits] MaxSettingsSize */
         PROV_ERROR_PRECONDITION,         /* .Error.Precondition: a run gave up waiting for a usable network or a valid clock */
         PROV_ERROR_NOT_ALLOWED,          /* .Error.NotAllowed: CheckSync refused by the settings (allowlist, switches) */
+        PROV_ERROR_UNKNOWN_GENERATION,   /* .Error.UnknownGeneration: Rollback or DiffGenerations of a generation that is not kept */
         PROV_ERROR_LAST
 } ProvError;
 

@@ -153,6 +153,15 @@ static int read_dictionary(sd_bus_message *message, GVariant **ret) {
         return r;
 }
 
+int client_read_value(sd_bus_message *message, GVariant **ret) {
+        GVariant *value = NULL;
+        int r = read_value(message, &value);
+
+        if (r >= 0)
+                *ret = g_variant_ref_sink(value);
+        return r;
+}
+
 static char *lookup_string(GVariant *dictionary, const char *key) {
         char *value = NULL;
 
@@ -226,6 +235,9 @@ static ProvStatus *status_new_from_dictionary(GVariant *dictionary) {
         }
         status->source = lookup_string(dictionary, "Source");
         status->discovery = lookup_pairs(dictionary, "Discovery");
+        status->source_stats = g_variant_lookup_value(dictionary, "SourceStats", G_VARIANT_TYPE("a{sa{sv}}"));
+        if (status->source_stats == NULL)
+                status->source_stats = g_variant_ref_sink(g_variant_new_array(G_VARIANT_TYPE("{sa{sv}}"), NULL, 0));
         return status;
 }
 
@@ -267,5 +279,6 @@ void prov_status_free(ProvStatus *status) {
         g_free(status->source);
         g_strfreev(status->discovery);
         g_clear_pointer(&status->raw, g_variant_unref);
+        g_clear_pointer(&status->source_stats, g_variant_unref);
         g_free(status);
 }

@@ -196,6 +196,11 @@ typedef struct {
         /* What each source found in that run: pairs source, text ("url …", "skipped: …"), NULL-terminated,
          * never NULL; empty for a run with a URL given. */
         char **discovery;
+        /* Per URL source ("manual", "configured", "dhcp", "redirect", "multicast",
+         * "check-sync"): a{sa{sv}} of Runs, Successes, Failures (t), LastResult (s),
+         * LastHttpStatus (u), LastUrl (s, without credentials), LastRun (t, µs since
+         * the epoch). Never NULL (empty from a daemon without it). */
+        GVariant *source_stats;
 } ProvStatus;
 
 /** prov_client_get_status: returns the daemon's status (free with prov_status_free()). */
@@ -203,6 +208,38 @@ ProvStatus *prov_client_get_status(ProvClient *client, GError **error);
 
 /** prov_status_free: frees @status. Accepts NULL. */
 void prov_status_free(ProvStatus *status);
+
+/**
+ * ProvRun: one run of the daemon's run history (ListRuns), kept across restarts.
+ * @raw keeps the whole a{sv} so that keys newer than this library can be read.
+ */
+typedef struct {
+        guint64 number;           /* counts the runs across daemon restarts, from 1 */
+        guint64 run_id;           /* the run's id in its daemon's life (ids restart at 1) */
+        char *trigger;            /* "manual", "boot", … */
+        char *source;             /* who found the URL: "manual", "configured", "dhcp", … */
+        char *url;                /* without credentials; "" when the run had none */
+        char *result;             /* "success", "failed" or "cancelled" */
+        char *error_name;         /* a D-Bus error name; "" on success */
+        guint files;              /* files fetched, references and 304s included */
+        guint not_modified;       /* of them answered 304 Not Modified (body from the cache) */
+        guint http_status;        /* of the run's last response; 0: none */
+        guint sections_changed;
+        guint64 bytes;            /* body bytes received */
+        guint64 started;          /* µs since the epoch */
+        guint64 duration;         /* µs */
+        GVariant *raw;            /* a{sv} */
+} ProvRun;
+
+/** prov_run_free: frees @run. Accepts NULL. */
+void prov_run_free(ProvRun *run);
+
+/**
+ * prov_client_list_runs:
+ * The daemon's last runs, oldest first: a new array of ProvRun (element free
+ * function set), or NULL with a PROV_ERROR. Everyone may read it.
+ */
+GPtrArray *prov_client_list_runs(ProvClient *client, GError **error);
 
 /**
  * ProvSignalHandlers: callbacks for the daemon's signals.
@@ -271,9 +308,85 @@ gboolean prov_client_subscribe_sized(ProvClient *client, const ProvSignalHandler
  */
 void prov_client_attach(ProvClient *client, GMainContext *context);
 
+/* ---- Settings generations (docs/generations.md) ---------------------------- */
+
+/**
+ * ProvGeneration: one kept settings generation, as ListGenerations reports it.
+ * @time: µs since the epoch of its commit
+ * @trigger: a run's trigger ("manual", "boot", …), or "apply", "check-sync"
+ *   (a CheckSync body), "rollback", "migration", "defaults", "start"
+ * @source: a run's source ("configured", "dhcp", …), "file" for ApplyFile,
+ *   "check-sync" for a CheckSync body,
+ *   "generation N" for a rollback; "" when none
+ * @url: a run's start URL without credentials; "" when none
+ * @run_id: the run's id; 0 unless a run
+ * @sections: the sections that commit changed (NULL-terminated, never NULL)
+ * @restored: the generation a rollback restored; 0 otherwise
+ * @raw: the whole a{sv}, keys newer than this library included
+ */
+typedef struct {
+        guint64 generation;
+        guint64 time;
+        char *trigger;
+        char *source;
+        char *url;
+        guint64 run_id;
+        char **sections;
+        guint64 restored;
+        GVariant *raw;
+} ProvGeneration;
+
+/** prov_generation_free: frees @generation. Accepts NULL. */
+void prov_generation_free(ProvGeneration *generation);
+
+/**
+ * prov_client_list_generations:
+ * The kept settings generations, oldest first (the last is the current
+ * settings), as a new array of ProvGeneration (element free function set).
+ */
+GPtrArray *prov_client_list_generations(ProvClient *client, GError **error);
+
+/**
+ * prov_client_rollback:
+ * Restores kept generation @generation as a new commit (Rollback). On success,
+ * if @changes is not NULL, a new array of ProvSectionChange (how "rollback").
+ * PROV_ERROR_UNKNOWN_GENERATION when it is not kept; PROV_ERROR_VALIDATION
+ * when its settings are not valid for this release (nothing changes);
+ * PROV_ERROR_ACCESS_DENIED unless root or in the group provisioning.
+ */
+gboolean prov_client_rollback(ProvClient *client, guint64 generation, GPtrArray **changes, GError **error);
+
+/**
+ * ProvSettingDifference: one setting that differs between two generations.
+ * @path: "/section/element/…" (keyed list elements as element[@key='value'],
+ *   other repeated ones as element[n]; attributes as …/@name)
+ * @change: "added", "removed", "changed" or "secret" (a password differs;
+ *   @old_value and @new_value are then "")
+ */
+typedef struct {
+        char *path;
+        char *change;
+        char *old_value;
+        char *new_value;
+} ProvSettingDifference;
+
+/** prov_setting_difference_free: frees @difference. Accepts NULL. */
+void prov_setting_difference_free(ProvSettingDifference *difference);
+
+/**
+ * prov_client_diff_generations:
+ * The settings that differ from kept generation @from to kept generation @to
+ * (DiffGenerations), as a new array of ProvSettingDifference (element free
+ * function set). PROV_ERROR_UNKNOWN_GENERATION when one is not kept.
+ */
+GPtrArray *prov_client_diff_generations(ProvClient *client, guint64 from, guint64 to, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ProvClient, prov_client_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ProvStatus, prov_status_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ProvDiscovery, prov_discovery_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ProvSectionChange, prov_section_change_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ProvRun, prov_run_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ProvGeneration, prov_generation_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ProvSettingDifference, prov_setting_difference_free)
 
 G_END_DECLS

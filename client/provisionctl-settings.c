@@ -42,6 +42,13 @@ static void print_changes_json(ProvClient *client, GPtrArray *changes) {
         print_raw(json->str);
 }
 
+void print_applied_changes(ProvClient *client, GPtrArray *changes) {
+        if (arg_json)
+                print_changes_json(client, changes);
+        else
+                print_changes(client, changes);
+}
+
 /* Opens the document to apply: "-" is stdin. A failure here is ours, not the daemon's. */
 static int open_document(const char *path) {
         struct stat st;

@@ -86,6 +86,57 @@ static void print_check_sync_line(const ProvStatus *status) {
                 status->last_check_sync_reason);
 }
 
+/* "3 runs, 2 succeeded, 1 failed; last failed (HTTP 404) from URL" */
+static char *describe_source(GVariant *stats) {
+        g_autoptr(GString) text = g_string_new(NULL);
+        guint64 runs = 0, successes = 0, failures = 0;
+        const char *last_result = "none";
+        const char *last_url = "";
+        guint32 last_status = 0;
+
+        g_variant_lookup(stats, "Runs", "t", &runs);
+        g_variant_lookup(stats, "Successes", "t", &successes);
+        g_variant_lookup(stats, "Failures", "t", &failures);
+        g_variant_lookup(stats, "LastResult", "&s", &last_result);
+        g_variant_lookup(stats, "LastHttpStatus", "u", &last_status);
+        g_variant_lookup(stats, "LastUrl", "&s", &last_url);
+        g_string_printf(text, "%" G_GUINT64_FORMAT " run%s, %" G_GUINT64_FORMAT " succeeded, %" G_GUINT64_FORMAT
+                        " failed; last %s",
+                        runs, runs == 1 ? "" : "s", successes, failures, last_result);
+        if (last_status != 0)
+                g_string_append_printf(text, " (HTTP %u)", last_status);
+        if (last_url[0] != '\0')
+                g_string_append_printf(text, " from %s", last_url);
+        return g_string_free(g_steal_pointer(&text), FALSE);
+}
+
+/* One line per URL source that had a run, in words. */
+static void print_source_lines(const ProvStatus *status) {
+        GVariantIter iter;
+        const char *source;
+        GVariant *stats;
+        gboolean any = FALSE;
+
+        g_variant_iter_init(&iter, status->source_stats);
+        while (g_variant_iter_loop(&iter, "{&s@a{sv}}", &source, &stats)) {
+                guint64 runs = 0;
+                g_autofree char *description = NULL;
+                g_autofree char *line = NULL;
+
+                if (!g_variant_lookup(stats, "Runs", "t", &runs) || runs == 0)
+                        continue;
+                description = describe_source(stats);
+                line = g_strdup_printf("%s: %s", source, description);
+                if (!any)
+                        g_print(LABEL_FORMAT "%s\n", "Runs by source", line);
+                else
+                        g_print("%21s%s\n", "", line);
+                any = TRUE;
+        }
+        if (!any)
+                g_print(LABEL_FORMAT "none yet\n", "Runs by source");
+}
+
 static void print_status_lines(const ProvStatus *status) {
         g_autofree char *last_change = format_timestamp(status->last_change);
 
@@ -109,6 +160,7 @@ static void print_status_lines(const ProvStatus *status) {
         g_print(LABEL_FORMAT "%" G_GUINT64_FORMAT "\n", "Settings generation", status->settings_generation);
         print_next_run(status);
         print_check_sync_line(status);
+        print_source_lines(status);
 }
 
 static void print_status_json(const ProvStatus *status) {

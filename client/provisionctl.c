@@ -251,6 +251,23 @@ static const Command commands[] = {
           .summary = "Show what each URL source finds now, without a run",
           .json = TRUE,
           .run = command_discover },
+        { .name = "history",
+          .summary = "List the kept settings generations (--runs: the last provisioning runs)",
+          .options = history_options,
+          .json = TRUE,
+          .run = command_history },
+        { .name = "rollback",
+          .parameters = "[GENERATION]",
+          .summary = "Restore a kept generation (default: the one before the current)",
+          .json = TRUE,
+          .max_args = 1,
+          .run = command_rollback },
+        { .name = "diff",
+          .parameters = "[FROM [TO]]",
+          .summary = "Show the settings that differ between two generations",
+          .json = TRUE,
+          .max_args = 2,
+          .run = command_diff },
 };
 
 static const Command *find_command(const char *name) {
@@ -267,7 +284,7 @@ static char *commands_help(void) {
                 g_autofree char *usage = g_strdup_printf("%s %s", commands[i].name,
                                                          commands[i].parameters ?: "");
                 /* pad by characters, not bytes: the usage may hold "…" */
-                glong padding = MAX(0, 21 - g_utf8_strlen(usage, -1));
+                glong padding = MAX(1, 21 - g_utf8_strlen(usage, -1));
                 g_string_append_printf(help, "  %s%*s%s\n", usage, (int) padding, "", commands[i].summary);
         }
         g_string_append(help, "\nRun \"provisionctl COMMAND --help\" for the options of a command.");

@@ -84,6 +84,14 @@ int command_dhcp(ProvClient *client, char **args);
 
 /* provisionctl-discover.c */
 int command_discover(ProvClient *client, char **args);
+/* The changed sections of an apply or rollback, as apply prints them (plain or --json). */
+void print_applied_changes(ProvClient *client, GPtrArray *changes);
+
+/* provisionctl-history.c */
+extern const GOptionEntry history_options[];
+int command_history(ProvClient *client, char **args);
+int command_rollback(ProvClient *client, char **args);
+int command_diff(ProvClient *client, char **args);
 
 /* provisionctl-monitor.c */
 int command_monitor(ProvClient *client, char **args);
@@ -91,3 +99,5 @@ int command_monitor(ProvClient *client, char **args);
 /* provisionctl-check-sync.c */
 extern const GOptionEntry check_sync_options[];
 int command_check_sync(ProvClient *client, char **args);
+/* provisionctl-runs.c: the run history (ListRuns), for "history --runs" */
+int command_history_runs(ProvClient *client, char **args);

@@ -13,6 +13,7 @@
 #define HOW_REPLACE "replace"
 #define HOW_MERGE "merge"
 #define HOW_OPERATIONS "operations"
+#define HOW_ROLLBACK "rollback" /* Rollback: the section is restored from a kept generation */
 
 /** SectionChange: one section whose stored content changed. All strings owned. */
 typedef struct {

@@ -8,6 +8,8 @@
 #include "bus-caller.h"
 #include "bus-check-sync.h"
 #include "bus-error.h"
+#include "bus-history.h"
+#include "bus-generations.h"
 #include "bus-status.h"
 #include "fd-read.h"
 #include "prov-sd-bus-cleanup.h"
@@ -18,6 +20,7 @@ struct BusService {
         sd_bus *bus;
         sd_bus_slot *vtable_slot;
         sd_bus_slot *check_sync_slot; /* CheckSync and LastCheckSync (bus-check-sync.c) */
+        sd_bus_slot *generations_slot; /* ListGenerations, Rollback, DiffGenerations (bus-generations.c) */
         Engine *engine;
 };
 
@@ -229,6 +232,8 @@ static const sd_bus_vtable provisioning_vtable[] = {
                                  method_backup, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("GetStatus", "", , "a{sv}", SD_BUS_PARAM(status), method_get_status,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ListRuns", "", , "a(ta{sv})", SD_BUS_PARAM(runs), bus_history_method_list_runs,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_NAMES(
                 "SectionApplied", "tsss",
                 SD_BUS_PARAM(run_id) SD_BUS_PARAM(section) SD_BUS_PARAM(version) SD_BUS_PARAM(how), 0),
@@ -257,6 +262,7 @@ static const sd_bus_vtable provisioning_vtable[] = {
         SD_BUS_PROPERTY(STATUS_VERSION, "s", bus_status_get_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         STATUS_PROPERTY(STATUS_SOURCE, "s"),
         STATUS_PROPERTY(STATUS_DISCOVERY, "a{ss}"),
+        STATUS_PROPERTY(STATUS_SOURCE_STATS, "a{sa{sv}}"),
         SD_BUS_VTABLE_END,
 };
 
@@ -321,6 +327,8 @@ int bus_service_new(sd_bus *bus, Engine *engine, BusService **ret) {
         service->engine = engine;
         engine_set_callbacks(engine, &callbacks, service);
         r = bus_check_sync_add(bus, engine, &service->check_sync_slot);
+        if (r >= 0)
+                r = bus_generations_add(bus, engine, &service->generations_slot);
         if (r < 0) {
                 bus_service_free(g_steal_pointer(&service));
                 return r;
@@ -342,6 +350,7 @@ void bus_service_free(BusService *service) {
                 return;
         engine_set_callbacks(service->engine, &no_callbacks, NULL);
         sd_bus_slot_unref(service->check_sync_slot);
+        sd_bus_slot_unref(service->generations_slot);
         sd_bus_slot_unref(service->vtable_slot);
         sd_bus_unref(service->bus);
         g_free(service);

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <glib.h>
 
+#include "bus-history.h"
+
 typedef enum {
         FIELD_STRING,      /* const char * or char * */
         FIELD_STRV,        /* GStrv */
@@ -12,6 +14,7 @@ typedef enum {
         FIELD_ERROR,       /* LastError: name and message */
         FIELD_CHECK_SYNC,  /* LastCheckSync: sender, time, accepted, reason */
         FIELD_PAIRS,       /* GStrv of key, value, …: bus type a{ss} */
+        FIELD_SOURCE_STATS, /* SourceStats: from the run history, not from Status */
 } FieldKind;
 
 /* One row per property: the bus name, its type and where the value lives in Status. */
@@ -41,6 +44,7 @@ static const struct {
         { STATUS_LAST_CHECK_SYNC, "(stbs)", FIELD_CHECK_SYNC, 0 },
         { STATUS_SOURCE, "s", FIELD_STRING, G_STRUCT_OFFSET(Status, source) },
         { STATUS_DISCOVERY, "a{ss}", FIELD_PAIRS, G_STRUCT_OFFSET(Status, discovery) },
+        { STATUS_SOURCE_STATS, "a{sa{sv}}", FIELD_SOURCE_STATS, 0 },
 };
 
 static int append_pairs(sd_bus_message *reply, char **pairs) {
@@ -53,7 +57,8 @@ static int append_pairs(sd_bus_message *reply, char **pairs) {
         return sd_bus_message_close_container(reply);
 }
 
-static int append_value(sd_bus_message *reply, const Status *status, gsize index) {
+static int append_value(sd_bus_message *reply, const Engine *engine, gsize index) {
+        const Status *status = engine_get_status(engine);
         gsize offset = status_properties[index].offset;
 
         switch (status_properties[index].kind) {
@@ -73,22 +78,21 @@ static int append_value(sd_bus_message *reply, const Status *status, gsize index
         case FIELD_CHECK_SYNC:
                 return sd_bus_message_append(reply, "(stbs)", status->check_sync_sender, status->check_sync_time,
                                              status->check_sync_accepted, status->check_sync_reason);
+        case FIELD_SOURCE_STATS:
+                return bus_history_append_source_stats(reply, engine);
         }
         return -EINVAL;
 }
 
 int bus_status_get_property(sd_bus *bus, const char *path, const char *interface, const char *property,
                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        const Status *status = engine_get_status(userdata);
-
         for (gsize i = 0; i < G_N_ELEMENTS(status_properties); i++)
                 if (g_str_equal(status_properties[i].name, property))
-                        return append_value(reply, status, i);
+                        return append_value(reply, userdata, i);
         return -ENOENT;
 }
 
 int bus_status_append_all(sd_bus_message *reply, const Engine *engine) {
-        const Status *status = engine_get_status(engine);
         int r;
 
         r = sd_bus_message_open_container(reply, 'a', "{sv}");
@@ -101,7 +105,7 @@ int bus_status_append_all(sd_bus_message *reply, const Engine *engine) {
                 if (r >= 0)
                         r = sd_bus_message_open_container(reply, 'v', status_properties[i].signature);
                 if (r >= 0)
-                        r = append_value(reply, status, i);
+                        r = append_value(reply, engine, i);
                 if (r >= 0)
                         r = sd_bus_message_close_container(reply);
                 if (r >= 0)

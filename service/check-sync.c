@@ -166,7 +166,7 @@ static char *refusal_reason(const GError *error);
 
 /* Records the outcome (@what was done, or @error) in LastCheckSync and the log, and reports it. */
 static void conclude(Handling *handling, const char *what, const GError *error) {
-        g_autoptr(Handling) owned = handling;
+        g_autoptr(Handling) G_GNUC_UNUSED owned = handling; /* freed on return */
         g_autofree char *reason = NULL;
 
         if (error == NULL) {
@@ -229,7 +229,7 @@ static void act_on_body(Handling *handling, const CheckSyncRequest *request, GSt
                 return;
         }
         log_ignored(handling->shown_sender, parameters, NULL);
-        engine_apply_document_async(handling->engine, request->body, on_snippet_applied, handling);
+        engine_apply_check_sync_body_async(handling->engine, request->body, on_snippet_applied, handling);
 }
 
 /* "NotAllowed: the sender … is not …": LastCheckSync's reason for a refusal. */

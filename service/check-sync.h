@@ -41,8 +41,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CheckSyncRequest, check_sync_request_free)
  *
  * Then, by body: none → engine_queue_run() with no URL; a notifySync document
  * → the same with checkSync/url (trimmed; none or empty: no URL); anything
- * else goes to engine_apply_document_async() (references: ReferenceNotAllowed,
- * not a provisioning document: InvalidFile, and its other errors). A body
+ * else goes to engine_apply_check_sync_body_async(), an apply job recorded as
+ * trigger and source check-sync (references: ReferenceNotAllowed, not a
+ * provisioning document: InvalidFile, and its other errors). A body
  * over [Limits] MaxFileSize is PROV_ERROR_INVALID_FILE.
  *
  * @done gets the outcome (@error NULL: honoured) once it is decided: at once,

@@ -18,6 +18,9 @@ DaemonConfig *daemon_config_new_default(void) {
         config->max_files = CONFIG_DEFAULT_MAX_FILES;
         config->max_reference_depth = CONFIG_DEFAULT_MAX_REFERENCE_DEPTH;
         config->max_settings_size = CONFIG_DEFAULT_MAX_SETTINGS_SIZE;
+        config->max_cache_size = CONFIG_DEFAULT_MAX_CACHE_SIZE;
+        config->generations_keep = CONFIG_DEFAULT_GENERATIONS_KEEP;
+        config->generations_max_bytes = CONFIG_DEFAULT_GENERATIONS_MAX_BYTES;
         preconditions_config_init_default(&config->preconditions);
         config->boot_id_file = g_strdup(CONFIG_DEFAULT_BOOT_ID_FILE);
         config->device_vendor = g_strdup("provisiond");
@@ -59,7 +62,7 @@ static const struct {
         { "Redirect", "CAFile", G_STRUCT_OFFSET(DaemonConfig, redirect_ca_file) },
 };
 
-/* Positive whole numbers; max_file_size is the only 64-bit one. */
+/* Positive whole numbers; is_64bit for the guint64 ones. */
 static const struct {
         const char *group;
         const char *key;
@@ -73,9 +76,12 @@ static const struct {
         { "Limits", "MaxFiles", G_STRUCT_OFFSET(DaemonConfig, max_files), FALSE },
         { "Limits", "MaxReferenceDepth", G_STRUCT_OFFSET(DaemonConfig, max_reference_depth), FALSE },
         { "Limits", "MaxSettingsSize", G_STRUCT_OFFSET(DaemonConfig, max_settings_size), FALSE },
+        { "Limits", "MaxCacheSize", G_STRUCT_OFFSET(DaemonConfig, max_cache_size), FALSE },
         { "Preconditions", "Timeout", G_STRUCT_OFFSET(DaemonConfig, preconditions.timeout), FALSE },
         { "Multicast", "Port", G_STRUCT_OFFSET(DaemonConfig, multicast_port), FALSE },
         { "Multicast", "WaitSeconds", G_STRUCT_OFFSET(DaemonConfig, multicast_wait), FALSE },
+        { "Generations", "Keep", G_STRUCT_OFFSET(DaemonConfig, generations_keep), FALSE },
+        { "Generations", "MaxBytes", G_STRUCT_OFFSET(DaemonConfig, generations_max_bytes), TRUE },
 };
 
 static gboolean load_number(GKeyFile *key_file, gsize index, DaemonConfig *config, const char *path,

@@ -16,9 +16,12 @@
 /* Whatever is configured: a Backup() reply holds all settings and must stay far
  * below the system bus' 32 MiB message limit. */
 #define CONFIG_MAX_SETTINGS_SIZE_CEILING (16u * 1024u * 1024u)
+#define CONFIG_DEFAULT_MAX_CACHE_SIZE (16u * 1024u * 1024u)
 #define CONFIG_DEFAULT_RUNTIME_DIR "/run/provisiond"
 /* [Paths] BootIdFile: where the kernel tells this boot's id (tests point it elsewhere). */
 #define CONFIG_DEFAULT_BOOT_ID_FILE "/proc/sys/kernel/random/boot_id"
+#define CONFIG_DEFAULT_GENERATIONS_KEEP 5
+#define CONFIG_DEFAULT_GENERATIONS_MAX_BYTES (4u * 1024u * 1024u)
 
 typedef struct {
         char *state_dir;    /* holds settings.xml */
@@ -40,6 +43,7 @@ typedef struct {
         guint max_files;
         guint max_reference_depth;
         guint max_settings_size; /* bytes of settings.xml a commit may write, see CONFIG_MAX_SETTINGS_SIZE_CEILING */
+        guint max_cache_size;    /* bytes of file bodies kept for conditional downloads (download-cache.h) */
 
         /* [TLS] */
         char *ca_file;          /* NULL: the system trust store */
@@ -49,6 +53,10 @@ typedef struct {
         /* [Redirect]: the redirect service (docs/redirect.md) */
         char *redirect_url;     /* URL template with markers; NULL or blank: no redirect service */
         char *redirect_ca_file; /* the only trust anchor for it; NULL: ca_file, else the system store */
+
+        /* [Generations] kept in STATE_DIR/generations (generations.h) */
+        guint generations_keep;        /* at most this many, the current one included */
+        guint64 generations_max_bytes; /* at most this many bytes of them (the current one is always kept) */
 
         /* [Preconditions] of a run: Network=, Time=, Timeout= */
         PreconditionsConfig preconditions;

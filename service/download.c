@@ -30,7 +30,11 @@ struct Download {
         GQueue queue;             /* Pending* still to fetch, head first */
         Pending *current;
         guint files_fetched;
-        GPtrArray *documents; /* Document* */
+        GPtrArray *documents;      /* Document*; doc NULL: deferred (see download_parse_deferred()) */
+        GPtrArray *document_files; /* DownloadedFile* of each document (borrowed from files) */
+        GPtrArray *files;          /* DownloadedFile*, every file fetched, in order */
+        DownloadCache *cache;      /* borrowed; NULL: none */
+        DownloadedFile *cached;    /* the cache's copy of the current file, or NULL */
         guint start_source;
         GError *start_error; /* a problem found by download_new, reported once started */
 
@@ -124,54 +128,105 @@ static char *describe_source(const Pending *source) {
 }
 
 /* A login page or an error page served with 200 is not "bad XML": say what the server sent. */
-static void note_content_type(const FetchResponse *response, GError **error) {
+static void note_content_type(const char *content_type, GError **error) {
         char *message;
 
-        if (error == NULL || *error == NULL || response->content_type == NULL ||
-            strstr(response->content_type, "xml") != NULL)
+        if (error == NULL || *error == NULL || content_type == NULL || strstr(content_type, "xml") != NULL)
                 return;
         message = g_strdup_printf("%s (the server sent Content-Type %s, not XML)", (*error)->message,
-                                  response->content_type);
+                                  content_type);
         g_free((*error)->message);
         (*error)->message = message;
 }
 
-static gboolean take_document(Download *download, Pending *source, const FetchResponse *response,
-                              GError **error) {
-        g_autofree char *redacted = describe_source(source);
-        g_autofree char *what = g_strdup_printf("the file from %s", redacted);
-        g_autoptr(xmlDoc) doc = NULL;
-        DocumentType type;
+static xmlDoc *parse_file(Download *download, const DownloadedFile *file, const char *origin,
+                          DocumentType *type, GError **error) {
+        g_autofree char *what = g_strdup_printf("the file from %s", origin);
         gsize size = 0;
-        const char *data = g_bytes_get_data(response->body, &size);
+        const char *data = g_bytes_get_data(file->body, &size);
+        xmlDoc *doc = document_parse_with_charset(data, size, file->charset, what, download->schemas, type,
+                                                  error);
 
-        doc = document_parse_with_charset(data, size, response->charset, what, download->schemas, &type,
-                                          error);
-        if (doc == NULL) {
-                note_content_type(response, error);
-                return FALSE;
+        if (doc == NULL)
+                note_content_type(file->content_type, error);
+        return doc;
+}
+
+/* A reference is read at once (its URLs are fetched next); a document whose type the cache
+ * knows from an unchanged body waits: a run that turns out unchanged never parses it. */
+static gboolean take_file(Download *download, Pending *source, DownloadedFile *file, GError **error) {
+        g_autofree char *origin = describe_source(source);
+        g_autoptr(xmlDoc) doc = NULL;
+        DocumentType type = file->type;
+
+        g_ptr_array_add(download->files, file);
+        if (!file->type_known || file->type == DOCUMENT_REFERENCE) {
+                doc = parse_file(download, file, origin, &type, error);
+                if (doc == NULL)
+                        return FALSE;
+                file->type = type;
+                file->type_known = TRUE;
         }
         if (type == DOCUMENT_REFERENCE)
                 return expand_reference(download, source, doc, error);
 
         g_ptr_array_add(download->documents,
-                        document_new(g_steal_pointer(&redacted), type, g_steal_pointer(&doc)));
+                        document_new(g_steal_pointer(&origin), type, g_steal_pointer(&doc)));
+        g_ptr_array_add(download->document_files, file);
         return TRUE;
+}
+
+/* What arrived: the response, or after a 304 the cache's copy (at the URL it came from this time). */
+static DownloadedFile *downloaded_file_new(Download *download, const FetchResponse *response) {
+        g_autoptr(DownloadedFile) cached = g_steal_pointer(&download->cached);
+        DownloadedFile *file;
+
+        if (response->status == 304 && cached != NULL) {
+                g_free(cached->final_url);
+                cached->final_url = g_strdup(response->url);
+                return g_steal_pointer(&cached);
+        }
+        file = g_new0(DownloadedFile, 1);
+        file->url = g_strdup(download->current->url);
+        file->final_url = g_strdup(response->url);
+        file->status = response->status;
+        file->etag = g_strdup(response->etag);
+        file->last_modified = g_strdup(response->last_modified);
+        file->content_type = g_strdup(response->content_type);
+        file->charset = g_strdup(response->charset);
+        file->body = g_bytes_ref(response->body);
+        file->hash = download_cache_hash(file->body);
+        /* The same bytes read the same way: the cache's classification holds (a server without 304). */
+        if (cached != NULL && cached->type_known && g_str_equal(cached->hash, file->hash) &&
+            g_strcmp0(cached->charset, file->charset) == 0) {
+                file->type_known = TRUE;
+                file->type = cached->type;
+        }
+        return file;
 }
 
 static void on_fetched(GObject *source_object, GAsyncResult *result, gpointer user_data) {
         Download *download = user_data;
         g_autoptr(GError) error = NULL;
         g_autoptr(FetchResponse) response = fetcher_fetch_finish(download->fetcher, result, &error);
+        DownloadedFile *file;
 
         if (response == NULL) {
+                g_clear_pointer(&download->cached, downloaded_file_free);
                 fail(download, g_steal_pointer(&error));
                 return;
         }
-        download->callbacks.fetched(download, g_bytes_get_size(response->body), download->user_data);
+        download->callbacks.fetched(download, response->status == 304 ? 0 : g_bytes_get_size(response->body),
+                                    download->user_data);
         download->current->final_url = g_strdup(response->url);
-        if (!check_redirect_cycle(download->current, &error) ||
-            !take_document(download, download->current, response, &error)) {
+        if (!check_redirect_cycle(download->current, &error)) {
+                g_clear_pointer(&download->cached, downloaded_file_free);
+                fail(download, g_steal_pointer(&error));
+                return;
+        }
+        /* take_file() owns the file, also when it fails. */
+        file = downloaded_file_new(download, response);
+        if (!take_file(download, download->current, file, &error)) {
                 fail(download, g_steal_pointer(&error));
                 return;
         }
@@ -186,6 +241,24 @@ static void report_downloading(Download *download) {
 
         download->callbacks.downloading(download, 100 * (download->files_fetched - 1) / total, detail,
                                         download->user_data);
+}
+
+/* With a cached copy, the request asks whether it is still current (If-None-Match, If-Modified-Since). */
+static void fetch_current(Download *download) {
+        const char *url = download->current->url;
+        FetchValidators validators = { 0 };
+
+        g_clear_pointer(&download->cached, downloaded_file_free);
+        if (download->cache != NULL)
+                download->cached = download_cache_lookup(download->cache, url);
+        if (download->cached != NULL)
+                validators = (FetchValidators){
+                        .url = download->cached->final_url,
+                        .etag = download->cached->etag,
+                        .last_modified = download->cached->last_modified,
+                };
+        fetcher_fetch_conditional_async(download->fetcher, url, download->cached != NULL ? &validators : NULL,
+                                        download->cancellable, on_fetched, download);
 }
 
 static void fetch_next(Download *download) {
@@ -204,7 +277,7 @@ static void fetch_next(Download *download) {
         download->files_fetched++;
         download->current = next;
         report_downloading(download);
-        fetcher_fetch_async(download->fetcher, next->url, download->cancellable, on_fetched, download);
+        fetch_current(download);
 }
 
 static gboolean on_start(gpointer user_data) {
@@ -255,11 +328,44 @@ Download *download_new(const DownloadSettings *settings, const DownloadCallbacks
         download->cancellable = g_cancellable_new();
         download->pending_nodes = g_ptr_array_new_with_free_func((GDestroyNotify) pending_free);
         download->documents = g_ptr_array_new_with_free_func((GDestroyNotify) document_free);
+        download->document_files = g_ptr_array_new();
+        download->files = g_ptr_array_new_with_free_func((GDestroyNotify) downloaded_file_free);
+        download->cache = settings->cache;
         g_queue_init(&download->queue);
 
         prepare_start(download, settings, &download->start_error);
         download->start_source = g_idle_add(on_start, download);
         return download;
+}
+
+gboolean download_parse_deferred(Download *download, GError **error) {
+        for (guint i = 0; i < download->documents->len; i++) {
+                Document *document = g_ptr_array_index(download->documents, i);
+                const DownloadedFile *file = g_ptr_array_index(download->document_files, i);
+                DocumentType type;
+
+                if (document->doc != NULL)
+                        continue;
+                document->doc = parse_file(download, file, document->origin, &type, error);
+                if (document->doc == NULL)
+                        return FALSE;
+                if (type != document->type) {
+                        g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_FILE,
+                                    "the file from %s is a %s document now, not a %s document",
+                                    document->origin, document_type_name(type),
+                                    document_type_name(document->type));
+                        return FALSE;
+                }
+        }
+        return TRUE;
+}
+
+GPtrArray *download_get_files(Download *download) {
+        return download->files;
+}
+
+guint download_get_last_http_status(const Download *download) {
+        return download->fetcher != NULL ? fetcher_get_last_status(download->fetcher) : 0;
 }
 
 void download_cancel(Download *download) {
@@ -278,6 +384,9 @@ void download_free(Download *download) {
         g_queue_clear(&download->queue);
         g_clear_pointer(&download->pending_nodes, g_ptr_array_unref);
         g_clear_pointer(&download->documents, g_ptr_array_unref);
+        g_clear_pointer(&download->document_files, g_ptr_array_unref);
+        g_clear_pointer(&download->files, g_ptr_array_unref);
+        g_clear_pointer(&download->cached, downloaded_file_free);
         g_clear_error(&download->start_error);
         g_free(download);
 }

@@ -14,6 +14,7 @@
 
 #include "device.h"
 #include "document.h"
+#include "download-cache.h"
 #include "fetch.h"
 #include "schema.h"
 
@@ -22,9 +23,11 @@ typedef struct Download Download;
 typedef struct {
         /* "file k of n URL", percent of the download stage (0..100). */
         void (*downloading)(Download *download, guint percent, const char *detail, gpointer user_data);
-        /* One file arrived with @bytes bytes. */
+        /* One file arrived with @bytes bytes (0 for a 304: the body came from the cache). */
         void (*fetched)(Download *download, guint64 bytes, gpointer user_data);
-        /* Everything is downloaded: @documents (Document*, owned by the download) are ready to apply. */
+        /* Everything is downloaded: @documents (Document*, owned by the download), in the order to
+         * apply. A document unchanged since the last successful run is not parsed yet (its doc is
+         * NULL): call download_parse_deferred() before applying them. */
         void (*downloaded)(Download *download, GPtrArray *documents, gpointer user_data);
         /* The download part failed or was cancelled (PROV_ERROR_CANCELLED). */
         void (*failed)(Download *download, const GError *error, gpointer user_data);
@@ -38,6 +41,7 @@ typedef struct {
         FetchOptions fetch;
         guint max_files;
         guint max_reference_depth;
+        DownloadCache *cache; /* borrowed; NULL: no conditional requests */
 } DownloadSettings;
 
 /**
@@ -48,6 +52,20 @@ typedef struct {
  */
 Download *download_new(const DownloadSettings *settings, const DownloadCallbacks *callbacks,
                        gpointer user_data);
+
+/**
+ * download_parse_deferred:
+ * Parses the documents the download left unparsed (unchanged since the last
+ * successful run, their type known from the cache). Errors are those of
+ * parsing (PROV_ERROR_INVALID_FILE).
+ */
+gboolean download_parse_deferred(Download *download, GError **error);
+
+/** download_get_files: every file fetched so far (DownloadedFile*, owned by @download), references included, in order. */
+GPtrArray *download_get_files(Download *download);
+
+/** download_get_last_http_status: the HTTP status of the last response, 0 before any. */
+guint download_get_last_http_status(const Download *download);
 
 /** download_cancel: aborts downloads in flight; the failed callback follows with PROV_ERROR_CANCELLED. */
 void download_cancel(Download *download);

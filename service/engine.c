@@ -1,50 +1,22 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "engine.h"
+#include "engine-private.h"
 
 #include "apply-queue.h"
 #include "backup.h"
+#include "commit-info.h"
 #include "device.h"
-#include "discover.h"
 #include "discovery.h"
-#include "document.h"
+#include "download-cache.h"
+#include "generations.h"
 #include "migrate.h"
 #include "provision-error.h"
+#include "run-history.h"
 #include "run.h"
 #include "schema.h"
 #include "store.h"
 #include "triggers.h"
 #include "url.h"
-#include "working-copy.h"
 #include "xml-cleanup.h"
-
-/* After an apply of a document this large, freed memory is given back to the system. */
-#define ENGINE_TRIM_AFTER_BYTES (64 * 1024)
-
-struct Engine {
-        Store *store;
-        SchemaSet *schemas;
-        DeviceIdentity *device;
-        DaemonConfig *config; /* a copy: limits, TLS */
-        char *user_agent;
-        Status status;
-        ApplyQueue *queue;     /* every change of the settings, one at a time, in a worker */
-        guint applies_pending; /* ApplyFile calls queued or running: State is "applying" */
-
-        DhcpLeases *leases;  /* borrowed from main.c, or NULL */
-        char *last_dhcp_url; /* the DHCP URL last used or seen at start (the "DHCP change" trigger) */
-        GCancellable *discover_cancellable; /* of the Discover call in flight, or NULL */
-
-        Run *run;                 /* the active run, or NULL */
-        GPtrArray *finished_runs; /* freed from an idle callback, never inside their own callbacks */
-        guint reap_source;
-        RunRequest *follow_up;    /* engine_queue_run() while a run was active, or NULL */
-        guint follow_up_source;   /* starts it once the active run has ended */
-
-        Triggers *triggers; /* boot, schedule, retries; NULL until engine_start_triggers() */
-
-        EngineCallbacks callbacks;
-        gpointer callbacks_data;
-};
 
 static void notify_status(Engine *engine) {
         g_auto(GStrv) names = status_take_changed(&engine->status);
@@ -53,14 +25,18 @@ static void notify_status(Engine *engine) {
                 engine->callbacks.status_changed((const char *const *) names, engine->callbacks_data);
 }
 
-static void set_state(Engine *engine, const char *state) {
+void engine_notify_status(Engine *engine) {
+        notify_status(engine);
+}
+
+void engine_set_state(Engine *engine, const char *state) {
         if (g_str_equal(engine->status.state, state))
                 return;
         engine->status.state = state;
         status_changed(&engine->status, STATUS_STATE);
 }
 
-static void refresh_store_status(Engine *engine) {
+void engine_refresh_store_status(Engine *engine) {
         status_set_number(&engine->status, &engine->status.last_change, store_get_last_change(engine->store),
                           STATUS_LAST_CHANGE);
         status_set_number(&engine->status, &engine->status.settings_generation,
@@ -100,6 +76,7 @@ static DeviceIdentity *load_device(const DaemonConfig *config) {
 static gboolean migrate_stored_settings(Engine *engine, GError **error) {
         g_autoptr(xmlDoc) migrated = NULL;
         g_autoptr(GPtrArray) warnings = NULL;
+        g_autoptr(CommitInfo) info = NULL;
         gboolean changed;
 
         /* The usual start: nothing to migrate, and no copy of the settings made for nothing. */
@@ -108,13 +85,20 @@ static gboolean migrate_stored_settings(Engine *engine, GError **error) {
         migrated = store_copy_document(engine->store);
         warnings = g_ptr_array_new_with_free_func(g_free);
         changed = migrate_store_document(migrated, engine->schemas, warnings);
+        info = commit_info_new(COMMIT_TRIGGER_MIGRATION, "", "", 0);
 
         for (guint i = 0; i < warnings->len; i++)
                 g_message("migrating stored settings: %s", (const char *) g_ptr_array_index(warnings, i));
         if (!changed)
                 return TRUE;
         g_message("stored settings migrated to release %s", schema_set_release(engine->schemas));
-        return store_commit(engine->store, g_steal_pointer(&migrated), error);
+        return store_commit_with_info(engine->store, g_steal_pointer(&migrated), info, error);
+}
+
+static DownloadCache *new_download_cache(const Engine *engine) {
+        g_autofree char *stamp = download_cache_stamp(schema_set_release(engine->schemas));
+
+        return download_cache_new(engine->config->state_dir, engine->config->max_cache_size, stamp);
 }
 
 Engine *engine_new(const DaemonConfig *config) {
@@ -137,13 +121,17 @@ gboolean engine_load(Engine *engine, GError **error) {
         if (engine->store == NULL)
                 return FALSE;
         store_set_max_size(engine->store, MIN(config->max_settings_size, CONFIG_MAX_SETTINGS_SIZE_CEILING));
+        engine->generations = generations_open(config->state_dir, engine->store, config->generations_keep,
+                                               config->generations_max_bytes);
         if (!migrate_stored_settings(engine, error))
                 return FALSE;
         engine->device = load_device(config);
+        engine->cache = new_download_cache(engine);
+        engine->history = run_history_open(config->state_dir, RUN_HISTORY_MAX_RUNS);
         engine->user_agent = g_strdup_printf("provisiond/%s (%s; MAC %s; SN %s)", PROVISIOND_VERSION,
                                              engine->device->type, engine->device->mac,
                                              engine->device->serial);
-        refresh_store_status(engine);
+        engine_refresh_store_status(engine);
         g_ptr_array_set_size(engine->status.changed, 0);
 
         g_info("release %s, settings generation %" G_GUINT64_FORMAT ", %s",
@@ -175,7 +163,10 @@ void engine_free(Engine *engine) {
         g_clear_handle_id(&engine->follow_up_source, g_source_remove);
         g_clear_pointer(&engine->follow_up, run_request_free);
         g_clear_pointer(&engine->finished_runs, g_ptr_array_unref);
+        g_clear_pointer(&engine->generations, generations_free);
         g_clear_pointer(&engine->store, store_free);
+        g_clear_pointer(&engine->cache, download_cache_free);
+        g_clear_pointer(&engine->history, run_history_free);
         g_clear_pointer(&engine->schemas, schema_set_free);
         g_clear_pointer(&engine->device, device_identity_free);
         g_clear_pointer(&engine->config, daemon_config_free);
@@ -193,7 +184,7 @@ void engine_set_callbacks(Engine *engine, const EngineCallbacks *callbacks, gpoi
         engine->callbacks_data = user_data;
 }
 
-/* ---- ApplyFile: one local document, one working copy ---------------------------- */
+/* ---- What an apply or a run reports (engine-apply.c, the runs below) ------------------ */
 
 static gboolean changes_include(GPtrArray *changes, const char *section) {
         for (guint i = 0; i < changes->len; i++)
@@ -202,7 +193,7 @@ static gboolean changes_include(GPtrArray *changes, const char *section) {
         return FALSE;
 }
 
-static void emit_section_applied(Engine *engine, guint64 run_id, GPtrArray *changes) {
+void engine_emit_section_applied(Engine *engine, guint64 run_id, GPtrArray *changes) {
         for (guint i = 0; i < changes->len; i++) {
                 const SectionChange *change = g_ptr_array_index(changes, i);
                 g_message("run %" G_GUINT64_FORMAT ": section %s %s (%s)", run_id, change->section,
@@ -216,7 +207,7 @@ static void emit_section_applied(Engine *engine, guint64 run_id, GPtrArray *chan
                 triggers_settings_changed(engine->triggers);
 }
 
-static void log_warnings(guint64 run_id, const ApplyResult *result) {
+void engine_log_warnings(guint64 run_id, const ApplyResult *result) {
         guint logged = MIN(result->warnings->len, STATUS_MAX_WARNINGS);
 
         for (guint i = 0; i < logged; i++)
@@ -225,110 +216,6 @@ static void log_warnings(guint64 run_id, const ApplyResult *result) {
         if (result->warnings->len > logged)
                 g_message("run %" G_GUINT64_FORMAT ": … and %u more warnings", run_id,
                           result->warnings->len - logged);
-}
-
-static void record_failure(Engine *engine, const GError *failure, GPtrArray *warnings) {
-        status_set_result(&engine->status, failure, warnings);
-        g_message("apply: failed: %s: %s", engine->status.last_error_name, failure->message);
-}
-
-/* One ApplyFile: filled in the worker, reported on the main thread. */
-typedef struct {
-        Engine *engine; /* read only on the main thread */
-        Store *store;
-        const SchemaSet *schemas;
-        GBytes *data;
-        gsize size;
-        ApplyOutcome outcome;
-        EngineApplyCallback callback;
-        gpointer user_data;
-} LocalApply;
-
-static void local_apply_free(LocalApply *apply) {
-        g_clear_pointer(&apply->data, g_bytes_unref);
-        apply_outcome_clear(&apply->outcome);
-        g_free(apply);
-}
-
-/* Parses, applies and validates; the document is freed on return, before the commit. */
-static gboolean apply_local_document(WorkingCopy *copy, const SchemaSet *schemas, GBytes *data,
-                                     GError **error) {
-        gsize size = 0;
-        const char *text = g_bytes_get_data(data, &size);
-        DocumentType type;
-        g_autoptr(xmlDoc) doc = document_parse(text, size, "the document", schemas, &type, error);
-        g_autoptr(Document) document = NULL;
-
-        if (doc == NULL)
-                return FALSE;
-        document = document_new(g_strdup("the document"), type, g_steal_pointer(&doc));
-        return working_copy_apply(copy, document, error) && working_copy_validate(copy, error);
-}
-
-static void local_apply_run(ApplyQueue *queue, LocalApply *apply) {
-        g_autoptr(WorkingCopy) copy = working_copy_new(apply->store, apply->schemas);
-        gboolean applied = apply_local_document(copy, apply->schemas, apply->data, &apply->outcome.error);
-
-        g_clear_pointer(&apply->data, g_bytes_unref);
-        working_copy_conclude(copy, applied, queue, &apply->outcome);
-}
-
-static void local_apply_work(ApplyQueue *queue, gpointer data) {
-        LocalApply *apply = data;
-
-        local_apply_run(queue, apply);
-        if (apply->size >= ENGINE_TRIM_AFTER_BYTES)
-                apply_queue_trim_memory();
-}
-
-static void local_apply_done(gpointer data) {
-        LocalApply *apply = data;
-        Engine *engine = apply->engine;
-
-        if (--engine->applies_pending == 0)
-                set_state(engine, engine->run != NULL ? "running" : "idle");
-        if (apply->outcome.changes == NULL) {
-                record_failure(engine, apply->outcome.error, apply->outcome.result->warnings);
-                notify_status(engine);
-                apply->callback(NULL, apply->outcome.error, apply->user_data);
-                return;
-        }
-        refresh_store_status(engine);
-        log_warnings(0, apply->outcome.result);
-        g_message("apply: %u section(s) changed, settings generation %" G_GUINT64_FORMAT,
-                  apply->outcome.changes->len, store_get_generation(engine->store));
-        status_set_result(&engine->status, NULL, apply->outcome.result->warnings);
-        notify_status(engine);
-        emit_section_applied(engine, 0, apply->outcome.changes);
-        apply->callback(apply->outcome.changes, NULL, apply->user_data);
-}
-
-void engine_apply_document_async(Engine *engine, GBytes *data, EngineApplyCallback callback,
-                                 gpointer user_data) {
-        LocalApply *apply = g_new0(LocalApply, 1);
-
-        *apply = (LocalApply){
-                .engine = engine,
-                .store = engine->store,
-                .schemas = engine->schemas,
-                .data = g_bytes_ref(data),
-                .size = g_bytes_get_size(data),
-                .callback = callback,
-                .user_data = user_data,
-        };
-        if (engine->applies_pending++ == 0) {
-                set_state(engine, "applying");
-                notify_status(engine);
-        }
-        apply_queue_push(engine->queue, local_apply_work, local_apply_done, apply,
-                         (GDestroyNotify) local_apply_free);
-}
-
-void engine_record_failure(Engine *engine, const GError *failure) {
-        g_autoptr(GPtrArray) no_warnings = g_ptr_array_new();
-
-        record_failure(engine, failure, no_warnings);
-        notify_status(engine);
 }
 
 /* ---- Provisioning runs: the one-run rule and what the status shows ----------------- */
@@ -356,7 +243,7 @@ static void end_run(Engine *engine, const GError *failure) {
         if (engine->follow_up != NULL && engine->follow_up_source == 0)
                 engine->follow_up_source = g_idle_add(start_follow_up, engine);
 
-        set_state(engine, "idle");
+        engine_set_state(engine, "idle");
         status_set_number(&engine->status, &engine->status.last_run_finished, now, STATUS_LAST_RUN_FINISHED);
         if (success)
                 status_set_number(&engine->status, &engine->status.last_success, now, STATUS_LAST_SUCCESS);
@@ -365,9 +252,16 @@ static void end_run(Engine *engine, const GError *failure) {
         notify_status(engine);
 }
 
+/* The run history and the SourceStats property, while the run is still ours. */
+static void record_run(Engine *engine, const GError *failure, guint sections_changed) {
+        run_history_record_run(engine->history, engine->run, &engine->status, failure, sections_changed);
+        status_changed(&engine->status, STATUS_SOURCE_STATS);
+}
+
 static void fail_run(Engine *engine, const GError *error, GPtrArray *warnings) {
         guint64 run_id = engine->status.run_id;
 
+        record_run(engine, error, 0);
         status_set_result(&engine->status, error, warnings);
         g_message("run %" G_GUINT64_FORMAT ": failed: %s: %s", run_id, engine->status.last_error_name,
                   error->message);
@@ -399,11 +293,11 @@ static void on_run_fetched(Run *run, guint64 bytes, gpointer user_data) {
 static void on_run_committed(Run *run, const ApplyResult *result, GPtrArray *changes, gpointer user_data) {
         Engine *engine = user_data;
 
-        refresh_store_status(engine);
-        log_warnings(engine->status.run_id, result);
+        engine_refresh_store_status(engine);
+        engine_log_warnings(engine->status.run_id, result);
         status_set_result(&engine->status, NULL, result->warnings);
         notify_status(engine);
-        emit_section_applied(engine, engine->status.run_id, changes);
+        engine_emit_section_applied(engine, engine->status.run_id, changes);
 }
 
 static void on_run_finished(Run *run, guint sections_changed, gpointer user_data) {
@@ -411,6 +305,7 @@ static void on_run_finished(Run *run, guint sections_changed, gpointer user_data
         guint64 run_id = engine->status.run_id;
 
         g_message("run %" G_GUINT64_FORMAT ": finished, %u section(s) changed", run_id, sections_changed);
+        record_run(engine, NULL, sections_changed);
         end_run(engine, NULL);
         if (engine->callbacks.finished != NULL)
                 engine->callbacks.finished(run_id, sections_changed, engine->callbacks_data);
@@ -470,7 +365,7 @@ static void announce_run(Engine *engine, const RunRequest *request) {
         status_set_number(status, &status->bytes_fetched, 0, STATUS_BYTES_FETCHED);
         status_set_number(status, &status->last_run_started, (guint64) g_get_real_time(),
                           STATUS_LAST_RUN_STARTED);
-        set_state(engine, "running");
+        engine_set_state(engine, "running");
         g_message("run %" G_GUINT64_FORMAT ": started (%s) from %s", status->run_id, status->trigger,
                   *redacted != '\0' ? redacted : "no URL");
         notify_status(engine);
@@ -503,6 +398,8 @@ gboolean engine_start_run(Engine *engine, const RunRequest *request, guint64 *ru
                 .config = engine->config,
                 .user_agent = engine->user_agent,
                 .leases = engine->leases,
+                .cache = engine->cache,
+                .run_id = engine->status.run_id + 1, /* announce_run() counts it */
         };
 
         if (engine->run != NULL && !may_join_active_run(engine, request, error))
@@ -600,137 +497,17 @@ char *engine_backup(Engine *engine, const char *const *sections, gboolean includ
 }
 
 guint engine_count_sections(const Engine *engine) {
-        return g_strv_length((char **)schema_set_sections(engine->schemas));
+        return g_strv_length((char **) schema_set_sections(engine->schemas));
 }
 
 const Status *engine_get_status(const Engine *engine) {
         return &engine->status;
 }
 
+const RunHistory *engine_get_run_history(const Engine *engine) {
+        return engine->history;
+}
+
 guint64 engine_get_max_file_size(const Engine *engine) {
         return engine->config->max_file_size;
-}
-
-/* ---- Automatic runs (triggers.c) --------------------------------------------------- */
-
-static gboolean on_trigger_start_run(const RunRequest *request, guint64 *run_id, GError **error,
-                                     gpointer user_data) {
-        return engine_start_run(user_data, request, run_id, error);
-}
-
-/* Through the status' own notification, so NextRun joins what else changed at that moment. */
-static void on_next_run_changed(gint64 next_run, gpointer user_data) {
-        Engine *engine = user_data;
-
-        status_set_number(&engine->status, &engine->status.next_run, (guint64) next_run, STATUS_NEXT_RUN);
-        notify_status(engine);
-}
-
-/* The triggers read the stored settings on the main thread while a job may commit. */
-static GMutexLocker *on_trigger_lock_store(gpointer user_data) {
-        Engine *engine = user_data;
-
-        return apply_queue_lock_store(engine->queue);
-}
-
-void engine_start_triggers(Engine *engine) {
-        static const TriggersCallbacks callbacks = {
-                .start_run = on_trigger_start_run,
-                .next_run_changed = on_next_run_changed,
-                .lock_store = on_trigger_lock_store,
-        };
-
-        g_return_if_fail(engine->triggers == NULL);
-        engine->triggers = triggers_new(engine->store, engine->device->mac, NULL, &callbacks, engine);
-        triggers_start(engine->triggers, engine->config->runtime_dir, engine->config->boot_id_file);
-}
-
-/* ---- Discovery without a run; the DHCP change trigger -------------------------------- */
-
-static DiscoveryContext discovery_context(Engine *engine) {
-        return (DiscoveryContext){
-                .store = engine->store,
-                .config = engine->config,
-                .device = engine->device,
-                .leases = engine->leases,
-                .user_agent = engine->user_agent,
-        };
-}
-
-void engine_set_dhcp_leases(Engine *engine, DhcpLeases *leases) {
-        engine->leases = leases;
-        /* Options kept from before a restart are not a change. */
-        g_free(engine->last_dhcp_url);
-        engine->last_dhcp_url = discovery_dhcp_url(leases);
-}
-
-/* A boolean of the provisioning section; absent counts as on (the factory defaults). */
-static gboolean provisioning_enabled(Engine *engine, const char *name) {
-        g_autofree char *value = store_get_setting(engine->store, "provisioning", name);
-
-        return value == NULL || !(g_str_equal(value, "false") || g_str_equal(value, "0"));
-}
-
-void engine_dhcp_options_changed(Engine *engine) {
-        g_autofree char *url = discovery_dhcp_url(engine->leases);
-        g_autofree char *redacted = NULL;
-        g_autoptr(RunRequest) request = NULL;
-        g_autoptr(GError) error = NULL;
-        guint64 run_id;
-
-        if (url == NULL || g_strcmp0(url, engine->last_dhcp_url) == 0)
-                return;
-        replace_string(&engine->last_dhcp_url, url);
-        redacted = url_redact(url);
-        if (!provisioning_enabled(engine, "active") || !provisioning_enabled(engine, "dhcp")) {
-                g_message("DHCP: new provisioning URL %s; no run: /provisioning/active or /provisioning/dhcp is false",
-                          redacted);
-                return;
-        }
-        g_message("DHCP: new provisioning URL %s: starting a run", redacted);
-        request = run_request_new("dhcp", NULL, RUN_SOURCE_CONFIGURED);
-        if (!engine_start_run(engine, request, &run_id, &error))
-                g_message("DHCP: no run: %s", error->message);
-}
-
-typedef struct {
-        Engine *engine;
-        GTask *task;
-} DiscoverCall;
-
-static void on_discover_done(GObject *source_object, GAsyncResult *result, gpointer user_data) {
-        g_autofree DiscoverCall *call = user_data;
-        g_autoptr(GTask) task = call->task;
-        g_autoptr(GError) error = NULL;
-        DiscoveryResult *found = discover_finish(result, &error);
-
-        /* Only engine_free() cancels it: then the engine is gone. */
-        if (found != NULL || !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-                g_clear_object(&call->engine->discover_cancellable);
-        if (found == NULL)
-                g_task_return_error(task, g_steal_pointer(&error));
-        else
-                g_task_return_pointer(task, found, (GDestroyNotify) discovery_result_free);
-}
-
-gboolean engine_discover_async(Engine *engine, GAsyncReadyCallback callback, gpointer user_data,
-                               GError **error) {
-        const DiscoveryContext context = discovery_context(engine);
-        DiscoverCall *call;
-
-        if (engine->discover_cancellable != NULL) {
-                g_set_error_literal(error, PROV_ERROR, PROV_ERROR_BUSY, "a Discover call is already running");
-                return FALSE;
-        }
-        call = g_new0(DiscoverCall, 1);
-        call->engine = engine;
-        call->task = g_task_new(NULL, NULL, callback, user_data);
-        engine->discover_cancellable = g_cancellable_new();
-        discover_async(&engine->config->preconditions, &context, engine->discover_cancellable,
-                       on_discover_done, call);
-        return TRUE;
-}
-
-DiscoveryResult *engine_discover_finish(GAsyncResult *result, GError **error) {
-        return g_task_propagate_pointer(G_TASK(result), error);
 }

@@ -12,6 +12,7 @@
 #include "daemon-config.h"
 #include "dhcp-leases.h"
 #include "discovery.h"
+#include "run-history.h"
 #include "run-request.h"
 #include "status.h"
 
@@ -80,6 +81,42 @@ typedef void (*EngineApplyCallback)(GPtrArray *changes, const GError *error, gpo
  */
 void engine_apply_document_async(Engine *engine, GBytes *data, EngineApplyCallback callback,
                                  gpointer user_data);
+
+/**
+ * engine_apply_check_sync_body_async:
+ * engine_apply_document_async() for the body of a check-sync NOTIFY
+ * (check-sync.c): its generation records trigger and source "check-sync"
+ * instead of "apply" and "file".
+ */
+void engine_apply_check_sync_body_async(Engine *engine, GBytes *data, EngineApplyCallback callback,
+                                        gpointer user_data);
+
+/**
+ * engine_rollback_async:
+ * Restores the settings of kept generation @generation (generations.h) as a
+ * new commit, through the working copy like engine_apply_document_async()
+ * (an apply job in the worker: migrated, validated, all-or-nothing), recorded
+ * as trigger "rollback". The changed sections are reported (SectionApplied and
+ * @callback) with how = HOW_ROLLBACK. Errors: PROV_ERROR_UNKNOWN_GENERATION,
+ * PROV_ERROR_VALIDATION, PROV_ERROR_STORAGE, …; recorded in the status like
+ * an apply's. @callback is always called later, on the main thread.
+ */
+void engine_rollback_async(Engine *engine, guint64 generation, EngineApplyCallback callback,
+                           gpointer user_data);
+
+/**
+ * engine_list_generations: the kept generations (GenerationInfo*, generations.h),
+ * oldest first; read under generations.c's own lock, safe while a job commits.
+ */
+GPtrArray *engine_list_generations(Engine *engine);
+
+/**
+ * engine_diff_generations:
+ * The differences (SettingDifference*, settings-diff.h) from kept generation
+ * @from to kept generation @to; PROV_ERROR_UNKNOWN_GENERATION when one is not kept.
+ * The generation files are read under generations.c's own lock.
+ */
+GPtrArray *engine_diff_generations(Engine *engine, guint64 from, guint64 to, GError **error);
 
 /**
  * engine_record_failure:
@@ -152,6 +189,9 @@ guint engine_count_sections(const Engine *engine);
 
 /** engine_get_status: the current status (owned by @engine). */
 const Status *engine_get_status(const Engine *engine);
+
+/** engine_get_run_history: the runs per source and the last runs (owned by @engine). */
+const RunHistory *engine_get_run_history(const Engine *engine);
 
 /** engine_get_max_file_size: the size cap for documents, from the configuration. */
 guint64 engine_get_max_file_size(const Engine *engine);

@@ -40,6 +40,15 @@ void fetch_tls_apply(const FetchTls *tls, SoupSession *session);
 gboolean fetch_tls_offer_client_certificate(const FetchTls *tls, SoupMessage *message);
 
 /**
+ * fetch_tls_is_client_certificate_refusal:
+ * Whether @error, ending @message (NULL: none yet), means that the server wanted a client
+ * certificate, or not ours: it asked for one (@requested) and ended the connection before
+ * answering. TLS 1.2 fails the handshake; with TLS 1.3 the handshake completes and the
+ * server's alert (or a server that just closes) ends the first read.
+ */
+gboolean fetch_tls_is_client_certificate_refusal(gboolean requested, SoupMessage *message, const GError *error);
+
+/**
  * fetch_tls_describe_refused_server:
  * Why the server certificate of @url was refused, from the flags the
  * "accept-certificate" signal reported (@error when there were none). Newly allocated.

@@ -144,3 +144,12 @@ char *fetch_tls_describe_refused_client(const FetchTls *tls, const char *url, co
         return g_strdup_printf("%s did not accept the TLS client certificate %s ([TLS] ClientCertificate): %s",
                                url, tls->client_certificate_file, error->message);
 }
+
+gboolean fetch_tls_is_client_certificate_refusal(gboolean requested, SoupMessage *message, const GError *error) {
+        if (g_error_matches(error, G_TLS_ERROR, G_TLS_ERROR_CERTIFICATE_REQUIRED))
+                return TRUE;
+        if (!requested || message == NULL || soup_message_get_status(message) != SOUP_STATUS_NONE)
+                return FALSE;
+        return error->domain == G_TLS_ERROR || g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
+                g_error_matches(error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE);
+}

@@ -15,6 +15,7 @@
 #include <libsoup/soup.h>
 
 #include "fetch-auth-private.h"
+#include "fetch-conditional-private.h"
 #include "fetch-tls-private.h"
 #include "provision-error.h"
 #include "url.h"
@@ -36,6 +37,7 @@ struct Fetcher {
         FetchCredentials configured; /* only for the origin of FetchOptions.credentials_url */
         FetchTls tls;
         char *accept;
+        guint last_status; /* of the last response received, for the run history */
 };
 
 /* Statuses whose Location we follow; the others in 3xx are errors. */
@@ -65,8 +67,10 @@ typedef struct {
         FetchAuth auth;
         char *requested_url; /* as the caller gave it, userinfo included */
 
-        char *url;           /* current request, never with userinfo */
-        GHashTable *visited; /* every URL requested, to tell a loop */
+        char *url;                   /* current request, never with userinfo */
+        FetchConditional validators; /* of the caller's cached copy */
+        gboolean conditional;        /* the current request carries them */
+        GHashTable *visited;         /* every URL requested, to tell a loop */
         guint redirects;
         SoupMessage *message;
         GInputStream *body;
@@ -184,6 +188,7 @@ static void fetch_job_free(FetchJob *job) {
         g_rc_box_release_full(job->fetcher, (GDestroyNotify) fetcher_clear);
         g_free(job->requested_url);
         g_free(job->url);
+        fetch_conditional_clear(&job->validators);
         g_hash_table_unref(job->visited);
         g_clear_pointer(&job->received, g_byte_array_unref);
         g_clear_object(&job->cancellable);
@@ -312,20 +317,6 @@ static ProvError transport_error_code(const GError *error) {
         return PROV_ERROR_DOWNLOAD;
 }
 
-/* Whether @error means that the server wanted a client certificate, or not ours: it asked for one and
- * ended the connection before answering. TLS 1.2 fails the handshake; with TLS 1.3 the handshake
- * completes and the server's alert (or a server that just closes) ends the first read. */
-static gboolean is_client_certificate_refusal(const FetchJob *job, const GError *error) {
-        if (g_error_matches(error, G_TLS_ERROR, G_TLS_ERROR_CERTIFICATE_REQUIRED))
-                return TRUE;
-        if (!job->client_certificate_requested || job->message == NULL ||
-            soup_message_get_status(job->message) != SOUP_STATUS_NONE)
-                return FALSE;
-        return error->domain == G_TLS_ERROR ||
-                g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
-                g_error_matches(error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE);
-}
-
 /* A failed send or read. The URL in libsoup's messages never has userinfo:
  * it was removed before the request was made. */
 static void fetch_fail_transport(GTask *task, const GError *error) {
@@ -341,7 +332,7 @@ static void fetch_fail_transport(GTask *task, const GError *error) {
                 return;
         }
         code = transport_error_code(error);
-        if (is_client_certificate_refusal(job, error)) {
+        if (fetch_tls_is_client_certificate_refusal(job->client_certificate_requested, job->message, error)) {
                 g_autofree char *why = fetch_tls_describe_refused_client(&job->fetcher->tls, job->url, error);
                 fetch_fail_with(task, PROV_ERROR_CERTIFICATE, "%s", why);
         } else if (code == PROV_ERROR_CERTIFICATE) {
@@ -530,7 +521,11 @@ static void on_response(GObject *source, GAsyncResult *result, gpointer user_dat
                 return;
         }
         status = soup_message_get_status(job->message);
-        if (is_followed_redirect(status))
+        job->fetcher->last_status = status;
+        if (status == SOUP_STATUS_NOT_MODIFIED && job->conditional) {
+                job->body_complete = TRUE;
+                fetch_succeed(task);
+        } else if (is_followed_redirect(status))
                 follow_redirect(g_steal_pointer(&task));
         else if (status >= 400 && !job->fetcher->limits.http_errors_are_responses)
                 fail_http_status(task);
@@ -563,6 +558,7 @@ static void send_request(GTask *consumed_task) {
         g_signal_connect(job->message, "accept-certificate", G_CALLBACK(on_accept_certificate), job);
         g_signal_connect(job->message, "request-certificate", G_CALLBACK(on_request_certificate), job);
         g_hash_table_add(job->visited, g_strdup(job->url));
+        job->conditional = fetch_conditional_apply(&job->validators, job->message, job->url);
         soup_session_send_async(job->fetcher->session, job->message, G_PRIORITY_DEFAULT, job->cancellable,
                                 on_response, g_steal_pointer(&task));
 }
@@ -571,6 +567,16 @@ static void send_request(GTask *consumed_task) {
 
 void fetcher_fetch_async(Fetcher *fetcher, const char *url, GCancellable *cancellable,
                          GAsyncReadyCallback callback, gpointer user_data) {
+        fetcher_fetch_conditional_async(fetcher, url, NULL, cancellable, callback, user_data);
+}
+
+guint fetcher_get_last_status(const Fetcher *fetcher) {
+        return fetcher->last_status;
+}
+
+void fetcher_fetch_conditional_async(Fetcher *fetcher, const char *url, const FetchValidators *validators,
+                                     GCancellable *cancellable, GAsyncReadyCallback callback,
+                                     gpointer user_data) {
         g_autoptr(GTask) task = g_task_new(NULL, cancellable, callback, user_data);
         g_autoptr(GError) error = NULL;
         FetchJob *job;
@@ -583,6 +589,7 @@ void fetcher_fetch_async(Fetcher *fetcher, const char *url, GCancellable *cancel
                 return;
         }
         job = fetch_job_new(fetcher, url);
+        fetch_conditional_init(&job->validators, validators);
         g_task_set_task_data(task, job, (GDestroyNotify) fetch_job_free);
         fetch_job_start_limits(job, cancellable);
         send_request(g_steal_pointer(&task));

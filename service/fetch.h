@@ -44,6 +44,36 @@ void fetcher_fetch_async(Fetcher *fetcher, const char *url, GCancellable *cancel
                          GAsyncReadyCallback callback, gpointer user_data);
 
 /**
+ * FetchValidators:
+ * What a cached copy of a file was stored with (RFC 9110 §13.1): sent as
+ * If-None-Match / If-Modified-Since on the request to @url only (the URL the
+ * copy was finally retrieved from, userinfo removed), so a redirect elsewhere
+ * is never answered from the cache. NULL members are not sent.
+ */
+typedef struct {
+        const char *url;
+        const char *etag;
+        const char *last_modified;
+} FetchValidators;
+
+/**
+ * fetcher_fetch_conditional_async:
+ * fetcher_fetch_async() with @validators (NULL: none). When the server
+ * answers 304 Not Modified to a request that carried them, the response has
+ * status 304 and an empty body: the caller's copy is current.
+ */
+void fetcher_fetch_conditional_async(Fetcher *fetcher, const char *url, const FetchValidators *validators,
+                                     GCancellable *cancellable, GAsyncReadyCallback callback,
+                                     gpointer user_data);
+
+/**
+ * fetcher_get_last_status:
+ * The HTTP status of the last response @fetcher received (any hop, error
+ * statuses included), 0 before the first. For the run history.
+ */
+guint fetcher_get_last_status(const Fetcher *fetcher);
+
+/**
  * FetchResponse:
  * What a successful fetch returns: the body and the response metadata a
  * caller needs to read it (RFC 7303 charset, RFC 3986 §5.1.3 base URL).
@@ -51,7 +81,8 @@ void fetcher_fetch_async(Fetcher *fetcher, const char *url, GCancellable *cancel
 typedef struct {
         char *url;           /* the URL the body was finally retrieved from (after redirects); carries the
                               * requested URL's userinfo only while at that URL's origin */
-        guint status;        /* HTTP status, 2xx (or >= 400 with FetchOptions.http_errors_are_responses) */
+        guint status;        /* HTTP status, 2xx (or >= 400 with FetchOptions.http_errors_are_responses); 304
+                              * (empty body) only for a conditional fetch */
         char *content_type;  /* media type in lower case without parameters; NULL: no Content-Type */
         char *charset;       /* its charset parameter as sent; NULL: none */
         char *etag;          /* ETag as sent; NULL: none */

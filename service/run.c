@@ -32,6 +32,7 @@ struct Run {
         ApplyQueue *queue;
         const SchemaSet *schemas;
         Download *download;
+        DownloadCache *cache;
         ProgressTracker progress;
 
         RunCallbacks callbacks;
@@ -71,11 +72,54 @@ static char *describe_applied(guint n_documents, const ApplyResult *result) {
         return g_string_free(g_steal_pointer(&detail), FALSE);
 }
 
+/* The settings generation now, on the main thread (a job may be committing). */
+static guint64 run_store_generation(Run *run) {
+        g_autoptr(GMutexLocker) G_GNUC_UNUSED locker = apply_queue_lock_store(run->queue);
+
+        return store_get_generation(run->store);
+}
+
+/* Every file is as the last successful run applied it and the settings are what it left:
+ * applying them again would change nothing, so nothing is parsed or applied. */
+static gboolean finish_if_unchanged(Run *run, Download *download) {
+        g_autoptr(ApplyResult) result = NULL;
+        g_autoptr(GPtrArray) no_changes = NULL;
+        guint64 generation = run_store_generation(run);
+
+        if (run->cache == NULL ||
+            !download_cache_run_unchanged(run->cache, download_get_files(download), generation))
+                return FALSE;
+        g_message(
+                "every file is unchanged since the last successful run and the settings are still at generation "
+                "%" G_GUINT64_FORMAT ": nothing parsed or applied",
+                generation);
+        /* New validators for the same bytes (a 200 from a server without 304) are kept. */
+        download_cache_remember_run(run->cache, download_get_files(download), generation);
+        result = apply_result_new();
+        no_changes = g_ptr_array_new();
+        report_progress(run, PROGRESS_STAGE_APPLYING, PERCENT_APPLYING,
+                        "unchanged since the last run: nothing to apply");
+        run->callbacks.committed(run, result, no_changes, run->user_data);
+        report_progress(run, PROGRESS_STAGE_DONE, 100, "");
+        run->callbacks.finished(run, 0, run->user_data);
+        return TRUE;
+}
+
+/* What the generation this run commits records: the trigger, the source and URL as the discovery
+ * resolved them (the candidate in use), the run id. */
+static CommitInfo *new_commit_info(const Run *run) {
+        g_autofree char *redacted = run->url != NULL ? url_redact(run->url) : NULL;
+
+        return commit_info_new(run->request->trigger, run_source_name(run->request->source), redacted,
+                               run->context.run_id);
+}
+
 /* The apply of a run, as one ApplyQueue job: filled in the worker, reported on the main thread. */
 typedef struct {
         Run *run; /* read only on the main thread */
         Store *store;
         const SchemaSet *schemas;
+        CommitInfo *info;     /* what the commit is recorded as (generations.h) */
         GPtrArray *documents; /* Document*, the download's; emptied in the worker once applied */
         guint n_documents;
         ApplyOutcome outcome;
@@ -83,6 +127,7 @@ typedef struct {
 
 static void run_apply_free(RunApply *apply) {
         g_clear_pointer(&apply->documents, g_ptr_array_unref);
+        g_clear_pointer(&apply->info, commit_info_free);
         apply_outcome_clear(&apply->outcome);
         g_free(apply);
 }
@@ -90,7 +135,10 @@ static void run_apply_free(RunApply *apply) {
 static void run_apply_work(ApplyQueue *queue, gpointer data) {
         RunApply *apply = data;
         g_autoptr(WorkingCopy) copy = working_copy_new(apply->store, apply->schemas);
-        gboolean applied = working_copy_apply_all(copy, apply->documents, &apply->outcome.error);
+        gboolean applied;
+
+        working_copy_set_commit_info(copy, apply->info);
+        applied = working_copy_apply_all(copy, apply->documents, &apply->outcome.error);
 
         /* The documents are spent: not kept over the commit. */
         g_ptr_array_set_size(apply->documents, 0);
@@ -111,6 +159,10 @@ static void run_apply_done(gpointer data) {
         detail = describe_applied(apply->n_documents, apply->outcome.result);
         report_progress(run, PROGRESS_STAGE_APPLYING, PERCENT_APPLYING, detail);
         report_progress(run, PROGRESS_STAGE_COMMITTING, PERCENT_COMMITTING, "");
+        /* The next job starts after this: the generation is the one this run left. */
+        if (run->cache != NULL)
+                download_cache_remember_run(run->cache, download_get_files(run->download),
+                                            run_store_generation(run));
         run->callbacks.committed(run, apply->outcome.result, apply->outcome.changes, run->user_data);
         report_progress(run, PROGRESS_STAGE_DONE, 100, "");
         run->callbacks.finished(run, apply->outcome.changes->len, run->user_data);
@@ -119,14 +171,24 @@ static void run_apply_done(gpointer data) {
 /* Everything is downloaded: one working copy of the settings as they are when the job runs, committed once. */
 static void on_downloaded(Download *download, GPtrArray *documents, gpointer user_data) {
         Run *run = user_data;
-        RunApply *apply = g_new0(RunApply, 1);
+        g_autoptr(GError) error = NULL;
+        RunApply *apply;
 
+        /* On the main thread, before the job: the cache and the deferred parse are the download's. */
+        if (finish_if_unchanged(run, download))
+                return;
+        if (!download_parse_deferred(download, &error)) {
+                fail(run, error, NULL);
+                return;
+        }
+        apply = g_new0(RunApply, 1);
         *apply = (RunApply){
                 .run = run,
                 .store = run->store,
                 .schemas = run->schemas,
                 .documents = g_ptr_array_ref(documents),
                 .n_documents = documents->len,
+                .info = new_commit_info(run),
         };
         apply_queue_push(run->queue, run_apply_work, run_apply_done, apply, (GDestroyNotify) run_apply_free);
 }
@@ -179,6 +241,7 @@ static void start_download(Run *run) {
                 },
                 .max_files = config->max_files,
                 .max_reference_depth = config->max_reference_depth,
+                .cache = run->cache,
         };
 
         if (run->download != NULL)
@@ -292,6 +355,7 @@ Run *run_new(const RunRequest *request, const RunContext *context, const RunCall
         run->store = context->store;
         run->queue = context->queue;
         run->schemas = context->schemas;
+        run->cache = context->cache;
         run->callbacks = *callbacks;
         run->user_data = user_data;
         progress_tracker_init(&run->progress);
@@ -306,6 +370,14 @@ const char *run_get_url(const Run *run) {
 
 const RunRequest *run_get_request(const Run *run) {
         return run->request;
+}
+
+GPtrArray *run_get_files(const Run *run) {
+        return run->download != NULL ? download_get_files(run->download) : NULL;
+}
+
+guint run_get_last_http_status(const Run *run) {
+        return run->download != NULL ? download_get_last_http_status(run->download) : 0;
 }
 
 void run_cancel(Run *run) {

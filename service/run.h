@@ -17,6 +17,7 @@
 #include "device.h"
 #include "dhcp-leases.h"
 #include "discovery.h"
+#include "download-cache.h"
 #include "run-request.h"
 #include "schema.h"
 #include "store.h"
@@ -47,7 +48,9 @@ typedef struct {
         const DeviceIdentity *device;
         const DaemonConfig *config; /* limits, TLS */
         const char *user_agent;
-        DhcpLeases *leases; /* for discovery; NULL: none */
+        DhcpLeases *leases;   /* for discovery; NULL: none */
+        DownloadCache *cache; /* conditional downloads; NULL: none */
+        guint64 run_id;       /* recorded with the run's settings generation */
 } RunContext;
 
 /**
@@ -69,6 +72,13 @@ const char *run_get_url(const Run *run);
 
 /** run_get_request: the request the run was started for (its source resolved). */
 const RunRequest *run_get_request(const Run *run);
+
+/** run_get_files: the files the current download fetched so far (DownloadedFile*, owned by the run),
+ * references included; NULL before the download started (preconditions, discovery). */
+GPtrArray *run_get_files(const Run *run);
+
+/** run_get_last_http_status: the HTTP status of the run's last response, 0 before any. */
+guint run_get_last_http_status(const Run *run);
 
 /**
  * run_cancel:

@@ -28,6 +28,7 @@
 #define STATUS_LAST_CHECK_SYNC "LastCheckSync"
 #define STATUS_SOURCE "Source"
 #define STATUS_DISCOVERY "Discovery"
+#define STATUS_SOURCE_STATS "SourceStats" /* from the run history (run-history.h), not a field here */
 
 typedef struct {
         const char *state;       /* "idle", "running", "applying" */

@@ -21,6 +21,9 @@ struct Store {
         /* Held while a commit swaps the document, and by store_get_setting(): a setting can
          * be read on the main thread while a job of the apply queue commits. */
         GMutex swap_lock;
+        gboolean from_defaults;
+        StoreCommitHooks hooks;
+        gpointer hooks_data;
 };
 
 static gboolean set_storage_error(GError **error, int errno_value, const char *what, const char *path) {
@@ -56,13 +59,15 @@ static gboolean fsync_directory_of(const char *path, GError **error) {
         return synced;
 }
 
-gboolean store_write_file_atomic(const char *path, const char *data, gsize length, GError **error) {
-        g_autofree char *temp_path = g_strconcat(path, ".tmp", NULL);
-        g_autoptr(GError) sync_error = NULL;
+/* Writes @path.tmp (a new file: a name left over is unlinked first, as a
+ * generation may share its inode) and fsyncs it. */
+static gboolean write_temp_file(const char *temp_path, const char *data, gsize length, GError **error) {
         int fd;
         int saved_errno;
 
-        fd = open(temp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (unlink(temp_path) < 0 && errno != ENOENT)
+                return set_storage_error(error, errno, "remove", temp_path);
+        fd = open(temp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return set_storage_error(error, errno, "create", temp_path);
 
@@ -77,6 +82,14 @@ gboolean store_write_file_atomic(const char *path, const char *data, gsize lengt
                 unlink(temp_path);
                 return set_storage_error(error, saved_errno, "write", temp_path);
         }
+        return TRUE;
+}
+
+/* Renames the durable @temp_path to @path, then fsyncs the directory. */
+static gboolean replace_with_temp(const char *temp_path, const char *path, GError **error) {
+        g_autoptr(GError) sync_error = NULL;
+        int saved_errno;
+
         if (rename(temp_path, path) < 0) {
                 saved_errno = errno;
                 unlink(temp_path);
@@ -87,6 +100,12 @@ gboolean store_write_file_atomic(const char *path, const char *data, gsize lengt
         if (!fsync_directory_of(path, &sync_error))
                 g_warning("%s: the rename may not survive a power loss", sync_error->message);
         return TRUE;
+}
+
+gboolean store_write_file_atomic(const char *path, const char *data, gsize length, GError **error) {
+        g_autofree char *temp_path = g_strconcat(path, ".tmp", NULL);
+
+        return write_temp_file(temp_path, data, length, error) && replace_with_temp(temp_path, path, error);
 }
 
 /* Release 1 kept the counters in settings.meta, written after settings.xml: read
@@ -214,6 +233,7 @@ Store *store_open(const char *state_dir, const char *defaults_file, GError **err
         g_message("no stored settings in %s: starting from the factory defaults %s", state_dir, defaults_file);
         if (!store_commit(store, defaults, error))
                 return NULL;
+        store->from_defaults = TRUE;
         return g_steal_pointer(&store);
 }
 
@@ -253,15 +273,63 @@ void store_set_max_size(Store *store, gsize max_size) {
         store->max_size = max_size;
 }
 
+gboolean store_take_state(xmlDoc *doc, guint64 *generation, guint64 *last_change) {
+        Store counters = { 0 };
+        gboolean found = take_state_pi(&counters, doc);
+
+        if (generation != NULL)
+                *generation = counters.generation;
+        if (last_change != NULL)
+                *last_change = counters.last_change;
+        return found;
+}
+
+void store_set_commit_hooks(Store *store, const StoreCommitHooks *hooks, gpointer user_data) {
+        store->hooks = hooks != NULL ? *hooks : (StoreCommitHooks){ 0 };
+        store->hooks_data = user_data;
+}
+
+const char *store_get_path(const Store *store) {
+        return store->settings_path;
+}
+
+gboolean store_created_from_defaults(const Store *store) {
+        return store->from_defaults;
+}
+
 gboolean store_commit(Store *store, xmlDoc *doc, GError **error) {
+        return store_commit_with_info(store, doc, NULL, error);
+}
+
+/* The temp file is durable before the hooks see it, and settings.xml is replaced after
+ * @prepare: a generation the hook keeps is complete before the settings are its. */
+static gboolean write_with_hooks(Store *store, const StoreCommit *commit, GError **error) {
+        gboolean committed;
+
+        if (!write_temp_file(commit->temp_path, commit->data, commit->length, error))
+                return FALSE;
+        if (store->hooks.prepare != NULL)
+                store->hooks.prepare(commit, store->hooks_data);
+        committed = replace_with_temp(commit->temp_path, store->settings_path, error);
+        if (store->hooks.finish != NULL)
+                store->hooks.finish(commit, committed, store->hooks_data);
+        return committed;
+}
+
+gboolean store_commit_with_info(Store *store, xmlDoc *doc, const CommitInfo *info, GError **error) {
         g_autoptr(xmlDoc) owned = doc;
-        guint64 generation = store->generation + 1;
-        guint64 last_change = (guint64) g_get_real_time();
+        g_autofree char *temp_path = g_strconcat(store->settings_path, ".tmp", NULL);
+        StoreCommit commit = {
+                .generation = store->generation + 1,
+                .time = (guint64) g_get_real_time(),
+                .temp_path = temp_path,
+                .info = info,
+        };
         g_autofree char *data = NULL;
         gsize length = 0;
 
         take_state_pi(&(Store){ 0 }, owned); /* the counters are the store's, never a document's */
-        data = serialize_with_state(owned, generation, last_change, &length);
+        data = serialize_with_state(owned, commit.generation, commit.time, &length);
         /* Settings past the cap would make every Backup() reply outgrow the bus. */
         if (store->max_size > 0 && length > store->max_size) {
                 g_set_error(error, PROV_ERROR, PROV_ERROR_SETTINGS_TOO_LARGE,
@@ -270,14 +338,16 @@ gboolean store_commit(Store *store, xmlDoc *doc, GError **error) {
                             length, store->max_size);
                 return FALSE;
         }
-        if (!store_write_file_atomic(store->settings_path, data, length, error))
+        commit.data = data;
+        commit.length = length;
+        if (!write_with_hooks(store, &commit, error))
                 return FALSE;
 
         g_mutex_lock(&store->swap_lock);
         g_clear_pointer(&store->doc, xmlFreeDoc);
         store->doc = g_steal_pointer(&owned);
-        store->generation = generation;
-        store->last_change = last_change;
+        store->generation = commit.generation;
+        store->last_change = commit.time;
         g_mutex_unlock(&store->swap_lock);
         /* Stale from now on (settings.xml's counters win); removing it is tidiness only. */
         if (unlink(store->meta_path) == 0)

@@ -19,6 +19,8 @@
 #include <glib.h>
 #include <libxml/tree.h>
 
+#include "commit-info.h"
+
 #define STORE_SETTINGS_FILE "settings.xml"
 #define STORE_META_FILE "settings.meta" /* release 1 only: read for migration */
 #define STORE_STATE_PI "provisiond"
@@ -67,6 +69,58 @@ void store_set_max_size(Store *store, gsize max_size);
  * in-memory settings stay as they were; the error is PROV_ERROR_STORAGE.
  */
 gboolean store_commit(Store *store, xmlDoc *doc, GError **error);
+
+/**
+ * StoreCommit: one commit, as the commit hooks see it.
+ * @generation and @time (µs since the epoch) are those in the new file's
+ * STORE_STATE_PI; @data/@length its bytes; @temp_path the complete, durable
+ * new file before it is renamed to settings.xml (prepare only; the hook may
+ * hard-link it, never write to it); @info what the commit was for, or NULL.
+ */
+typedef struct {
+        guint64 generation;
+        guint64 time;
+        const char *data;
+        gsize length;
+        const char *temp_path;
+        const CommitInfo *info;
+} StoreCommit;
+
+/**
+ * StoreCommitHooks: called by store_commit_with_info() in the committing thread.
+ * @prepare: the new file is durable under @temp_path, settings.xml is still
+ *   the old one. A crash from here on leaves the old settings.
+ * @finish: settings.xml is now the new file (@committed) or stays the old one
+ *   (the rename failed). Not called when @prepare was not (size cap, write failure).
+ * Neither can fail the commit.
+ */
+typedef struct {
+        void (*prepare)(const StoreCommit *commit, gpointer user_data);
+        void (*finish)(const StoreCommit *commit, gboolean committed, gpointer user_data);
+} StoreCommitHooks;
+
+/** store_set_commit_hooks: @hooks (copied; NULL: none) for every later commit. */
+void store_set_commit_hooks(Store *store, const StoreCommitHooks *hooks, gpointer user_data);
+
+/**
+ * store_commit_with_info:
+ * store_commit() with @info (borrowed, may be NULL) for the commit hooks.
+ */
+gboolean store_commit_with_info(Store *store, xmlDoc *doc, const CommitInfo *info, GError **error);
+
+/**
+ * store_take_state:
+ * Removes the STORE_STATE_PI from @doc (a settings file as parsed) and sets
+ * @generation and @last_change (either may be NULL) from it. FALSE when @doc
+ * has none (release 1's files, or not a settings file).
+ */
+gboolean store_take_state(xmlDoc *doc, guint64 *generation, guint64 *last_change);
+
+/** store_get_path: STATE_DIR/settings.xml (owned by @store). */
+const char *store_get_path(const Store *store);
+
+/** store_created_from_defaults: whether store_open() committed the factory defaults. */
+gboolean store_created_from_defaults(const Store *store);
 
 /** store_get_generation: how many commits changed the settings, over the store's life. */
 guint64 store_get_generation(const Store *store);

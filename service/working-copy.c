@@ -14,6 +14,7 @@ struct WorkingCopy {
         const SchemaSet *schemas; /* borrowed */
         xmlDoc *doc;              /* owned until committed */
         ApplyResult *result;
+        CommitInfo *info; /* NULL: none given */
 };
 
 /* The first of the prepared patch @sections (PatchSection) named @name, or NULL. */
@@ -82,6 +83,7 @@ void working_copy_free(WorkingCopy *copy) {
                 return;
         g_clear_pointer(&copy->doc, xmlFreeDoc);
         g_clear_pointer(&copy->result, apply_result_free);
+        g_clear_pointer(&copy->info, commit_info_free);
         g_free(copy);
 }
 
@@ -148,6 +150,19 @@ gboolean working_copy_validate(WorkingCopy *copy, GError **error) {
         return working_copy_validate_touched(copy->doc, copy->schemas, copy->result, error);
 }
 
+void working_copy_set_commit_info(WorkingCopy *copy, const CommitInfo *info) {
+        g_clear_pointer(&copy->info, commit_info_free);
+        copy->info = commit_info_copy(info);
+}
+
+/* The changed sections into the commit's info, for its generation. */
+static void note_changed_sections(CommitInfo *info, GPtrArray *changes) {
+        g_strfreev(info->sections);
+        info->sections = g_new0(char *, changes->len + 1);
+        for (guint i = 0; i < changes->len; i++)
+                info->sections[i] = g_strdup(((SectionChange *) g_ptr_array_index(changes, i))->section);
+}
+
 GPtrArray *working_copy_commit(WorkingCopy *copy, GError **error) {
         g_autoptr(GPtrArray) changes = NULL;
 
@@ -155,7 +170,10 @@ GPtrArray *working_copy_commit(WorkingCopy *copy, GError **error) {
                 return g_ptr_array_new_with_free_func((GDestroyNotify) section_change_free);
         changes = working_copy_changed_sections(store_get_document(copy->store), copy->doc, copy->result);
 
-        if (changes->len > 0 && !store_commit(copy->store, g_steal_pointer(&copy->doc), error))
+        if (copy->info != NULL)
+                note_changed_sections(copy->info, changes);
+        if (changes->len > 0 &&
+            !store_commit_with_info(copy->store, g_steal_pointer(&copy->doc), copy->info, error))
                 return NULL;
         return g_steal_pointer(&changes);
 }

@@ -14,6 +14,7 @@
 
 #include "apply-queue.h"
 #include "apply-result.h"
+#include "commit-info.h"
 #include "document.h"
 #include "schema.h"
 #include "store.h"
@@ -71,6 +72,13 @@ GPtrArray *working_copy_commit(WorkingCopy *copy, GError **error);
  * result over to @outcome. The copy is spent.
  */
 void working_copy_conclude(WorkingCopy *copy, gboolean applied, ApplyQueue *queue, ApplyOutcome *outcome);
+
+/**
+ * working_copy_set_commit_info:
+ * What the commit is for (copied), recorded with its settings generation
+ * (generations.h); working_copy_commit() adds the changed sections.
+ */
+void working_copy_set_commit_info(WorkingCopy *copy, const CommitInfo *info);
 
 /** working_copy_get_result: touched sections, warnings and discarded sections so far (owned by @copy). */
 const ApplyResult *working_copy_get_result(const WorkingCopy *copy);

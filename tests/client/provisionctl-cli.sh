@@ -430,11 +430,13 @@ test_start_without_wait_prints_the_run_id() {
 }
 
 test_status_shows_the_last_run() {
-        run 0 start --url "$BACKUP_URL" --trigger cli-test
+        # A URL no earlier run fetched: the body arrives whole, not as a 304 with the cache's copy.
+        local url="$BACKUP_URL?first-fetch"
+        run 0 start --url "$url" --trigger cli-test
         run 0 status
         expect_in out '^ *State: idle$'
         expect_in out '^ *Trigger: cli-test$'
-        expect_in out "^ *Url: $BACKUP_URL\$"
+        expect_in out "^ *Url: $BACKUP_URL\\?first-fetch\$"
         expect_in out '^ *Progress: 100%$'
         expect_in out '^ *Files fetched: 1$'
         expect_in out "^ *Bytes fetched: $(stat -c %s "$BACKUP")\$"

@@ -43,7 +43,7 @@ expect_completion() {
 }
 
 expect_completion "status start" provisionctl st
-expect_completion "status start cancel apply backup monitor dhcp check-sync discover" provisionctl ""
+expect_completion "status start cancel apply backup monitor dhcp check-sync discover history rollback diff" provisionctl ""
 expect_completion "cancel" provisionctl --system ca
 expect_completion "cancel" provisionctl --address unix:path=/run/x ca
 expect_completion "telephony templates" provisionctl backup te

@@ -47,6 +47,10 @@ class Route:
     send_length: False omits Content-Length and sends the body chunked.
     redirect: Location to answer with (status 302 unless status is a 3xx).
     auth: an Auth the request must satisfy, else 401 with a challenge.
+    etag, last_modified: sent as ETag and Last-Modified; with honour_conditional,
+      a request whose If-None-Match is etag (or, without If-None-Match, whose
+      If-Modified-Since is last_modified) gets 304 Not Modified without a body
+      (RFC 9110 §13.1.1-§13.1.3, exact comparison is enough here).
     """
     status: int = 200
     body: bytes = b''
@@ -59,6 +63,9 @@ class Route:
     send_length: bool = True
     redirect: str = None
     auth: Auth = None
+    etag: str = None
+    last_modified: str = None
+    honour_conditional: bool = True
 
 
 @dataclasses.dataclass
@@ -180,7 +187,32 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             status = route.status if 300 <= route.status < 400 else 302
             self._send_simple(status, b'', {'Location': route.redirect})
             return
+        if self._not_modified(route):
+            self._send_not_modified(route)
+            return
         self._send_body(owner, route)
+
+    def _not_modified(self, route):
+        if not route.honour_conditional:
+            return False
+        if_none_match = self.headers.get('If-None-Match')
+        if if_none_match is not None:
+            return route.etag is not None and if_none_match == route.etag
+        if_modified_since = self.headers.get('If-Modified-Since')
+        return (if_modified_since is not None and route.last_modified is not None
+                and if_modified_since == route.last_modified)
+
+    def _validator_headers(self, route):
+        if route.etag is not None:
+            self.send_header('ETag', route.etag)
+        if route.last_modified is not None:
+            self.send_header('Last-Modified', route.last_modified)
+
+    def _send_not_modified(self, route):
+        self.send_response(304)
+        self._validator_headers(route)
+        self.end_headers()
+        self.wfile.flush()
 
     def _authorized(self, owner, auth):
         authorization = self.headers.get('Authorization')
@@ -208,6 +240,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         body = route.body
         self.send_response(route.status)
         self.send_header('Content-Type', route.content_type)
+        self._validator_headers(route)
         for name, value in route.headers.items():
             self.send_header(name, value)
         if route.send_length:

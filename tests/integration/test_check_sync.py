@@ -121,6 +121,10 @@ class CheckSyncTestCase(RunTestCase):
         harness.call(self.daemon.connection, 'CheckSync',
                      GLib.Variant('(a{sv})', (harness.variant_options(options),)), None)
 
+    def list_generations(self):
+        (generations,) = harness.call(self.daemon.connection, 'ListGenerations', None, '(a(ta{sv}))')
+        return generations
+
     def last_check_sync(self):
         return tuple(self.daemon.status()['LastCheckSync'])
 
@@ -247,6 +251,23 @@ class BodyTest(CheckSyncTestCase):
         self.assertEqual(self.server.url('/pushed/{mac}.xml'), status['Url'])
         self.assertEqual(f'run 1 started from {self.server.url("/pushed/{mac}.xml")}', status['LastCheckSync'][3])
 
+    def test_notify_sync_run_counts_under_check_sync_in_the_run_history(self):
+        self.server.add_document('/pushed.xml', telephony_patch(active=False))
+        self.configure(path=None)
+
+        self.check_sync({'sender': '127.0.0.1', 'body': notify_sync(self.server.url('/pushed.xml')).decode()})
+
+        self.assertFinished(self.wait_for_run(1), sections_changed=1)
+        stats = self.daemon.status()['SourceStats']['check-sync']
+        self.assertEqual((1, 1, 0, 'success', 200, self.server.url('/pushed.xml')),
+                         tuple(stats[key] for key in
+                               ('Runs', 'Successes', 'Failures', 'LastResult', 'LastHttpStatus', 'LastUrl')))
+        (runs,) = harness.call(self.daemon.connection, 'ListRuns', None, '(a(ta{sv}))')
+        self.assertEqual(('check-sync', 'check-sync'), (runs[-1][1]['Trigger'], runs[-1][1]['Source']))
+        info = self.list_generations()[-1][1]
+        self.assertEqual(('check-sync', 'check-sync', self.server.url('/pushed.xml'), 1),
+                         (info['trigger'], info['source'], info['url'], info['run_id']))
+
     def test_notify_sync_without_a_url_runs_from_the_configured_one(self):
         self.server.add_document('/settings.xml', telephony_patch(active=False))
         self.configure()
@@ -269,6 +290,9 @@ class BodyTest(CheckSyncTestCase):
         self.assertEqual('false', backup.find('callWaiting/active').text)
         self.assertEqual('applied the body: telephony (merge)', self.last_check_sync()[3])
         self.assertEqual([], self.server.requests, 'a snippet starts no run')
+        info = self.list_generations()[-1][1]
+        self.assertEqual(('check-sync', 'check-sync', '', 0, ['telephony']),
+                         (info['trigger'], info['source'], info['url'], info['run_id'], info['sections']))
         self.assertEqual(0, self.daemon.status()['RunId'])
 
     def test_operations_snippet_is_applied(self):

@@ -4,7 +4,10 @@
 same state directory. After every kill the daemon must start again, no temp
 file may remain, the settings must be exactly the state before or the state
 after that apply, and SettingsGeneration must have advanced if and only if the
-settings changed.
+settings changed. The daemon keeps 3 settings generations, so that nearly every
+commit also prunes one: after every kill each kept generation must be readable
+and hold exactly what that generation committed, the current settings must be
+the newest kept one, and ListGenerations must list exactly the files kept.
 
 PROVISIOND_CRASH_KILLS sets the number of kills (default 100; tools/torture
 runs many more), PROVISIOND_CRASH_SEED the random seed (printed on failure)."""
@@ -31,6 +34,8 @@ MAX_KILL_DELAY = 0.050
 # The counters settings.xml carries before its root element (service/store.h).
 STATE_PI = re.compile(rb'<\?provisiond generation="(\d+)" last-change="(\d+)"\?>\n?')
 TEMP_FILES = ('settings.xml.tmp', 'settings.meta.tmp')
+KEEP = 3
+GENERATION_FILE = re.compile(r'(\d+)\.(xml|meta)')
 
 
 def operations_document(active, tone):
@@ -54,7 +59,9 @@ class CrashTest(DaemonTestCase):
         self.server = httpd.start_server(self)
         self.state_dir = tempfile.mkdtemp(prefix='provisiond-itest-crash-')
         self.addCleanup(shutil.rmtree, self.state_dir, True)
-        self.daemon = harness.Daemon(state_dir=self.state_dir, config=run_config())
+        config = run_config()
+        config['Generations'] = {'Keep': KEEP}
+        self.daemon = harness.Daemon(state_dir=self.state_dir, config=config)
         self.addCleanup(self.daemon.close)
         self.random = random.Random(SEED)
         # Every action sets both leaves of /telephony/callWaiting, so the state
@@ -104,6 +111,43 @@ class CrashTest(DaemonTestCase):
         left = [name for name in TEMP_FILES if os.path.exists(os.path.join(self.state_dir, name))]
         self.assertEqual([], left, msg)
 
+    def generations_dir(self):
+        return os.path.join(self.state_dir, 'generations')
+
+    def kept_files(self, msg):
+        """generation -> set of suffixes ('xml', 'meta') of the files kept; nothing else may be there."""
+        kept = {}
+        for name in os.listdir(self.generations_dir()):
+            match = GENERATION_FILE.fullmatch(name)
+            self.assertIsNotNone(match, f'{msg}: unexpected file generations/{name}')
+            kept.setdefault(int(match.group(1)), set()).add(match.group(2))
+        return kept
+
+    def note_committed(self, committed, msg):
+        """Remembers settings.xml as what its generation committed; a generation seen
+        before must have the same bytes (a generation never changes)."""
+        data = self.daemon.settings_bytes()
+        _, generation = split_settings(data)
+        self.assertEqual(committed.setdefault(generation, data), data, f'{msg}: generation {generation} changed')
+
+    def assertGenerationsIntact(self, committed, msg):
+        """Every kept generation readable and exactly what it committed; the newest is the
+        current settings; ListGenerations lists exactly the kept files."""
+        kept = self.kept_files(msg)
+        current = self.daemon.status()['SettingsGeneration']
+        for generation, suffixes in kept.items():
+            self.assertEqual({'xml', 'meta'}, suffixes, f'{msg}: generation {generation} incomplete')
+            with open(os.path.join(self.generations_dir(), f'{generation}.xml'), 'rb') as f:
+                data = f.read()
+            harness.parse_xml(data)
+            self.assertEqual(generation, split_settings(data)[1], f'{msg}: generations/{generation}.xml')
+            self.assertIn(generation, committed, f'{msg}: generation {generation} was never committed')
+            self.assertEqual(committed[generation], data, f'{msg}: generation {generation} is not what it committed')
+        self.assertEqual(current, max(kept), f'{msg}: the current settings are not the newest generation')
+        self.assertLessEqual(len(kept), KEEP, msg)
+        (listed,) = harness.call(self.daemon.connection, 'ListGenerations', None, '(a(ta{sv}))')
+        self.assertEqual(sorted(kept), [generation for generation, _ in listed], msg)
+
     def learn_states(self):
         """The settings after each action, done without a kill; twice, in two
         orders, to check that they do not depend on the state before."""
@@ -112,6 +156,7 @@ class CrashTest(DaemonTestCase):
             for name in order:
                 self.actions[name]()
                 self.wait_idle()
+                self.note_committed(self.committed, name)
                 settings, _, _ = self.stored()
                 self.assertEqual(states.setdefault(name, settings), settings, f'{name} is not deterministic')
         self.assertEqual(len(self.actions), len(set(states.values())), 'two actions give the same settings')
@@ -119,6 +164,8 @@ class CrashTest(DaemonTestCase):
 
     def test_kills_during_applies_and_runs(self):
         self.daemon.start()
+        self.committed = {}
+        self.note_committed(self.committed, 'first start')
         after_states = self.learn_states()
         outcomes = {'before': 0, 'after': 0}
         for kill in range(KILLS):
@@ -135,6 +182,8 @@ class CrashTest(DaemonTestCase):
 
             self.daemon.start()
             self.assertNoTempFiles(context)
+            self.note_committed(self.committed, context)
+            self.assertGenerationsIntact(self.committed, context)
             settings, file_generation, generation = self.stored()
             self.assertEqual(file_generation, generation, context)
             self.assertEqual('idle', self.daemon.status()['State'], context)
@@ -145,8 +194,10 @@ class CrashTest(DaemonTestCase):
                 outcomes['before'] += 1
                 self.assertEqual(before, settings, f'{context}: neither the state before nor the one after')
                 self.assertEqual(generation_before, generation, f'{context}: unchanged, generation advanced')
+        interrupted = self.daemon.log_text().count('its commit was interrupted')
         print(f'{KILLS} kills (seed {SEED}): {outcomes["before"]} left the state before, '
-              f'{outcomes["after"]} the state after')
+              f'{outcomes["after"]} the state after; {interrupted} found a generation kept by a commit '
+              f'killed before its rename')
 
 
 if __name__ == '__main__':

@@ -111,6 +111,11 @@ class SourceOrderTest(DiscoveryTestCase):
         self.assertEqual('not asked: dhcp found a URL first', findings_of(status)['configured'])
         self.assertEqual(1, len(self.server.requests_for('/dhcp/00095200000E.xml')))
         self.assertEqual([], self.server.requests_for('/configured.xml'))
+        # The generation the run committed records the source and URL the discovery found.
+        (generations,) = harness.call(daemon.connection, 'ListGenerations', None, '(a(ta{sv}))')
+        info = generations[-1][1]
+        self.assertEqual(('manual', 'dhcp', self.server.origin + '/dhcp/<MACADR>.xml', run_id, ['telephony']),
+                         (info['trigger'], info['source'], info['url'], info['run_id'], info['sections']))
 
     def test_run_with_url_is_manual_without_findings(self):
         daemon = self.start()

@@ -42,6 +42,20 @@ class ClientCertificateTest(RunTestCase):
                 self.assertEqual('false', harness.leaves(self.stored_sections()['telephony'])
                                  ['telephony/callWaiting/active'])
 
+    def test_conditional_request_presents_the_client_certificate_too(self):
+        demanding = httpd.start_server(self, demanding_context())
+        demanding.add_document('/settings.xml', self.body, etag='"v1"')
+        self.assertFinished(self.provision(demanding.url('/settings.xml')))
+
+        second = self.provision(demanding.url('/settings.xml'))
+
+        self.assertFinished(second, sections_changed=0)
+        requests = demanding.requests_for('/settings.xml')
+        self.assertEqual([None, '"v1"'], [request.header('If-None-Match') for request in requests])
+        self.assertEqual([], demanding.tls_failures)
+        (runs,) = harness.call(self.daemon.connection, 'ListRuns', None, '(a(ta{sv}))')
+        self.assertEqual((1, 304, 0), (runs[-1][1]['NotModified'], runs[-1][1]['HttpStatus'], runs[-1][1]['Bytes']))
+
     def test_certificate_of_another_ca_is_not_accepted(self):
         self.restart_with({'CAFile': f'{TLS_DIR}/ca.pem',
                                     'ClientCertificate': f'{TLS_DIR}/other-server.pem',

@@ -289,6 +289,9 @@ class AnyoneMayRead(unittest.TestCase):
     def test_anyone_may_backup(self):
         self.assertEqual(call('Backup', '(@as [],)'), 'ok')
 
+    def test_anyone_may_list_runs(self):
+        self.assertEqual(call('ListRuns'), 'ok')
+
     def test_anyone_may_get_property(self):
         self.assertEqual(call('Get', f'("{INTERFACE}", "State")', interface=PROPERTIES), 'ok')
 
@@ -300,6 +303,13 @@ class AnyoneMayRead(unittest.TestCase):
 
     def test_anyone_may_ping(self):
         self.assertEqual(call('Ping', interface='org.freedesktop.DBus.Peer'), 'ok')
+
+    def test_anyone_may_list_generations(self):
+        self.assertEqual(call('ListGenerations'), 'ok')
+
+    def test_anyone_may_diff_generations(self):
+        # Generation 1, the factory defaults, is always kept on a fresh state directory.
+        self.assertEqual(call('DiffGenerations', '(@t 1, @t 1)'), 'ok')
 
 
 class OnlyPrivilegedSeePasswords(unittest.TestCase):
@@ -386,6 +396,16 @@ class OnlyPrivilegedMayChange(unittest.TestCase):
 
     def test_provisioning_group_may_discover(self):
         self.assertEqual(call_as_provisioning_member('Discover', self.DISCOVER_PARAMS), 'ok')
+
+    ROLLBACK_PARAMS = '(@t 1, @a{sv} {})'
+
+    def test_nobody_may_not_rollback(self):
+        self.assertEqual(call('Rollback', self.ROLLBACK_PARAMS), ACCESS_DENIED)
+
+    def test_provisioning_group_may_rollback(self):
+        # Reaching the daemon with a generation it does not keep gives its own error.
+        self.assertEqual(call_as_provisioning_member('Rollback', '(@t 999, @a{sv} {})'),
+                         'org.provisiond.Provisioning1.Error.UnknownGeneration')
 
     def test_nobody_may_not_set_property(self):
         self.assertEqual(call('Set', f'("{INTERFACE}", "State", <"applying">)', interface=PROPERTIES),
