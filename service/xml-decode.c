@@ -147,8 +147,16 @@ static char *declare_utf8(char *text, gsize *length) {
 
 char *xml_decode_to_utf8(const char *data, gsize size, const char *charset, const char *what, gsize *length,
                          GError **error) {
-        Detected detected = detect(data, size, charset);
-        char *text = to_utf8(data + detected.skip, size - detected.skip, &detected, what, length, error);
+        Detected detected;
+        char *text;
+
+        /* Nothing to decode, and @data may be NULL (an empty GBytes): say so here, for every caller. */
+        if (size == 0) {
+                g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_FILE, "%s is empty", what);
+                return NULL;
+        }
+        detected = detect(data, size, charset);
+        text = to_utf8(data + detected.skip, size - detected.skip, &detected, what, length, error);
 
         g_free(detected.encoding);
         if (text == NULL)

@@ -102,6 +102,11 @@ class DownloadFaultTest(RunTestCase):
 
         self.assertRunFails(self.server.url('/hop/0.xml'), 'Redirect')
 
+    def test_empty_body_is_invalid_file(self):
+        self.server.add('/empty.xml', body=b'')
+        outcome = self.assertRunFails(self.server.url('/empty.xml'), 'InvalidFile')
+        self.assertIn('is empty', outcome.error_message)
+
     def test_non_xml_body(self):
         self.server.add('/text.xml', body=b'this is not XML at all\n', content_type='text/plain')
         self.assertRunFails(self.server.url('/text.xml'), 'InvalidFile')

@@ -6,6 +6,7 @@ reported by GetStatus; the daemon keeps answering."""
 import errno
 import os
 import shutil
+import tempfile
 
 from gi.repository import GLib
 
@@ -118,6 +119,12 @@ class DocumentRefusalTest(RefusalTestCase):
 
     def test_malformed_document_is_invalid_file(self):
         self.assertDocumentRefused(INVALID_FILE, fixture_path('malformed.xml'))
+
+    def test_empty_document_is_invalid_file_and_the_daemon_stays(self):
+        with tempfile.NamedTemporaryFile(suffix='.xml') as empty:
+            message = self.assertDocumentRefused(INVALID_FILE, empty.name)
+        self.assertIn('is empty', message)
+        self.assertEqual('idle', self.daemon.status()['State'])
 
     def test_wrong_root_is_invalid_file(self):
         self.assertDocumentRefused(INVALID_FILE, fixture_path('wrong-root.xml'))

@@ -43,6 +43,17 @@ static void assert_decodes_to(GBytes *bytes, const char *charset, const char *ex
         g_assert_cmpstr(text, ==, expected);
 }
 
+/* An empty body (a GBytes without data) is an error, not a NULL without one. */
+static void test_empty_is_invalid_file(void) {
+        g_autoptr(GError) error = NULL;
+        gsize length = 0;
+        g_autofree char *text = xml_decode_to_utf8(NULL, 0, "utf-8", "the document", &length, &error);
+
+        g_assert_null(text);
+        g_assert_error(error, PROV_ERROR, PROV_ERROR_INVALID_FILE);
+        g_assert_cmpstr(error->message, ==, "the document is empty");
+}
+
 static void test_utf16le_with_bom(void) {
         g_autoptr(GBytes) bytes = encoded("\xFF\xFE", 2, REFERENCE_TEXT, "UTF-16LE");
 
@@ -135,6 +146,7 @@ static void test_decoded_text_parses(void) {
 
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
+        g_test_add_func("/xml-decode/empty-is-invalid-file", test_empty_is_invalid_file);
         g_test_add_func("/xml-decode/utf16le-with-bom", test_utf16le_with_bom);
         g_test_add_func("/xml-decode/utf16be-with-bom", test_utf16be_with_bom);
         g_test_add_func("/xml-decode/utf8-bom-dropped", test_utf8_bom_dropped);
