@@ -19,7 +19,9 @@
 /* After an apply of a document this large, freed memory is given back to the system. */
 #define ENGINE_TRIM_AFTER_BYTES (64 * 1024)
 
-static void record_failure(Engine *engine, const GError *failure, GPtrArray *warnings) {
+static void record_failure(Engine *engine, const GError *reported, GPtrArray *warnings) {
+        g_autoptr(GError) failure = engine_failure_reason(reported);
+
         status_set_result(&engine->status, failure, warnings);
         g_message("apply: failed: %s: %s", engine->status.last_error_name, failure->message);
 }

@@ -14,6 +14,7 @@
 #include "device.h"
 #include "download-cache.h"
 #include "generations.h"
+#include "provision-error.h"
 #include "run-history.h"
 #include "run.h"
 #include "schema.h"
@@ -63,3 +64,16 @@ void engine_emit_section_applied(Engine *engine, guint64 run_id, GPtrArray *chan
 
 /* The warnings of an apply in the log (at most STATUS_MAX_WARNINGS). */
 void engine_log_warnings(guint64 run_id, const ApplyResult *result);
+
+/*
+ * engine_failure_reason:
+ * A copy of @error, the reason an apply or a run failed. A stage that fails
+ * without setting its GError is a bug: it is logged as critical and reported
+ * as PROV_ERROR_FAILED, never dereferenced (and never taken for a success).
+ */
+static inline GError *engine_failure_reason(const GError *error) {
+        if (error != NULL)
+                return g_error_copy(error);
+        g_critical("a stage failed without saying why");
+        return g_error_new_literal(PROV_ERROR, PROV_ERROR_FAILED, "internal error: failed without a reason");
+}

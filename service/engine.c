@@ -258,8 +258,9 @@ static void record_run(Engine *engine, const GError *failure, guint sections_cha
         status_changed(&engine->status, STATUS_SOURCE_STATS);
 }
 
-static void fail_run(Engine *engine, const GError *error, GPtrArray *warnings) {
+static void fail_run(Engine *engine, const GError *failure, GPtrArray *warnings) {
         guint64 run_id = engine->status.run_id;
+        g_autoptr(GError) error = engine_failure_reason(failure);
 
         record_run(engine, error, 0);
         status_set_result(&engine->status, error, warnings);
