@@ -7,30 +7,10 @@
 #include "bus-error.h"
 #include "bus-service.h"
 #include "prov-sd-bus-cleanup.h"
+#include "bus-reply.h"
 #include "provision-error.h"
 #include "text-limit.h"
 #include "url.h"
-
-/* No option is defined yet: any key is InvalidArgs (-EINVAL with @error set). */
-static int read_options(sd_bus_message *message, GError **error) {
-        const char *key;
-        int r;
-
-        r = sd_bus_message_enter_container(message, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_enter_container(message, 'e', "sv");
-        if (r < 0)
-                return r;
-        if (r > 0) {
-                r = sd_bus_message_read(message, "s", &key);
-                if (r < 0)
-                        return r;
-                g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_ARGS, "unknown option '%s'", key);
-                return -EINVAL;
-        }
-        return sd_bus_message_exit_container(message);
-}
 
 static int append_findings(sd_bus_message *reply, char **findings) {
         int r = sd_bus_message_open_container(reply, 'a', "{ss}");
@@ -83,7 +63,7 @@ static int method_discover(sd_bus_message *message, void *userdata, sd_bus_error
         g_autoptr(GError) local_error = NULL;
         int r;
 
-        r = read_options(message, &local_error);
+        r = bus_read_no_options(message, &local_error);
         if (local_error != NULL)
                 return bus_error_set_from_gerror(error, local_error);
         if (r < 0)

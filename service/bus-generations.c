@@ -7,32 +7,12 @@
 #include "apply-result.h"
 #include "bus-error.h"
 #include "bus-service.h"
+#include "bus-reply.h"
 #include "generations.h"
 #include "prov-sd-bus-cleanup.h"
 #include "provision-error.h"
 #include "settings-diff.h"
 #include "text-limit.h"
-
-/* Reads an a{sv} for which no key is defined: any key is InvalidArgs (-EINVAL and @error). */
-static int read_no_options(sd_bus_message *message, GError **error) {
-        const char *key;
-        int r;
-
-        r = sd_bus_message_enter_container(message, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_enter_container(message, 'e', "sv");
-        if (r < 0)
-                return r;
-        if (r > 0) {
-                r = sd_bus_message_read(message, "s", &key);
-                if (r < 0)
-                        return r;
-                g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_ARGS, "unknown option '%s'", key);
-                return -EINVAL;
-        }
-        return sd_bus_message_exit_container(message);
-}
 
 static int append_string_entry(sd_bus_message *reply, const char *key, const char *value) {
         g_autofree char *shown = text_limit(value, TEXT_LIMIT_BYTES);
@@ -103,37 +83,9 @@ static int method_list_generations(sd_bus_message *message, void *userdata, sd_b
         return sd_bus_send(NULL, reply, NULL);
 }
 
-static int append_changes(sd_bus_message *reply, GPtrArray *changes) {
-        int r = sd_bus_message_open_container(reply, 'a', "(sss)");
-
-        for (guint i = 0; r >= 0 && i < changes->len; i++) {
-                const SectionChange *change = g_ptr_array_index(changes, i);
-                r = sd_bus_message_append(reply, "(sss)", change->section, change->version, change->how);
-        }
-        if (r < 0)
-                return r;
-        return sd_bus_message_close_container(reply);
-}
-
 /* The engine's answer to a Rollback, on the main thread: the reply goes out now. */
 static void on_rolled_back(GPtrArray *changes, const GError *failure, gpointer user_data) {
-        g_autoptr(sd_bus_message) message = user_data;
-        g_autoptr(sd_bus_message) reply = NULL;
-        int r;
-
-        if (changes == NULL) {
-                g_auto(sd_bus_error) error = SD_BUS_ERROR_NULL;
-                bus_error_set_from_gerror(&error, failure);
-                r = sd_bus_reply_method_error(message, &error);
-        } else {
-                r = sd_bus_message_new_method_return(message, &reply);
-                if (r >= 0)
-                        r = append_changes(reply, changes);
-                if (r >= 0)
-                        r = sd_bus_send(NULL, reply, NULL);
-        }
-        if (r < 0)
-                g_warning("cannot reply to Rollback: %s", g_strerror(-r));
+        bus_reply_section_changes(user_data, changes, failure, "Rollback");
 }
 
 /* Replies later (on_rolled_back): the rollback is an apply job in the worker thread. */
@@ -145,7 +97,7 @@ static int method_rollback(sd_bus_message *message, void *userdata, sd_bus_error
         r = sd_bus_message_read(message, "t", &generation);
         if (r < 0)
                 return r;
-        r = read_no_options(message, &local_error);
+        r = bus_read_no_options(message, &local_error);
         if (local_error != NULL)
                 return bus_error_set_from_gerror(error, local_error);
         if (r < 0)

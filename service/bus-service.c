@@ -8,6 +8,7 @@
 #include "bus-caller.h"
 #include "bus-check-sync.h"
 #include "bus-error.h"
+#include "bus-reply.h"
 #include "bus-history.h"
 #include "bus-generations.h"
 #include "bus-status.h"
@@ -74,37 +75,9 @@ static int read_string_options(sd_bus_message *message, const StringOption *opti
         return sd_bus_message_exit_container(message);
 }
 
-static int append_changes(sd_bus_message *reply, GPtrArray *changes) {
-        int r = sd_bus_message_open_container(reply, 'a', "(sss)");
-
-        for (guint i = 0; r >= 0 && i < changes->len; i++) {
-                const SectionChange *change = g_ptr_array_index(changes, i);
-                r = sd_bus_message_append(reply, "(sss)", change->section, change->version, change->how);
-        }
-        if (r < 0)
-                return r;
-        return sd_bus_message_close_container(reply);
-}
-
 /* The engine's answer to an ApplyFile, on the main thread: the reply goes out now. */
 static void on_document_applied(GPtrArray *changes, const GError *failure, gpointer user_data) {
-        g_autoptr(sd_bus_message) message = user_data;
-        g_autoptr(sd_bus_message) reply = NULL;
-        int r;
-
-        if (changes == NULL) {
-                g_auto(sd_bus_error) error = SD_BUS_ERROR_NULL;
-                bus_error_set_from_gerror(&error, failure);
-                r = sd_bus_reply_method_error(message, &error);
-        } else {
-                r = sd_bus_message_new_method_return(message, &reply);
-                if (r >= 0)
-                        r = append_changes(reply, changes);
-                if (r >= 0)
-                        r = sd_bus_send(NULL, reply, NULL);
-        }
-        if (r < 0)
-                g_warning("cannot reply to ApplyFile: %s", g_strerror(-r));
+        bus_reply_section_changes(user_data, changes, failure, "ApplyFile");
 }
 
 /* Replies later (on_document_applied): the work runs in a worker thread while the bus is served. */
