@@ -13,6 +13,9 @@
 /* Returns a new call of @method on the daemon's object, or NULL with @error. */
 sd_bus_message *client_new_method_call(ProvClient *client, const char *method, GError **error);
 
+/* Returns a new org.freedesktop.DBus.Properties.Get of the daemon's @property, or NULL with @error. */
+sd_bus_message *client_new_property_get(ProvClient *client, const char *property, GError **error);
+
 /* Sends @request and waits for the reply. Returns the reply, or NULL with a
  * PROV_ERROR mapped from the D-Bus error name. */
 sd_bus_message *client_call(ProvClient *client, sd_bus_message *request, GError **error);

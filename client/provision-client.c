@@ -132,6 +132,21 @@ sd_bus_message *client_new_method_call(ProvClient *client, const char *method, G
         return request;
 }
 
+sd_bus_message *client_new_property_get(ProvClient *client, const char *property, GError **error) {
+        g_autoptr(sd_bus_message) request = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(client->bus, &request, SERVICE_NAME, OBJECT_PATH,
+                                           "org.freedesktop.DBus.Properties", "Get");
+        if (r >= 0)
+                r = sd_bus_message_append(request, "ss", INTERFACE_NAME, property);
+        if (r < 0) {
+                client_fail(error, r, "Cannot create a property call");
+                return NULL;
+        }
+        return g_steal_pointer(&request);
+}
+
 /* Our own error names keep their message as is; any other name (a bus
  * error, a local errno) goes into the message so that it is not lost. */
 void prov_error_set_from_dbus_name(GError **error, const char *name, const char *message) {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* prov_client_list_runs(): ListRuns' a(ta{sv}) into ProvRun. */
+/* The run history: prov_client_list_runs() (ListRuns' a(ta{sv}) into ProvRun) and
+ * prov_client_get_source_stats() (the SourceStats property). */
 #include "provision.h"
 
 #include <errno.h>
@@ -84,6 +85,33 @@ GPtrArray *prov_client_list_runs(ProvClient *client, GError **error) {
                 g_variant_unref(entry);
         }
         return g_steal_pointer(&runs);
+}
+
+GVariant *prov_client_get_source_stats(ProvClient *client, GError **error) {
+        g_autoptr(sd_bus_message) request = NULL;
+        g_autoptr(sd_bus_message) reply = NULL;
+        GVariant *stats = NULL;
+        int r;
+
+        g_return_val_if_fail(client != NULL, NULL);
+        g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+        request = client_new_property_get(client, "SourceStats", error);
+        if (request == NULL)
+                return NULL;
+        reply = client_call(client, request, error);
+        if (reply == NULL)
+                return NULL;
+        r = sd_bus_message_enter_container(reply, 'v', "a{sa{sv}}");
+        if (r == 0)
+                r = -EBADMSG; /* not a variant of that type */
+        if (r > 0)
+                r = client_read_value(reply, &stats);
+        if (r < 0) {
+                client_fail(error, r, "Cannot read the SourceStats property");
+                return NULL;
+        }
+        return stats;
 }
 
 void prov_run_free(ProvRun *run) {

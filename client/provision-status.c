@@ -235,9 +235,6 @@ static ProvStatus *status_new_from_dictionary(GVariant *dictionary) {
         }
         status->source = lookup_string(dictionary, "Source");
         status->discovery = lookup_pairs(dictionary, "Discovery");
-        status->source_stats = g_variant_lookup_value(dictionary, "SourceStats", G_VARIANT_TYPE("a{sa{sv}}"));
-        if (status->source_stats == NULL)
-                status->source_stats = g_variant_ref_sink(g_variant_new_array(G_VARIANT_TYPE("{sa{sv}}"), NULL, 0));
         return status;
 }
 
@@ -279,6 +276,5 @@ void prov_status_free(ProvStatus *status) {
         g_free(status->source);
         g_strfreev(status->discovery);
         g_clear_pointer(&status->raw, g_variant_unref);
-        g_clear_pointer(&status->source_stats, g_variant_unref);
         g_free(status);
 }

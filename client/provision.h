@@ -196,11 +196,6 @@ typedef struct {
         /* What each source found in that run: pairs source, text ("url …", "skipped: …"), NULL-terminated,
          * never NULL; empty for a run with a URL given. */
         char **discovery;
-        /* Per URL source ("manual", "configured", "dhcp", "redirect", "multicast",
-         * "check-sync"): a{sa{sv}} of Runs, Successes, Failures (t), LastResult (s),
-         * LastHttpStatus (u), LastUrl (s, without credentials), LastRun (t, µs since
-         * the epoch). Never NULL (empty from a daemon without it). */
-        GVariant *source_stats;
 } ProvStatus;
 
 /** prov_client_get_status: returns the daemon's status (free with prov_status_free()). */
@@ -240,6 +235,15 @@ void prov_run_free(ProvRun *run);
  * function set), or NULL with a PROV_ERROR. Everyone may read it.
  */
 GPtrArray *prov_client_list_runs(ProvClient *client, GError **error);
+
+/**
+ * prov_client_get_source_stats:
+ * The run history per URL source (the SourceStats property, not part of GetStatus): a new
+ * a{sa{sv}}, source ("manual", "configured", "dhcp", "redirect", "multicast", "check-sync") to
+ * Runs, Successes, Failures (t), LastResult (s), LastHttpStatus (u), LastUrl (s, without
+ * credentials), LastRun (t, µs since the epoch). Free with g_variant_unref(); NULL with @error.
+ */
+GVariant *prov_client_get_source_stats(ProvClient *client, GError **error);
 
 /**
  * ProvSignalHandlers: callbacks for the daemon's signals.

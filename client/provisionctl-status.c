@@ -110,14 +110,14 @@ static char *describe_source(GVariant *stats) {
         return g_string_free(g_steal_pointer(&text), FALSE);
 }
 
-/* One line per URL source that had a run, in words. */
-static void print_source_lines(const ProvStatus *status) {
+/* One line per URL source that had a run, in words; @source_stats: the SourceStats property. */
+static void print_source_lines(GVariant *source_stats) {
         GVariantIter iter;
         const char *source;
         GVariant *stats;
         gboolean any = FALSE;
 
-        g_variant_iter_init(&iter, status->source_stats);
+        g_variant_iter_init(&iter, source_stats);
         while (g_variant_iter_loop(&iter, "{&s@a{sv}}", &source, &stats)) {
                 guint64 runs = 0;
                 g_autofree char *description = NULL;
@@ -137,7 +137,7 @@ static void print_source_lines(const ProvStatus *status) {
                 g_print(LABEL_FORMAT "none yet\n", "Runs by source");
 }
 
-static void print_status_lines(const ProvStatus *status) {
+static void print_status_lines(const ProvStatus *status, GVariant *source_stats) {
         g_autofree char *last_change = format_timestamp(status->last_change);
 
         g_print(LABEL_FORMAT "%s\n", "State", status->state);
@@ -160,10 +160,11 @@ static void print_status_lines(const ProvStatus *status) {
         g_print(LABEL_FORMAT "%" G_GUINT64_FORMAT "\n", "Settings generation", status->settings_generation);
         print_next_run(status);
         print_check_sync_line(status);
-        print_source_lines(status);
+        print_source_lines(source_stats);
 }
 
-static void print_status_json(const ProvStatus *status) {
+/* GetStatus' keys, then SourceStats (a property, not part of GetStatus). */
+static void print_status_json(const ProvStatus *status, GVariant *source_stats) {
         g_autoptr(GString) json = g_string_new("{");
         GVariantIter iter;
         const char *key;
@@ -178,6 +179,10 @@ static void print_status_json(const ProvStatus *status) {
                 append_json_value(json, value);
                 first = FALSE;
         }
+        g_string_append(json, first ? "\n  " : ",\n  ");
+        append_json_string(json, "SourceStats");
+        g_string_append(json, ": ");
+        append_json_value(json, source_stats);
         g_string_append(json, "\n}\n");
         print_raw(json->str);
 }
@@ -185,12 +190,16 @@ static void print_status_json(const ProvStatus *status) {
 int command_status(ProvClient *client, char **args) {
         g_autoptr(GError) error = NULL;
         g_autoptr(ProvStatus) status = prov_client_get_status(client, &error);
+        g_autoptr(GVariant) source_stats = NULL;
 
         if (status == NULL)
                 return report_error(error);
+        source_stats = prov_client_get_source_stats(client, &error);
+        if (source_stats == NULL)
+                return report_error(error);
         if (arg_json)
-                print_status_json(status);
+                print_status_json(status, source_stats);
         else
-                print_status_lines(status);
+                print_status_lines(status, source_stats);
         return EXIT_OK;
 }

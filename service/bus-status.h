@@ -13,5 +13,5 @@
 int bus_status_get_property(sd_bus *bus, const char *path, const char *interface, const char *property,
                             sd_bus_message *reply, void *userdata, sd_bus_error *error);
 
-/** bus_status_append_all: appends the a{sv} of all status properties to @reply. */
+/** bus_status_append_all: appends GetStatus' a{sv} to @reply: every status property but SourceStats. */
 int bus_status_append_all(sd_bus_message *reply, const Engine *engine);

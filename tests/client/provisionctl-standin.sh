@@ -129,6 +129,7 @@ expected = {
     'Negative': -5,
     'Path': '/org/example',
     'ByNumber': {'1': ['a'], '2': []},
+    'SourceStats': {'manual': {'Runs': 2}, 'satellite': {'Runs': 1}},
 }
 for key, value in expected.items():
     assert status.get(key) == value, (key, status.get(key))

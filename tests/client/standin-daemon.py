@@ -47,8 +47,17 @@ def status():
     }
 
 
+def source_stats():
+    """SourceStats with a source of a newer daemon; provisionctl status reads it as a property."""
+    return GLib.Variant('a{sa{sv}}', {'manual': {'Runs': GLib.Variant('t', 2)},
+                                      'satellite': {'Runs': GLib.Variant('t', 1)}})
+
+
 def on_method_call(connection, sender, path, interface, method, parameters, invocation):
-    if method == 'GetStatus':
+    if interface == 'org.freedesktop.DBus.Properties' and method == 'Get' \
+            and tuple(parameters.unpack()) == (INTERFACE_NAME, 'SourceStats'):
+        invocation.return_value(GLib.Variant('(v)', (source_stats(),)))
+    elif method == 'GetStatus':
         invocation.return_value(GLib.Variant('(a{sv})', (status(),)))
     elif method == 'StartProvisioning':
         invocation.return_value(GLib.Variant('(t)', (RUN_ID,)))

@@ -258,7 +258,7 @@ class BodyTest(CheckSyncTestCase):
         self.check_sync({'sender': '127.0.0.1', 'body': notify_sync(self.server.url('/pushed.xml')).decode()})
 
         self.assertFinished(self.wait_for_run(1), sections_changed=1)
-        stats = self.daemon.status()['SourceStats']['check-sync']
+        stats = self.daemon.get_property('SourceStats')['check-sync']
         self.assertEqual((1, 1, 0, 'success', 200, self.server.url('/pushed.xml')),
                          tuple(stats[key] for key in
                                ('Runs', 'Successes', 'Failures', 'LastResult', 'LastHttpStatus', 'LastUrl')))

@@ -72,8 +72,10 @@ class IntrospectionTest(DaemonTestCase):
         values = self.daemon.get_all_properties_typed()
         self.assertEqual(expected, {name: value.get_type_string() for name, value in values.items()})
 
-    def test_get_status_has_every_property_with_the_same_type(self):
-        expected = {name: signature for name, (signature, _) in describe_properties(self.contract).items()}
+    def test_get_status_has_every_property_but_the_run_history_with_the_same_type(self):
+        # SourceStats is the run history, read as a property (docs/dbus-api.md, "Run history").
+        expected = {name: signature for name, (signature, _) in describe_properties(self.contract).items()
+                    if name != 'SourceStats'}
         reply = self.daemon.connection.call_sync(
             harness.BUS_NAME, harness.OBJECT_PATH, INTERFACE, 'GetStatus', None, None,
             harness.Gio.DBusCallFlags.NONE, -1, None)
@@ -81,8 +83,7 @@ class IntrospectionTest(DaemonTestCase):
         types = {status.get_child_value(i).get_child_value(0).get_string():
                  status.get_child_value(i).get_child_value(1).get_variant().get_type_string()
                  for i in range(status.n_children())}
-        for name, signature in expected.items():
-            self.assertEqual(signature, types.get(name), name)
+        self.assertEqual(expected, types)
 
 
 if __name__ == '__main__':

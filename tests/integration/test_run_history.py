@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Run history (docs/dbus-api.md, "Run history"): SourceStats per URL source in
-GetStatus and as a property, ListRuns with the last runs, both kept across a
+"""Run history (docs/dbus-api.md, "Run history"): SourceStats per URL source as a
+property (not in GetStatus, which the status screen polls), ListRuns with the last runs, both kept across a
 daemon restart in STATE_DIR/runs/history, URLs without credentials; and what
 provisionctl status and provisionctl history --runs make of them."""
 
@@ -13,6 +13,10 @@ import harness
 from run_case import RunTestCase, provisioning_document, reference_document, telephony_patch
 
 SOURCES = ['manual', 'configured', 'dhcp', 'redirect', 'multicast', 'check-sync']
+
+
+def source_stats(daemon):
+    return daemon.get_property('SourceStats')
 
 
 def list_runs(daemon):
@@ -34,7 +38,8 @@ class RunHistoryTest(RunTestCase):
                               stderr=subprocess.PIPE, text=True, timeout=30)
 
     def test_every_source_is_listed_before_any_run(self):
-        stats = self.daemon.status()['SourceStats']
+        self.assertNotIn('SourceStats', self.daemon.status())
+        stats = source_stats(self.daemon)
         self.assertEqual(SOURCES, list(stats))
         self.assertEqual({'Runs': 0, 'Successes': 0, 'Failures': 0, 'LastResult': 'none',
                           'LastHttpStatus': 0, 'LastUrl': '', 'LastRun': 0}, stats['dhcp'])
@@ -47,7 +52,7 @@ class RunHistoryTest(RunTestCase):
         self.daemon.apply(provisioning_document(url=self.url))
         self.assertFinished(self.provision())
 
-        stats = self.daemon.status()['SourceStats']
+        stats = source_stats(self.daemon)
         self.assertEqual((3, 2, 1, 'failed', 404, self.server.url('/missing.xml')),
                          tuple(stats['manual'][key] for key in
                                ('Runs', 'Successes', 'Failures', 'LastResult', 'LastHttpStatus', 'LastUrl')))
@@ -55,7 +60,6 @@ class RunHistoryTest(RunTestCase):
                          tuple(stats['configured'][key] for key in
                                ('Runs', 'Successes', 'Failures', 'LastResult', 'LastHttpStatus')))
         self.assertEqual(0, stats['dhcp']['Runs'])
-        self.assertEqual(stats, self.daemon.get_property('SourceStats'))
 
     def test_run_whose_url_no_source_found_counts_in_no_source(self):
         # The factory defaults have an empty /provisioning/url and no other source is set up.
@@ -64,7 +68,7 @@ class RunHistoryTest(RunTestCase):
         runs = list_runs(self.daemon)
         self.assertEqual(('', 'failed', harness.ERROR_PREFIX + 'NoSource'),
                          (runs[0][1]['Source'], runs[0][1]['Result'], runs[0][1]['Error']))
-        stats = self.daemon.status()['SourceStats']
+        stats = source_stats(self.daemon)
         self.assertEqual(SOURCES, list(stats))
         self.assertEqual([0] * len(SOURCES), [stats[source]['Runs'] for source in SOURCES])
 
@@ -89,7 +93,7 @@ class RunHistoryTest(RunTestCase):
         self.provision(url)
 
         runs = list_runs(self.daemon)
-        stats = self.daemon.status()['SourceStats']
+        stats = source_stats(self.daemon)
         self.assertNotIn('s3cret', repr(runs) + repr(stats))
         with open(os.path.join(self.daemon.state_dir, 'runs', 'history'), encoding='utf-8') as f:
             self.assertNotIn('s3cret', f.read())
@@ -99,19 +103,19 @@ class RunHistoryTest(RunTestCase):
         self.assertFinished(self.provision(self.url))
         self.assertEqual('Failed', self.provision(self.server.url('/missing.xml')).member)
         before_runs = list_runs(self.daemon)
-        before_stats = self.daemon.status()['SourceStats']
+        before_stats = source_stats(self.daemon)
 
         self.daemon.restart()
 
         self.assertEqual(before_runs, list_runs(self.daemon))
-        self.assertEqual(before_stats, self.daemon.status()['SourceStats'])
+        self.assertEqual(before_stats, source_stats(self.daemon))
         self.recorder = harness.SignalRecorder()
         self.addCleanup(self.recorder.close)
         self.assertFinished(self.provision(self.url))
         runs = list_runs(self.daemon)
         self.assertEqual([1, 2, 3], [number for number, _ in runs])
         self.assertEqual(1, runs[2][1]['RunId'], 'run ids restart with the daemon, entry numbers do not')
-        self.assertEqual(3, self.daemon.status()['SourceStats']['manual']['Runs'])
+        self.assertEqual(3, source_stats(self.daemon)['manual']['Runs'])
 
     def test_a_damaged_history_file_starts_an_empty_history(self):
         self.assertFinished(self.provision(self.url))
@@ -121,7 +125,7 @@ class RunHistoryTest(RunTestCase):
         self.daemon.start()
 
         self.assertEqual([], list_runs(self.daemon))
-        self.assertEqual(0, self.daemon.status()['SourceStats']['manual']['Runs'])
+        self.assertEqual(0, source_stats(self.daemon)['manual']['Runs'])
 
     def test_at_most_50_runs_are_kept(self):
         for _ in range(53):
@@ -129,7 +133,7 @@ class RunHistoryTest(RunTestCase):
 
         runs = list_runs(self.daemon)
         self.assertEqual(list(range(4, 54)), [number for number, _ in runs])
-        self.assertEqual(53, self.daemon.status()['SourceStats']['manual']['Failures'])
+        self.assertEqual(53, source_stats(self.daemon)['manual']['Failures'])
 
     def test_provisionctl_status_tells_the_sources_in_words(self):
         self.assertFinished(self.provision(self.url))
@@ -141,6 +145,18 @@ class RunHistoryTest(RunTestCase):
         self.assertIn(f'manual: 2 runs, 1 succeeded, 1 failed; last failed (HTTP 404) from '
                       f'{self.server.url("/missing.xml")}', result.stdout)
         self.assertNotIn('dhcp:', result.stdout)
+
+    def test_provisionctl_status_json_has_the_source_stats(self):
+        self.provision(self.server.url('/missing.xml'))
+
+        result = self.provisionctl('status', '--json')
+
+        self.assertEqual(0, result.returncode, result.stderr)
+        document = json.loads(result.stdout)
+        self.assertEqual('idle', document['State'])
+        self.assertEqual({'Runs': 1, 'Successes': 0, 'Failures': 1, 'LastResult': 'failed', 'LastHttpStatus': 404},
+                         {key: document['SourceStats']['manual'][key] for key in
+                          ('Runs', 'Successes', 'Failures', 'LastResult', 'LastHttpStatus')})
 
     def test_provisionctl_history_runs_shows_the_table_and_json(self):
         self.assertFinished(self.provision(self.url, trigger='boot'))
