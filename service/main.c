@@ -2,6 +2,7 @@
 /* provisiond: the provisioning service. Wires configuration, engine and bus together. */
 #include <glib-unix.h>
 #include <locale.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -248,11 +249,26 @@ static int run(Arguments *arguments) {
         return bus_lost ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
+/* glibc's allocator for a long-running daemon that holds one large settings tree and builds
+ * the next one in the apply worker (measured with tools/bench, docs/architecture.md):
+ * - one arena: the worker's trees reuse what the main thread freed, and malloc_trim() after a
+ *   large apply has one heap to give back (two arenas kept 32 MB after two 1 MiB applies);
+ * - no fastbins: freeing a tree of small nodes filled them, and every large free after it
+ *   consolidated them again (about 9 M instructions of a 1 MiB apply);
+ * - a fixed mmap threshold: buffers of a whole document (128 KiB and more) go back to the
+ *   system when freed, instead of glibc's dynamic threshold moving them into the heap. */
+static void tune_malloc(void) {
+        mallopt(M_ARENA_MAX, 1);
+        mallopt(M_MXFAST, 0);
+        mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+}
+
 int main(int argc, char *argv[]) {
         g_auto(Arguments) arguments = { 0 };
         g_autoptr(GError) error = NULL;
 
         setlocale(LC_ALL, "");
+        tune_malloc();
         if (!parse_arguments(&argc, &argv, &arguments, &error)) {
                 g_printerr("provisiond: %s\n", error->message);
                 return 2;

@@ -116,10 +116,13 @@ static gboolean is_url_name(const char *name, gsize length) {
 /* The start tag of a <URL> with content at @at: the byte after its '>'; NULL if it is none. */
 static const char *url_start_tag(const char *at, const char *end) {
         const char *name = NULL;
-        gsize length = tag_name(at, end, &name);
+        gsize length;
         const char *after = NULL;
 
-        if (length == 0 || at[1] == '/' || !is_url_name(name, length))
+        if (at + 1 < end && at[1] == '/')
+                return NULL; /* an end tag: about half of all tags, not worth reading its name */
+        length = tag_name(at, end, &name);
+        if (length == 0 || !is_url_name(name, length))
                 return NULL;
         after = tag_end(at, end);
         if (after == NULL || after[-2] == '/')

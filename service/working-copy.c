@@ -42,14 +42,17 @@ static xmlNode *copy_section(const xmlNode *stored, GArray *sections, xmlDoc *do
 }
 
 /* A copy of the committed settings, made when the first document is applied (xmlCopyDoc()
- * without its cost): it gets a dictionary of its own, so that names are interned once
- * instead of duplicated per node, in the copy and in what the patches move in (its own: it
- * is filled in a worker thread). @sections: the first document's, if it is a patch. */
-static xmlDoc *copy_settings(const Store *store, GArray *sections) {
+ * without its cost). It shares the first document's dictionary (@first, not the store's: it
+ * is filled in a worker thread), so that names are interned once instead of duplicated per
+ * node, and moving that document's nodes in (xml_tree_take()) finds every name already
+ * there. @sections: the first document's, if it is a patch. */
+static xmlDoc *copy_settings(const Store *store, GArray *sections, const xmlDoc *first) {
         const xmlDoc *stored = store_get_document(store);
         xmlDoc *doc = xmlNewDoc(stored->version != NULL ? stored->version : (const xmlChar *) "1.0");
 
-        doc->dict = xmlDictCreate();
+        if (first->dict != NULL)
+                xmlDictReference(first->dict);
+        doc->dict = first->dict != NULL ? first->dict : xmlDictCreate();
         doc->standalone = stored->standalone;
         for (xmlNode *child = stored->children; child != NULL; child = child->next) {
                 xmlNode *copy;
@@ -64,9 +67,9 @@ static xmlDoc *copy_settings(const Store *store, GArray *sections) {
         return doc;
 }
 
-static void ensure_copied(WorkingCopy *copy, GArray *sections) {
+static void ensure_copied(WorkingCopy *copy, GArray *sections, const xmlDoc *first) {
         if (copy->doc == NULL)
-                copy->doc = copy_settings(copy->store, sections);
+                copy->doc = copy_settings(copy->store, sections, first);
 }
 
 WorkingCopy *working_copy_new(Store *store, const SchemaSet *schemas) {
@@ -111,7 +114,7 @@ static gboolean apply_patch(WorkingCopy *copy, Document *document, GError **erro
 
         if (sections == NULL)
                 return FALSE;
-        ensure_copied(copy, sections);
+        ensure_copied(copy, sections, document->doc);
         patch_apply_prepared(copy->doc, sections, copy->schemas, copy->result);
         return TRUE;
 }
@@ -121,7 +124,7 @@ gboolean working_copy_apply(WorkingCopy *copy, Document *document, GError **erro
         case DOCUMENT_PATCH:
                 return apply_patch(copy, document, error);
         case DOCUMENT_OPERATIONS:
-                ensure_copied(copy, NULL);
+                ensure_copied(copy, NULL, document->doc);
                 return operations_apply(copy->doc, document->doc, copy->schemas, copy->result, error);
         case DOCUMENT_REFERENCE:
                 break;

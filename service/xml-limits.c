@@ -9,7 +9,8 @@
 /* The position just after @terminator at or after @from, or @end when there is none. */
 static const char *skip_past(const char *from, const char *end, const char *terminator) {
         gsize length = strlen(terminator);
-        const char *found = memmem(from, end - from, terminator, length);
+        const char *found = length == 1 ? memchr(from, terminator[0], end - from) :
+                                          memmem(from, end - from, terminator, length);
 
         return found != NULL ? found + length : end;
 }
@@ -20,23 +21,31 @@ static gboolean starts_with(const char *at, const char *end, const char *prefix)
         return (gsize) (end - at) >= length && memcmp(at, prefix, length) == 0;
 }
 
-/* Counts the '=' of the start tag at @tag up to its '>'; returns where the tag ends. */
+/* Counts the '=' of the start tag at @tag up to its '>'; returns where the tag ends. A quoted
+ * value is skipped whole with memchr(): values are most of a tag's bytes. */
 static const char *count_attributes(const char *tag, const char *end, guint *count) {
-        char quote = '\0';
         const char *at = tag;
 
         *count = 0;
-        for (; at < end; at++) {
-                if (quote != '\0') {
-                        if (*at == quote)
-                                quote = '\0';
-                } else if (*at == '"' || *at == '\'') {
-                        quote = *at;
-                } else if (*at == '=') {
+        while (at < end) {
+                const char *closing;
+                switch (*at) {
+                case '"':
+                case '\'':
+                        closing = memchr(at + 1, *at, end - at - 1);
+                        if (closing == NULL)
+                                return end;
+                        at = closing + 1;
+                        continue;
+                case '=':
                         (*count)++;
-                } else if (*at == '>') {
+                        break;
+                case '>':
                         return at + 1;
+                default:
+                        break;
                 }
+                at++;
         }
         return end;
 }
@@ -51,13 +60,16 @@ gboolean xml_limits_check_attributes(const char *data, gsize size, const char *w
 
                 if (open == NULL)
                         break;
-                if (starts_with(open, end, "<!--"))
+                /* By the byte after '<' first: most tags are start or end tags. */
+                if (open + 1 < end && open[1] == '/')
+                        at = skip_past(open + 2, end, ">");
+                else if (starts_with(open, end, "<!--"))
                         at = skip_past(open + 4, end, "-->");
                 else if (starts_with(open, end, "<![CDATA["))
                         at = skip_past(open + 9, end, "]]>");
                 else if (starts_with(open, end, "<?"))
                         at = skip_past(open + 2, end, "?>");
-                else if (starts_with(open, end, "<!") || starts_with(open, end, "</"))
+                else if (starts_with(open, end, "<!"))
                         at = skip_past(open + 2, end, ">");
                 else {
                         at = count_attributes(open + 1, end, &count);

@@ -117,6 +117,37 @@ static void test_undeclared_latin1_names_the_cause(void) {
         g_assert_nonnull(strstr(error->message, "line 2"));
 }
 
+/* Every position of a NUL, a byte that is not UTF-8, and a two-byte character in an ASCII
+ * document: the ASCII fast path reads 8 bytes at a time, so each offset modulo 8 and the
+ * tail after the last whole word must find the same as g_utf8_validate_len() alone. */
+static void test_every_offset_of_a_bad_or_wide_byte(void) {
+        const char *ascii = "<a>0123456789abcdefghijklmnopqrstuvwxyz</a>";
+        gsize size = strlen(ascii);
+
+        for (gsize offset = 3; offset < size - 4; offset++) {
+                g_autofree char *nul = g_memdup2(ascii, size);
+                g_autofree char *bad = g_memdup2(ascii, size);
+                g_autofree char *wide = g_strdup_printf("%.*s\xc3\xbc%s", (int) offset, ascii, ascii + offset);
+                g_autofree char *nul_offset = g_strdup_printf("NUL byte at offset %" G_GSIZE_FORMAT " ", offset);
+                g_autofree char *bad_offset = g_strdup_printf("at byte %" G_GSIZE_FORMAT ",", offset);
+                g_autoptr(GError) nul_error = NULL;
+                g_autoptr(GError) bad_error = NULL;
+                gsize length = 0;
+                g_autofree char *text = NULL;
+
+                nul[offset] = '\0';
+                bad[offset] = '\xff';
+                g_assert_null(xml_decode_to_utf8(nul, size, NULL, "the file", &length, &nul_error));
+                g_assert_error(nul_error, PROV_ERROR, PROV_ERROR_INVALID_FILE);
+                g_assert_nonnull(strstr(nul_error->message, nul_offset));
+                g_assert_null(xml_decode_to_utf8(bad, size, NULL, "the file", &length, &bad_error));
+                g_assert_error(bad_error, PROV_ERROR, PROV_ERROR_INVALID_FILE);
+                g_assert_nonnull(strstr(bad_error->message, bad_offset));
+                text = xml_decode_to_utf8(wide, size + 2, NULL, "the file", &length, NULL);
+                g_assert_cmpstr(text, ==, wide);
+        }
+}
+
 static void test_unknown_charset_named(void) {
         g_autoptr(GBytes) bytes = g_bytes_new_static("<a/>", 4);
         g_autoptr(GError) error = NULL;
@@ -156,6 +187,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/xml-decode/http-charset-precedence", test_http_charset_precedence);
         g_test_add_func("/xml-decode/undeclared-latin1-names-the-cause",
                         test_undeclared_latin1_names_the_cause);
+        g_test_add_func("/xml-decode/every-offset-of-a-bad-or-wide-byte", test_every_offset_of_a_bad_or_wide_byte);
         g_test_add_func("/xml-decode/unknown-charset-named", test_unknown_charset_named);
         g_test_add_func("/xml-decode/decoded-text-parses", test_decoded_text_parses);
         return g_test_run();
