@@ -128,7 +128,8 @@ static void test_every_offset_of_a_bad_or_wide_byte(void) {
                 g_autofree char *nul = g_memdup2(ascii, size);
                 g_autofree char *bad = g_memdup2(ascii, size);
                 g_autofree char *wide = g_strdup_printf("%.*s\xc3\xbc%s", (int) offset, ascii, ascii + offset);
-                g_autofree char *nul_offset = g_strdup_printf("NUL byte at offset %" G_GSIZE_FORMAT " ", offset);
+                g_autofree char *nul_offset = g_strdup_printf("NUL byte at offset %" G_GSIZE_FORMAT " ",
+                                                              offset);
                 g_autofree char *bad_offset = g_strdup_printf("at byte %" G_GSIZE_FORMAT ",", offset);
                 g_autoptr(GError) nul_error = NULL;
                 g_autoptr(GError) bad_error = NULL;
@@ -187,7 +188,8 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/xml-decode/http-charset-precedence", test_http_charset_precedence);
         g_test_add_func("/xml-decode/undeclared-latin1-names-the-cause",
                         test_undeclared_latin1_names_the_cause);
-        g_test_add_func("/xml-decode/every-offset-of-a-bad-or-wide-byte", test_every_offset_of_a_bad_or_wide_byte);
+        g_test_add_func("/xml-decode/every-offset-of-a-bad-or-wide-byte",
+                        test_every_offset_of_a_bad_or_wide_byte);
         g_test_add_func("/xml-decode/unknown-charset-named", test_unknown_charset_named);
         g_test_add_func("/xml-decode/decoded-text-parses", test_decoded_text_parses);
         return g_test_run();
