@@ -36,6 +36,23 @@ void downloaded_file_free(DownloadedFile *file) {
         g_free(file);
 }
 
+/* Replaces *@stored with @received when the 304 carried one that differs. */
+static gboolean freshen_validator(char **stored, const char *received) {
+        if (received == NULL || g_strcmp0(*stored, received) == 0)
+                return FALSE;
+        g_free(*stored);
+        *stored = g_strdup(received);
+        return TRUE;
+}
+
+void downloaded_file_freshen(DownloadedFile *cached, const char *etag, const char *last_modified) {
+        gboolean etag_changed = freshen_validator(&cached->etag, etag);
+        gboolean last_modified_changed = freshen_validator(&cached->last_modified, last_modified);
+
+        if (etag_changed || last_modified_changed)
+                cached->freshened = TRUE;
+}
+
 char *download_cache_hash(GBytes *body) {
         return g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, body);
 }
@@ -197,13 +214,13 @@ static gboolean write_variant(const char *path, GVariant *variant, GError **erro
         return store_write_file_atomic(path, g_variant_get_data(variant), g_variant_get_size(variant), error);
 }
 
-/* Writes @file's entry unless the cache already holds it (a 304). */
+/* Writes @file's entry unless the cache already holds it (a 304 that brought no new validators). */
 static void store_entry(const DownloadCache *cache, const DownloadedFile *file, const char *key) {
         g_autofree char *path = entry_path(cache, key);
         g_autoptr(GVariant) entry = NULL;
         g_autoptr(GError) error = NULL;
 
-        if (file->status == 304)
+        if (file->status == 304 && !file->freshened)
                 return;
         entry = entry_new(cache, file);
         if (!write_variant(path, entry, &error))

@@ -44,10 +44,22 @@ typedef struct {
         GBytes *body;
         gboolean type_known; /* @type is from this release's parse (now or cached) */
         DocumentType type;
+        gboolean freshened; /* a 304 brought validators other than the cached ones */
 } DownloadedFile;
 
 void downloaded_file_free(DownloadedFile *file);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DownloadedFile, downloaded_file_free)
+
+/**
+ * downloaded_file_freshen:
+ * Takes the validators of a 304 Not Modified into @cached, the cached copy it
+ * stands for: an @etag or @last_modified the 304 carries replaces the stored
+ * one, one it does not carry stays (RFC 9111 §4.3.4 "Freshening Stored
+ * Responses upon Validation"; RFC 9110 §15.4.5: a 304 carries the ETag a 200
+ * would). Sets @cached->freshened when a value changed, so that
+ * download_cache_remember_run() writes the entry again.
+ */
+void downloaded_file_freshen(DownloadedFile *cached, const char *etag, const char *last_modified);
 
 /** download_cache_hash: SHA-256 of @body, hex (newly allocated). */
 char *download_cache_hash(GBytes *body);
@@ -91,7 +103,8 @@ gboolean download_cache_run_unchanged(const DownloadCache *cache, GPtrArray *fil
  * After a successful run that left the settings at @generation: stores the
  * entries of @files that carry a validator (within the size cap, in run
  * order), the last-run record (unless it is the same already), and removes
- * every other entry. Entries of files answered 304 are kept as they are. Failures are
+ * every other entry. Entries of files answered 304 are kept as they are, unless
+ * the 304 freshened their validators (downloaded_file_freshen()). Failures are
  * logged, never fatal: the next run then fetches those files in full.
  */
 void download_cache_remember_run(DownloadCache *cache, GPtrArray *files, guint64 generation);

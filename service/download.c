@@ -176,7 +176,8 @@ static gboolean take_file(Download *download, Pending *source, DownloadedFile *f
         return TRUE;
 }
 
-/* What arrived: the response, or after a 304 the cache's copy (at the URL it came from this time). */
+/* What arrived: the response, or after a 304 the cache's copy (at the URL it came from this time,
+ * with the validators the 304 carried). */
 static DownloadedFile *downloaded_file_new(Download *download, const FetchResponse *response) {
         g_autoptr(DownloadedFile) cached = g_steal_pointer(&download->cached);
         DownloadedFile *file;
@@ -184,6 +185,7 @@ static DownloadedFile *downloaded_file_new(Download *download, const FetchRespon
         if (response->status == 304 && cached != NULL) {
                 g_free(cached->final_url);
                 cached->final_url = g_strdup(response->url);
+                downloaded_file_freshen(cached, response->etag, response->last_modified);
                 return g_steal_pointer(&cached);
         }
         file = g_new0(DownloadedFile, 1);

@@ -60,7 +60,9 @@ typedef struct {
  * fetcher_fetch_conditional_async:
  * fetcher_fetch_async() with @validators (NULL: none). When the server
  * answers 304 Not Modified to a request that carried them, the response has
- * status 304 and an empty body: the caller's copy is current.
+ * status 304, an empty body and the ETag and Last-Modified the 304 carried:
+ * the caller's copy is current, and its validators are to be replaced by those
+ * (RFC 9111 §4.3.4).
  */
 void fetcher_fetch_conditional_async(Fetcher *fetcher, const char *url, const FetchValidators *validators,
                                      GCancellable *cancellable, GAsyncReadyCallback callback,

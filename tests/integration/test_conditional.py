@@ -153,6 +153,33 @@ class ConditionalDownloadTest(ConditionalServerMixin, RunTestCase):
 
         self.assertEqual(1, len(self.entries()))
 
+    def test_new_validators_of_a_304_are_stored_and_sent_next_time(self):
+        # RFC 9110 §15.4.5 / RFC 9111 §4.3.4: the validators of a 304 replace the stored ones.
+        self.assertFinished(self.provision(self.url), sections_changed=2)
+        # Same bodies, new validators: time.xml (asked by Last-Modified) now has an ETag,
+        # telephony.xml (asked by ETag) a new Last-Modified.
+        self.server.add_document('/prov/time.xml', timezone_patch('Europe/Vienna'), etag='"time-2"',
+                                 last_modified='Mon, 30 Nov 2026 10:00:00 GMT')
+        self.server.add_document('/prov/telephony.xml', telephony_patch(active=False), etag='"tel-1"',
+                                 last_modified='Tue, 01 Dec 2026 08:00:00 GMT')
+        self.server.clear()
+        self.assertFinished(self.provision(self.url), sections_changed=0)
+        self.assertEqual(0, self.daemon.status()['BytesFetched'], 'the second run got 304s only')
+        self.server.clear()
+
+        self.assertFinished(self.provision(self.url), sections_changed=0)
+
+        time_request = self.server.requests_for('/prov/time.xml')[0]
+        self.assertEqual('"time-2"', time_request.header('If-None-Match'))
+        self.assertEqual('Mon, 30 Nov 2026 10:00:00 GMT', time_request.header('If-Modified-Since'))
+        telephony_request = self.server.requests_for('/prov/telephony.xml')[0]
+        self.assertEqual('"tel-1"', telephony_request.header('If-None-Match'))
+        self.assertEqual('Tue, 01 Dec 2026 08:00:00 GMT', telephony_request.header('If-Modified-Since'))
+        index_request = self.server.requests_for('/prov/index.xml')[0]
+        self.assertEqual('"index-1"', index_request.header('If-None-Match'))
+        self.assertIsNone(index_request.header('If-Modified-Since'))
+        self.assertEqual(0, self.daemon.status()['BytesFetched'])
+
 
 
 class CacheSizeTest(ConditionalServerMixin, RunTestCase):

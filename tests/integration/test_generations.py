@@ -299,6 +299,29 @@ class GenerationsTest(DaemonTestCase):
         self.assertEqual([3, 4], self.numbers())
         self.assertKeptFilesAre([3, 4])
 
+    def test_a_changed_keep_takes_effect_at_the_restart(self):
+        # provisiond.conf is read only at start (no SIGHUP, no Reload: docs/generations.md):
+        # the administrator edits it and restarts the service.
+        self.start(generations={'Keep': 5})
+        for i in range(4):
+            self.daemon.apply(telephony_patch(active=i % 2 == 1))
+        harness.write_config(self.daemon.config_path, harness.with_test_config({'Generations': {'Keep': 2}}))
+        self.daemon.apply(telephony_patch(tone=False))
+        self.assertEqual([2, 3, 4, 5, 6], self.numbers())  # still Keep=5 until the restart
+
+        self.daemon.restart()
+
+        # The start prunes at once, not only at the next commit.
+        self.assertEqual([5, 6], self.numbers())
+        self.assertKeptFilesAre([5, 6])
+        self.assertGenerationIsCurrentSettings(6)
+        # A higher Keep later keeps more from then on; what was removed stays removed.
+        harness.write_config(self.daemon.config_path, harness.with_test_config({'Generations': {'Keep': 5}}))
+        self.daemon.restart()
+        self.assertEqual([5, 6], self.numbers())
+        self.daemon.apply(telephony_patch(tone=True))
+        self.assertEqual([5, 6, 7], self.numbers())
+
     def test_the_current_generation_is_kept_even_when_larger_than_max_bytes(self):
         self.start(generations={'MaxBytes': 1})
         self.daemon.apply(telephony_patch(active=False))

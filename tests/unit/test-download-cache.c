@@ -88,6 +88,38 @@ static void test_round_trip(Fixture *fixture, gconstpointer data) {
         g_assert_false(holds(cache, "http://h/a.xml"));
 }
 
+/* A 304's validators replace the cached ones (RFC 9111 §4.3.4) and are written at the end of the run;
+ * a 304 without new ones leaves the entry untouched. */
+static void test_a_304_freshens_the_validators(Fixture *fixture, gconstpointer data) {
+        g_autoptr(DownloadCache) cache = download_cache_new(fixture->state_dir, 1024, STAMP);
+        g_autoptr(GPtrArray) first = files_of(new_file("http://h/a.xml", "<a/>", "\"1\""), NULL);
+        g_autoptr(GPtrArray) second = g_ptr_array_new_with_free_func((GDestroyNotify) downloaded_file_free);
+        g_autoptr(GPtrArray) third = g_ptr_array_new_with_free_func((GDestroyNotify) downloaded_file_free);
+        g_autoptr(DownloadedFile) reread = NULL;
+        DownloadedFile *cached;
+
+        download_cache_remember_run(cache, first, 7);
+        cached = download_cache_lookup(cache, "http://h/a.xml");
+        downloaded_file_freshen(cached, "\"1\"", NULL);
+        g_assert_false(cached->freshened);
+        downloaded_file_freshen(cached, "\"2\"", "Tue, 01 Dec 2026 08:00:00 GMT");
+        g_assert_true(cached->freshened);
+        g_ptr_array_add(second, cached);
+        download_cache_remember_run(cache, second, 7);
+
+        cached = download_cache_lookup(cache, "http://h/a.xml");
+        g_assert_cmpstr(cached->etag, ==, "\"2\"");
+        g_assert_cmpstr(cached->last_modified, ==, "Tue, 01 Dec 2026 08:00:00 GMT");
+        /* Only a Last-Modified: the ETag stays. */
+        downloaded_file_freshen(cached, NULL, "Wed, 02 Dec 2026 08:00:00 GMT");
+        g_ptr_array_add(third, cached);
+        download_cache_remember_run(cache, third, 7);
+        reread = download_cache_lookup(cache, "http://h/a.xml");
+        g_assert_cmpstr(reread->etag, ==, "\"2\"");
+        g_assert_cmpstr(reread->last_modified, ==, "Wed, 02 Dec 2026 08:00:00 GMT");
+        g_assert_cmpmem(g_bytes_get_data(reread->body, NULL), g_bytes_get_size(reread->body), "<a/>", 4);
+}
+
 static void test_unchanged_needs_same_files_generation_and_stamp(Fixture *fixture, gconstpointer data) {
         g_autoptr(DownloadCache) cache = download_cache_new(fixture->state_dir, 1024, STAMP);
         g_autoptr(DownloadCache) other_release = download_cache_new(fixture->state_dir, 1024, "2.3A/1.0");
@@ -170,6 +202,8 @@ int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add("/download-cache/round-trip", Fixture, NULL, fixture_set_up, test_round_trip,
                    fixture_tear_down);
+        g_test_add("/download-cache/a-304-freshens-the-validators", Fixture, NULL, fixture_set_up,
+                   test_a_304_freshens_the_validators, fixture_tear_down);
         g_test_add("/download-cache/unchanged-needs-same-files-generation-and-stamp", Fixture, NULL,
                    fixture_set_up, test_unchanged_needs_same_files_generation_and_stamp, fixture_tear_down);
         g_test_add("/download-cache/damaged-entries-are-no-entries", Fixture, NULL, fixture_set_up,
