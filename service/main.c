@@ -141,6 +141,15 @@ static gboolean on_quit(gpointer user_data) {
         return G_SOURCE_CONTINUE;
 }
 
+/* No reload exists (provisiond.conf is read at start, docs/generations.md): a SIGHUP, which
+ * administrators send to reload a daemon, would otherwise end it, and systemd does not
+ * restart a service that a SIGHUP ended (it counts as a clean exit). Say what to do instead. */
+static gboolean on_hangup(gpointer user_data) {
+        g_message("SIGHUP ignored: provisiond reads its configuration file at start only; restart "
+                  "it to apply a change (systemctl restart provisiond)");
+        return G_SOURCE_CONTINUE;
+}
+
 /* Losing the bus is a failure: the exit status lets the service manager restart us. */
 static gboolean bus_lost;
 
@@ -199,6 +208,7 @@ static int run(Arguments *arguments) {
         /* Before the name is owned: a client may stop us as soon as it sees us. */
         g_unix_signal_add(SIGTERM, on_quit, loop);
         g_unix_signal_add(SIGINT, on_quit, loop);
+        g_unix_signal_add(SIGHUP, on_hangup, NULL);
         dhcp_leases = load_dhcp_leases(config);
         engine_set_dhcp_leases(engine, dhcp_leases);
         r = bus_dhcp_add(bus, dhcp_leases, engine, &dhcp_slot);

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Start and stop: clean exit on SIGTERM/SIGINT, one instance per bus,
+"""Start and stop: clean exit on SIGTERM/SIGINT, SIGHUP ignored with a message, one instance per bus,
 factory defaults on first start, a clear failure without them."""
 
 import os
@@ -32,6 +32,15 @@ class LifecycleTest(DaemonTestCase):
     def test_sigint_exits_zero(self):
         daemon = harness.start_daemon(self)
         daemon.stop(signal.SIGINT)  # asserts exit code 0
+
+    def test_sighup_is_ignored_with_a_message(self):
+        daemon = harness.start_daemon(self)
+        os.kill(daemon.pid, signal.SIGHUP)
+        harness.pump_until(lambda: 'SIGHUP ignored' in daemon.log_text(), 10.0, 'the SIGHUP message')
+
+        self.assertIn('restart it to apply a change', daemon.log_text())
+        self.assertEqual('idle', daemon.status()['State'])
+        daemon.stop(signal.SIGTERM)  # asserts exit code 0
 
     def test_name_is_released_after_exit(self):
         daemon = harness.start_daemon(self)
