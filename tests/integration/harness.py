@@ -267,6 +267,18 @@ def bus_call(connection, method, parameters, reply_type):
     return reply.unpack()
 
 
+def stored_dhcp_options(daemon, interface):
+    """code -> value of what SetDhcpOptions kept for @interface (RUNTIME_DIR/dhcp/INTERFACE),
+    as the DHCP client spelled it; None without such a file."""
+    keyfile = GLib.KeyFile.new()
+    try:
+        keyfile.load_from_file(os.path.join(daemon.runtime_dir, 'dhcp', interface), GLib.KeyFileFlags.NONE)
+    except GLib.Error:
+        return None
+    keys, _ = keyfile.get_keys('Options')
+    return {int(key): keyfile.get_string('Options', key) for key in keys}
+
+
 def name_owner_pid(connection):
     """PID of the process owning BUS_NAME, or None when it has no owner."""
     (has_owner,) = bus_call(connection, 'NameHasOwner', GLib.Variant('(s)', (BUS_NAME,)), '(b)')

@@ -19,7 +19,6 @@ import tempfile
 import time
 
 import harness
-from gi.repository import GLib
 from netns import VethPair, dhclient_command, dnsmasq_command, hook_env, in_namespace, run_tests
 from processes import kill_all, read_log, spawn, stop
 
@@ -166,14 +165,7 @@ class DhcpClientsTest(harness.DaemonTestCase):
 
     def stored_options(self):
         """code -> value of the lease file, as the client spelled it."""
-        keyfile = GLib.KeyFile.new()
-        try:
-            keyfile.load_from_file(os.path.join(self.daemon.runtime_dir, 'dhcp', CLIENT_VETH),
-                                   GLib.KeyFileFlags.NONE)
-        except GLib.Error:
-            return None
-        keys, _ = keyfile.get_keys('Options')
-        return {int(key): keyfile.get_string('Options', key) for key in keys}
+        return harness.stored_dhcp_options(self.daemon, CLIENT_VETH)
 
     def assertDerived(self, text):
         self.assertIn(f'DHCP {CLIENT_VETH}: {text}', self.daemon.log_text())

@@ -127,14 +127,7 @@ class NmDispatcherTest(harness.DaemonTestCase):
 
     def stored_options(self, interface=INTERFACE):
         """code -> value of the interface's lease file; None without one."""
-        keyfile = GLib.KeyFile.new()
-        try:
-            keyfile.load_from_file(os.path.join(self.daemon.runtime_dir, 'dhcp', interface),
-                                   GLib.KeyFileFlags.NONE)
-        except GLib.Error:
-            return None
-        keys, _ = keyfile.get_keys('Options')
-        return {int(key): keyfile.get_string('Options', key) for key in keys}
+        return harness.stored_dhcp_options(self.daemon, interface)
 
     def discover(self):
         return harness.call(self.daemon.connection, 'Discover', GLib.Variant('(a{sv})', ({},)), '(ssa{ss})')
