@@ -1,14 +1,29 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * What provision-client.c shares with the other files of libprovision: the
- * method call helpers. Not installed; the names lack the prov_ prefix so that
- * the version script keeps them local.
+ * What the files of libprovision share: the ProvClient struct and the method
+ * call helpers. Not installed; the names lack the prov_ prefix so that the
+ * version script keeps them local.
  */
 #pragma once
 
 #include <systemd/sd-bus.h>
 
 #include "provision.h"
+
+#define SERVICE_NAME "org.provisiond.Provisioning1"
+#define OBJECT_PATH "/org/provisiond/Provisioning1"
+#define INTERFACE_NAME "org.provisiond.Provisioning1"
+
+struct ProvClient {
+        sd_bus *bus;
+        sd_bus_slot *signal_slot; /* the match of prov_client_subscribe() */
+        ProvSignalHandlers handlers;
+        gpointer handlers_data;
+        GSource *bus_source;          /* of prov_client_attach() */
+        gboolean disconnect_reported; /* handlers.disconnected was called */
+};
+
+/* ---- method calls and their errors (provision-call.c) ---- */
 
 /* Returns a new call of @method on the daemon's object, or NULL with @error. */
 sd_bus_message *client_new_method_call(ProvClient *client, const char *method, GError **error);
@@ -24,14 +39,26 @@ sd_bus_message *client_call(ProvClient *client, sd_bus_message *request, GError 
 sd_bus_message *client_call_with_timeout(ProvClient *client, sd_bus_message *request, guint64 timeout_usec,
                                          GError **error);
 
+/* Sets @error (PROV_ERROR_FAILED, or PROV_ERROR_UNREACHABLE for an errno that
+ * means the connection is gone) for a failed sd-bus operation while doing
+ * @what; @r is a negative errno. Returns FALSE, for "return client_fail(...)". */
+gboolean client_fail(GError **error, int r, const char *what);
+
+/* ---- the rest ---- */
+
 /* Reads an a(sss) of section changes (ApplyFile's, Rollback's) into a new
- * array of ProvSectionChange, or NULL with @error. */
+ * array of ProvSectionChange, or NULL with @error (provision-settings.c). */
 GPtrArray *client_read_section_changes(sd_bus_message *reply, GError **error);
+
+/* The fd to pass to ApplyFile for the document open as @fd: @fd itself for a
+ * regular file; for a pipe, terminal or socket a sealed memfd with all that
+ * @fd gives until its end, returned in *@copy too (the caller closes it).
+ * Returns -1 with @error on failure (provision-document-fd.c). */
+int client_document_fd(int fd, int *copy, GError **error);
 
 /* Reads the next value of @message, of any D-Bus type, into @ret (a new
  * reference). Returns a negative errno on failure (provision-status.c). */
 int client_read_value(sd_bus_message *message, GVariant **ret);
 
-/* Sets @error (PROV_ERROR_FAILED) for a failed sd-bus operation while doing
- * @what; @r is a negative errno. Returns FALSE, for "return client_fail(...)". */
-gboolean client_fail(GError **error, int r, const char *what);
+/* Removes the client's GSource of prov_client_attach(), if any (provision-signals.c). */
+void client_detach(ProvClient *client);

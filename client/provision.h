@@ -28,12 +28,24 @@ typedef enum {
 
 /**
  * prov_client_new: connects to provisiond on @bus_type. Returns NULL and sets
- * @error (PROV_ERROR_UNREACHABLE) if the bus cannot be connected to.
+ * @error (PROV_ERROR_UNREACHABLE) if the bus cannot be connected to; its
+ * message names the bus, the address tried and the reason ("cannot connect to
+ * the system bus at unix:path=/run/dbus/system_bus_socket: No such file or directory").
  */
 ProvClient *prov_client_new(ProvBusType bus_type, GError **error);
 
-/** prov_client_new_for_address: connects to the bus at a D-Bus @address (e.g. "unix:path=/run/x"). */
+/**
+ * prov_client_new_for_address: connects to the bus at a D-Bus @address (e.g.
+ * "unix:path=/run/x"); errors as prov_client_new() ("cannot connect to the bus at ADDRESS: REASON").
+ */
 ProvClient *prov_client_new_for_address(const char *address, GError **error);
+
+/**
+ * prov_client_get_bus_address: the D-Bus address of the bus @client is
+ * connected to, e.g. "unix:path=/run/dbus/system_bus_socket", for messages
+ * that name the bus. Owned by @client; NULL if it is not known.
+ */
+const char *prov_client_get_bus_address(ProvClient *client);
 
 /** prov_client_free: closes the connection and frees @client. Accepts NULL. */
 void prov_client_free(ProvClient *client);

@@ -92,10 +92,9 @@ int command_history(ProvClient *client, char **args) {
 static gboolean parse_generation(const char *text, guint64 *generation) {
         if (g_ascii_string_to_unsigned(text, 10, 1, G_MAXUINT64, generation, NULL))
                 return TRUE;
-        g_printerr(
-                "%s: \"%s\" is not a generation (a number from \"provisionctl history\")\n"
-                "Try \"%s --help\".\n",
-                g_get_prgname(), text, g_get_prgname());
+        report_local_error(NULL, EXIT_USAGE,
+                           "\"%s\" is not a generation (a number from \"provisionctl history\")", text);
+        g_printerr("Try \"%s --help\".\n", g_get_prgname());
         return FALSE;
 }
 
@@ -107,10 +106,8 @@ static int default_generations(ProvClient *client, guint64 *previous, guint64 *c
 
         if (generations == NULL)
                 return report_error(error);
-        if (generations->len < 2) {
-                g_printerr("%s: no generation before the current one is kept\n", g_get_prgname());
-                return EXIT_REFUSED;
-        }
+        if (generations->len < 2)
+                return report_local_error(NULL, EXIT_REFUSED, "no generation before the current one is kept");
         last = g_ptr_array_index(generations, generations->len - 1);
         *current = last->generation;
         *previous = ((const ProvGeneration *) g_ptr_array_index(generations, generations->len - 2))->generation;

@@ -83,9 +83,10 @@ static void print_finished(guint64 run_id, guint sections_changed, gpointer user
 /* Without a bus no signal can come any more: waiting on would hang forever. */
 static void stop_on_disconnect(gpointer user_data) {
         Monitor *monitor = user_data;
+        g_autoptr(GError) error = g_error_new_literal(PROV_ERROR, PROV_ERROR_UNREACHABLE,
+                                                      "lost the connection to the bus");
 
-        g_printerr("%s: lost the connection to the bus\n", g_get_prgname());
-        monitor->exit_code = EXIT_UNREACHABLE;
+        monitor->exit_code = report_error(error);
         g_main_loop_quit(monitor->loop);
 }
 
@@ -106,9 +107,14 @@ int command_monitor(ProvClient *client, char **args) {
         };
         g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
         g_autoptr(GError) error = NULL;
+        g_autoptr(ProvStatus) status = NULL;
         Monitor monitor = { .loop = loop, .exit_code = EXIT_OK };
 
         if (!prov_client_subscribe(client, &handlers, &monitor, &error))
+                return report_error(error);
+        /* Signals would only come from a daemon that runs (or can be started): say at once if none does. */
+        status = prov_client_get_status(client, &error);
+        if (status == NULL)
                 return report_error(error);
         prov_client_attach(client, NULL);
         run_loop_until_quit(loop, quit_on_signal, &monitor);

@@ -236,7 +236,7 @@ static int report_start_error(const GError *error) {
 /* The run's end as one object:
  * {"run_id": N, "result": "finished", "sections_changed": N, "changed": […], "warnings": […]}
  * or {"run_id": N, "result": "failed"|"cancelled", "error": {"name": …, "message": …}}.
- * Nothing when the wait ended without the run's end (interrupted, bus lost). */
+ * Only for a run that sent Finished or Failed. */
 static void print_run_end_json(ProvClient *client, const RunWait *wait) {
         g_autoptr(GString) json = g_string_new(NULL);
 
@@ -249,15 +249,13 @@ static void print_run_end_json(ProvClient *client, const RunWait *wait) {
                 append_json_section_changes(json, wait->changes);
                 g_string_append(json, ", \"warnings\": ");
                 append_json_strv(json, (const char *const *) warnings);
-        } else if (wait->failed_name != NULL) {
+        } else {
                 gboolean cancelled = g_strcmp0(wait->failed_name,
                                                prov_error_to_dbus_name(PROV_ERROR_CANCELLED)) == 0;
 
                 g_string_append(json, cancelled ? "\"cancelled\"" : "\"failed\"");
                 g_string_append(json, ", \"error\": ");
                 append_json_error(json, wait->failed_name, wait->failed_message);
-        } else {
-                return;
         }
         g_string_append(json, "}\n");
         print_raw(json->str);
@@ -297,10 +295,13 @@ static int start_and_wait(ProvClient *client) {
         wait_for_run_end(&wait);
 
         error = g_steal_pointer(&wait.error);
+        /* Interrupted, the bus lost, the run gone without a signal: {"run_id": N, "error": …}. */
+        if (!wait.finished && wait.failed_name == NULL)
+                return report_run_error(wait.run_id, error);
         if (arg_json)
                 print_run_end_json(client, &wait);
         if (!wait.finished)
-                return report_error(error);
+                return print_error(error);
         if (arg_json)
                 return EXIT_OK;
         g_print("Finished: %u section(s) changed\n", wait.sections_changed);

@@ -49,28 +49,27 @@ void print_applied_changes(ProvClient *client, GPtrArray *changes) {
                 print_changes(client, changes);
 }
 
-/* Opens the document to apply: "-" is stdin. A failure here is ours, not the daemon's. */
-static int open_document(const char *path) {
+/* Opens the document to apply (@label: "stdin" for "-") into *@fd. A failure
+ * here is ours, not the daemon's: reported, and its exit code returned. */
+static int open_document(const char *path, const char *label, int *fd) {
         struct stat st;
-        int fd;
 
         if (g_str_equal(path, "-")) {
-                fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
-                if (fd < 0)
-                        g_printerr("%s: cannot read stdin: %s\n", g_get_prgname(), g_strerror(errno));
-                return fd;
+                *fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+                if (*fd < 0)
+                        return report_local_error(label, EXIT_REFUSED, "cannot read stdin: %s",
+                                                  g_strerror(errno));
+                return EXIT_OK;
         }
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0) {
-                g_printerr("%s: cannot open %s: %s\n", g_get_prgname(), path, g_strerror(errno));
-                return -1;
+        *fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (*fd < 0)
+                return report_local_error(label, EXIT_REFUSED, "cannot open %s: %s", path, g_strerror(errno));
+        if (fstat(*fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+                close(*fd);
+                return report_local_error(label, EXIT_REFUSED, "cannot apply %s: %s", path,
+                                          g_strerror(EISDIR));
         }
-        if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-                g_printerr("%s: cannot apply %s: %s\n", g_get_prgname(), path, g_strerror(EISDIR));
-                close(fd);
-                return -1;
-        }
-        return fd;
+        return EXIT_OK;
 }
 
 int command_apply(ProvClient *client, char **args) {
@@ -79,10 +78,11 @@ int command_apply(ProvClient *client, char **args) {
         const char *label = g_str_equal(args[0], "-") ? "stdin" : args[0];
         gboolean applied;
         int fd;
+        int r;
 
-        fd = open_document(args[0]);
-        if (fd < 0)
-                return EXIT_REFUSED;
+        r = open_document(args[0], label, &fd);
+        if (r != EXIT_OK)
+                return r;
         /* libprovision copies a pipe (stdin, "<(…)") into a memfd: the daemon takes regular files only. */
         applied = prov_client_apply_fd(client, fd, &changes, &error);
         close(fd);
@@ -152,9 +152,7 @@ int command_backup(ProvClient *client, char **args) {
                         print_raw("\n");
                 return EXIT_OK;
         }
-        if (!write_file_atomically(arg_output, xml, &error)) {
-                g_printerr("%s: %s\n", g_get_prgname(), error->message);
-                return EXIT_REFUSED;
-        }
+        if (!write_file_atomically(arg_output, xml, &error))
+                return report_local_error(NULL, EXIT_REFUSED, "%s", error->message);
         return EXIT_OK;
 }

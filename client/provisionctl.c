@@ -21,7 +21,8 @@
         "     waiting for it was interrupted; cancel: no run was active; discover:\n" \
         "     no source found a URL), or the output could not be written\n"           \
         "  2  usage error\n"                                                          \
-        "  3  cannot connect to the bus or reach the daemon, or lost the bus\n"       \
+        "  3  cannot connect to the bus, provisiond is not running on it, or lost\n"  \
+        "     the bus\n"                                                              \
         "\n"                                                                          \
         "The global options --system, --session and --address=ADDRESS may also\n"     \
         "follow the command.\n"
@@ -48,87 +49,6 @@ static const GOptionEntry global_options[] = {
 };
 
 /* ---- errors and output shared by the commands ------------------------------------------ */
-
-/* libprovision tells "the daemon is not there" from "it said no". */
-static int exit_code_for_error(const GError *error) {
-        if (g_error_matches(error, PROV_ERROR, PROV_ERROR_UNREACHABLE))
-                return EXIT_UNREACHABLE;
-        return EXIT_REFUSED;
-}
-
-/* The bus' answers when the daemon's name has no owner and activating it
- * failed or is not possible; libprovision keeps the name as the message's prefix. */
-static const char *const not_started_prefixes[] = {
-        "org.freedesktop.DBus.Error.Spawn.",
-        "org.freedesktop.DBus.Error.ServiceUnknown:",
-        "org.freedesktop.DBus.Error.NameHasNoOwner:",
-};
-
-static gboolean error_means_not_started(const GError *error) {
-        if (!g_error_matches(error, PROV_ERROR, PROV_ERROR_UNREACHABLE))
-                return FALSE;
-        for (size_t i = 0; i < G_N_ELEMENTS(not_started_prefixes); i++)
-                if (g_str_has_prefix(error->message, not_started_prefixes[i]))
-                        return TRUE;
-        return FALSE;
-}
-
-/* How to start the daemon on the bus we talk to. */
-static void print_start_hint(void) {
-        if (arg_address != NULL)
-                g_printerr("Start it on that bus: DBUS_SYSTEM_BUS_ADDRESS=%s %s --system\n", arg_address,
-                           PROVISIOND_DAEMON_PATH);
-        else if (arg_session)
-                g_printerr("Start it with: %s --session\n", PROVISIOND_DAEMON_PATH);
-        else
-                g_printerr(
-                        "Start it with \"systemctl start provisiond\", or without systemd as root: %s "
-                        "--system\n",
-                        PROVISIOND_DAEMON_PATH);
-}
-
-static void print_error_line(const char *file_label, const GError *error) {
-        const char *name = NULL;
-
-        if (error->domain == PROV_ERROR)
-                name = prov_error_to_dbus_name(error->code);
-        g_printerr("%s: ", g_get_prgname());
-        if (file_label != NULL)
-                g_printerr("%s: ", file_label);
-        if (name != NULL)
-                g_printerr("%s: %s\n", name, error->message);
-        else
-                g_printerr("%s\n", error->message);
-}
-
-/* Prints "provisionctl: NAME: message"; errors without a name of ours already
- * start with the bus error name. Returns the exit code for @error. */
-int report_error(const GError *error) {
-        if (g_error_matches(error, PROV_ERROR, PROV_ERROR_ACCESS_DENIED)) {
-                /* The bus' own text lists match rules and the sender: no help to the user. */
-                g_printerr("%s: permission denied: needs root or the provisioning group\n", g_get_prgname());
-                g_debug("%s", error->message);
-                return EXIT_REFUSED;
-        }
-        if (error_means_not_started(error)) {
-                g_printerr("%s: provisiond is not running and could not be started (%s)\n", g_get_prgname(),
-                           error->message);
-                print_start_hint();
-                return EXIT_UNREACHABLE;
-        }
-        print_error_line(NULL, error);
-        return exit_code_for_error(error);
-}
-
-/* The daemon's verdict on a document, and failures to read it here, carry the
- * file's name; the bus' refusals (access, no daemon) are not about the file. */
-int report_file_error(const char *file_label, const GError *error) {
-        if (g_error_matches(error, PROV_ERROR, PROV_ERROR_ACCESS_DENIED) ||
-            g_error_matches(error, PROV_ERROR, PROV_ERROR_UNREACHABLE))
-                return report_error(error);
-        print_error_line(file_label, error);
-        return exit_code_for_error(error);
-}
 
 GStrv get_last_warnings(ProvClient *client) {
         g_autoptr(GError) error = NULL;
@@ -291,6 +211,7 @@ static char *commands_help(void) {
         return g_string_free(help, FALSE);
 }
 
+/* With --json also an error object on stdout, named InvalidArgs. */
 G_GNUC_PRINTF(1, 2) static int usage_error(const char *format, ...) {
         g_autofree char *message = NULL;
         va_list args;
@@ -298,7 +219,8 @@ G_GNUC_PRINTF(1, 2) static int usage_error(const char *format, ...) {
         va_start(args, format);
         message = g_strdup_vprintf(format, args);
         va_end(args);
-        g_printerr("%s: %s\nTry \"%s --help\".\n", g_get_prgname(), message, g_get_prgname());
+        report_local_error(NULL, EXIT_USAGE, "%s", message);
+        g_printerr("Try \"%s --help\".\n", g_get_prgname());
         return EXIT_USAGE;
 }
 
@@ -329,6 +251,7 @@ static int parse_command_options(const Command *command, int *argc, char ***argv
         g_autofree char *parameters = g_strdup_printf("%s %s", command->name, command->parameters ?: "");
         g_autoptr(GOptionContext) context = g_option_context_new(parameters);
         g_autoptr(GError) error = NULL;
+        gboolean json_asked = command->json && g_strv_contains((const char *const *) *argv, "--json");
         int arg_count;
 
         g_option_context_set_summary(context, command->summary);
@@ -339,8 +262,11 @@ static int parse_command_options(const Command *command, int *argc, char ***argv
                 g_option_context_add_main_entries(context, json_options, NULL);
         /* As busctl and hostnamectl: the global options may follow the command. */
         g_option_context_add_main_entries(context, global_options, NULL);
-        if (!g_option_context_parse(context, argc, argv, &error))
+        if (!g_option_context_parse(context, argc, argv, &error)) {
+                /* A failed parse leaves arg_json unset, but the caller wants this error as JSON too. */
+                arg_json = json_asked;
                 return usage_error("%s", error->message);
+        }
         if (bus_options_conflict())
                 return usage_error("--system, --session and --address exclude each other");
 
@@ -363,9 +289,15 @@ static int check_output_written(int exit_code) {
 }
 
 static ProvClient *connect_client(GError **error) {
+        ProvClient *client;
+
         if (arg_address != NULL)
-                return prov_client_new_for_address(arg_address, error);
-        return prov_client_new(arg_session ? PROV_BUS_SESSION : PROV_BUS_SYSTEM, error);
+                client = prov_client_new_for_address(arg_address, error);
+        else
+                client = prov_client_new(arg_session ? PROV_BUS_SESSION : PROV_BUS_SYSTEM, error);
+        if (client != NULL)
+                set_error_bus(client, arg_session, arg_address);
+        return client;
 }
 
 /* "provisiond VERSION" of the running daemon (its status' "Version" key), or why it is unknown. */
@@ -377,8 +309,13 @@ static char *daemon_version_line(void) {
 
         if (client != NULL)
                 status = prov_client_get_status(client, &error);
-        if (status == NULL)
+        if (client == NULL)
                 return g_strdup_printf("provisiond: not reachable (%s)", error->message);
+        if (status == NULL) {
+                g_autofree char *description = describe_daemon_error(error);
+
+                return g_strdup_printf("provisiond: %s", description);
+        }
         if (!g_variant_lookup(status->raw, "Version", "&s", &version))
                 return g_strdup("provisiond: running, version not reported");
         return g_strdup_printf("provisiond %s", version);
@@ -422,9 +359,7 @@ int main(int argc, char **argv) {
                 return show_version();
 
         client = connect_client(&error);
-        if (client == NULL) {
-                g_printerr("%s: %s\n", g_get_prgname(), error->message);
-                return EXIT_UNREACHABLE;
-        }
+        if (client == NULL)
+                return report_connect_error(error);
         return check_output_written(command->run(client, argv + 1));
 }

@@ -19,14 +19,39 @@ enum {
 /* --json: for the commands whose table entry has .json set. */
 extern gboolean arg_json;
 
-/* Prints "provisionctl: NAME: message" and returns the exit code for @error.
- * Access refused by the bus policy and a daemon that cannot be started get
- * messages that say what to do instead of the bus' text. */
+/* ---- errors (provisionctl-error.c) ---- */
+
+/* Names the bus in the messages about a daemon that is not running, and in
+ * the hint how to start it there; @address_option: --address's value, or NULL. */
+void set_error_bus(ProvClient *client, gboolean session, const char *address_option);
+
+/* Prints "provisionctl: NAME: message" on stderr and, with --json, one object
+ * {"error": {"name": NAME, "message": message}} on stdout. Returns the exit
+ * code for @error. Access refused by the bus policy and a daemon that is not
+ * running on the bus get messages that say what to do instead of the bus' text. */
 int report_error(const GError *error);
 
 /* Like report_error(), for a refusal of the document read from @file_label:
- * "provisionctl: FILE: NAME: message". */
+ * "provisionctl: FILE: NAME: message", and "file" in the JSON object. */
 int report_file_error(const char *file_label, const GError *error);
+
+/* Like report_error(), with "run_id" in the JSON object: a wait for run @run_id that ended without its end. */
+int report_run_error(guint64 run_id, const GError *error);
+
+/* report_error() on stderr only, for callers that print their own JSON object. */
+int print_error(const GError *error);
+
+/* A failed connect to the bus (@error of prov_client_new()): its message, JSON name NoServer, exit 3. */
+int report_connect_error(const GError *error);
+
+/* provisionctl's own failure (a file it cannot read, a bad argument): "provisionctl: MESSAGE", JSON name
+ * InvalidArgs for EXIT_USAGE, else Failed, "file" with @file_label (may be NULL). Returns @exit_code. */
+G_GNUC_PRINTF(3, 4) int report_local_error(const char *file_label, int exit_code, const char *format, ...);
+
+/* What --version says of a daemon it could not ask: "not running on the system bus (…)", "not reachable (…)". */
+char *describe_daemon_error(const GError *error);
+
+/* ---- output ---- */
 
 /* Writes UTF-8 @text (a document: JSON, XML) to stdout as it is, buffered;
  * g_print() converts to the terminal's charset and flushes. Both remember a

@@ -49,7 +49,9 @@ wait_for_exit() {
 
 # The bus activates a daemon whose program fails at once.
 start_bus() {
-        mkdir "$work_dir/services"
+        # Started again after a test stopped it: not the address of the last bus.
+        rm -f "$work_dir/address"
+        mkdir -p "$work_dir/services"
         cat >"$work_dir/services/$BUS_NAME.service" <<SERVICE
 [D-BUS Service]
 Name=$BUS_NAME
@@ -79,6 +81,8 @@ CONFIG
 }
 
 start_standin() {
+        # Emptied here: the background job's own redirection may come after wait_for looks.
+        : >"$work_dir/standin"
         "$PYTHON" "$STANDIN" "$address" >"$work_dir/standin" &
         standin_pid=$!
         wait_for standin '^ready$' || exit 1
@@ -87,9 +91,13 @@ start_standin() {
 # Not the bus' "Spawn.ChildExited: Launch helper exited …" alone: what it means and what to do.
 test_failed_activation_says_how_to_start_the_daemon() {
         run 3 status
-        expect_in err '^provisionctl: provisiond is not running and could not be started \(org\.freedesktop\.DBus\.Error\.Spawn\.[A-Za-z]+: .+\)$'
+        expect_in err '^provisionctl: provisiond is not running on the bus at unix:[^ ]+, and starting it failed: .+$'
         expect_in err "^Start it on that bus: DBUS_SYSTEM_BUS_ADDRESS=$address /.*/provisiond --system\$"
         [ "$(wc -l <"$work_dir/err")" -eq 2 ] || fail "expected 2 lines on stderr: $(cat "$work_dir/err")"
+        run 3 status --json
+        json_check out 'assert document["error"]["name"].startswith("org.freedesktop.DBus.Error.Spawn."), document
+assert document["error"]["message"].startswith("provisiond is not running on the bus at unix:"), document
+assert ", and starting it failed: " in document["error"]["message"], document'
 }
 
 # The bus policy refuses the call: say so, not the bus' list of match rules.
@@ -173,6 +181,32 @@ test_monitor_and_start_exit_3_when_the_bus_stops() {
         expect_in start-err '^provisionctl: lost the connection to the bus; run 7 may go on$'
 }
 
+# With --json, the end of the wait is one error object too: monitor's last line, start's only one.
+test_json_of_monitor_and_start_when_the_bus_stops() {
+        "$PROVISIONCTL" --address "$address" monitor --json >"$work_dir/monitor-json" 2>/dev/null &
+        monitor_pid=$!
+        wait_for monitor-json '"signal": "Progress"' || return
+        "$PROVISIONCTL" --address "$address" start --json >"$work_dir/start-json" 2>/dev/null &
+        start_pid=$!
+        # start checks the run with GetStatus once it waits (after 5 s); the monitor asked before.
+        wait_for standin '^StartProvisioning$' || return
+        started_line=$(grep -n '^StartProvisioning$' "$work_dir/standin" | head -n 1 | cut -d: -f1)
+        wait_for standin '^GetStatus$' "$started_line" || return
+
+        kill -TERM "$bus_pid"
+        wait "$bus_pid"
+        bus_pid=
+
+        wait_for_exit "$monitor_pid" "$DISCONNECT_TENTHS" && monitor_pid=
+        [ "$exit_status" = 3 ] || fail "monitor --json: exit status $exit_status after the bus stopped, expected 3"
+        json_check monitor-json 'assert lines[-1] == {"error": {"name": "org.freedesktop.DBus.Error.Disconnected",
+    "message": "lost the connection to the bus"}}, lines[-1]'
+        wait_for_exit "$start_pid" "$DISCONNECT_TENTHS" && start_pid=
+        [ "$exit_status" = 3 ] || fail "start --json: exit status $exit_status after the bus stopped, expected 3"
+        json_check start-json 'assert lines == [{"run_id": 7, "error": {"name": "org.freedesktop.DBus.Error.Disconnected",
+    "message": "lost the connection to the bus; run 7 may go on"}}], lines'
+}
+
 start_bus
 test_failed_activation_says_how_to_start_the_daemon
 start_standin
@@ -182,6 +216,9 @@ test_refusal_of_the_daemon_exits_1
 test_status_json_prints_keys_of_every_type
 test_output_that_cannot_be_written_exits_1
 test_monitor_and_start_exit_3_when_the_bus_stops
+start_bus
+start_standin
+test_json_of_monitor_and_start_when_the_bus_stops
 
 if [ "$failures" -ne 0 ]; then
         echo "provisionctl-standin: $failures failure(s)" >&2

@@ -5,8 +5,8 @@ cannot be made to do on demand: GetStatus holds keys of every D-Bus type (as a
 newer daemon's might) and a Version, a started run never ends but sends Progress every
 tenth of a second (so a client shows when it receives signals), and Backup
 answers a long document. The interface is the real one, read from the
-introspection file. Prints "ready" once it owns the name, then serves until
-terminated or the bus stops."""
+introspection file. Prints "ready" once it owns the name, then the name of
+each method called, and serves until terminated or the bus stops."""
 
 import os
 import sys
@@ -54,6 +54,7 @@ def source_stats():
 
 
 def on_method_call(connection, sender, path, interface, method, parameters, invocation):
+    print(method, flush=True)  # the test's sign that a call arrived
     if interface == 'org.freedesktop.DBus.Properties' and method == 'Get' \
             and tuple(parameters.unpack()) == (INTERFACE_NAME, 'SourceStats'):
         invocation.return_value(GLib.Variant('(v)', (source_stats(),)))

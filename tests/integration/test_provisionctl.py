@@ -7,12 +7,14 @@ import os
 import re
 import select
 import signal
+import socket
 import subprocess
 import tempfile
 import time
 import unittest
 
 import harness
+import httpd
 from harness import DaemonTestCase, fixture_path, parse_xml, sections_of, source_path
 
 BACKUP_EXAMPLE = source_path('data', 'examples', 'backup.xml')
@@ -176,17 +178,169 @@ class ProvisionctlTest(DaemonTestCase):
         result = provisionctl('--system', 'status', env=env)
         self.assertEqual(EXIT_UNREACHABLE, result.returncode, result.stderr)
 
-    def test_daemon_not_running_exits_3(self):
-        self.daemon.stop()
-        result = provisionctl('--system', 'status')
+
+# Every command with the arguments it needs to call the daemon; the files name what a test makes.
+EVERY_COMMAND = (('status',), ('start',), ('start', '--no-wait'), ('cancel',), ('apply', BACKUP_EXAMPLE),
+                 ('backup',), ('monitor',), ('dhcp', '--interface', 'eth0'),
+                 ('check-sync', '--sender', '127.0.0.1'), ('discover',), ('history',), ('history', '--runs'),
+                 ('rollback',), ('rollback', '1'), ('diff',), ('diff', '1', '2'))
+JSON_COMMANDS = tuple(command for command in EVERY_COMMAND
+                      if command[0] in ('status', 'start', 'apply', 'monitor', 'discover', 'history', 'rollback',
+                                        'diff'))
+
+
+def missing_bus_env(directory):
+    """An environment whose system bus address names a socket that does not exist."""
+    address = f'unix:path={directory}/no-such-bus-socket'
+    return address, dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=address)
+
+
+class ProvisionctlFailureTest(DaemonTestCase):
+    """What provisionctl says when it cannot connect, when provisiond is not running, and,
+    with --json, on stdout for every failure."""
+
+    def setUp(self):
+        self.daemon = harness.start_daemon(self)
+
+    def assertJsonError(self, result, name, exit_code=EXIT_REFUSED):
+        """stdout is one JSON object with "error": {"name": name, "message": …}; returns it."""
+        self.assertEqual(exit_code, result.returncode, result.stderr)
+        try:
+            document = json.loads(result.stdout)
+        except json.JSONDecodeError as error:
+            self.fail(f'stdout is not one JSON object ({error}): {result.stdout!r}, stderr {result.stderr!r}')
+        self.assertIsInstance(document, dict)
+        self.assertEqual(name, document['error']['name'], document)
+        self.assertIsInstance(document['error']['message'], str)
+        self.assertTrue(document['error']['message'])
+        return document
+
+    # ---- no bus --------------------------------------------------------------------
+
+    def test_missing_bus_socket_names_the_address_and_the_reason(self):
+        with tempfile.TemporaryDirectory() as directory:
+            address, env = missing_bus_env(directory)
+            for command in EVERY_COMMAND:
+                result = provisionctl('--system', *command, env=env)
+                self.assertEqual(EXIT_UNREACHABLE, result.returncode, (command, result.stderr))
+                self.assertEqual(f'provisionctl: cannot connect to the system bus at {address}: '
+                                 'No such file or directory\n', result.stderr, command)
+                self.assertEqual('', result.stdout, command)
+
+    def test_bus_address_option_that_refuses_names_it_and_the_reason(self):
+        with tempfile.TemporaryDirectory() as directory:
+            path = os.path.join(directory, 'refusing-socket')
+            holder = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.addCleanup(holder.close)
+            holder.bind(path)  # bound, never listening: connect() is refused
+
+            result = provisionctl('--address', f'unix:path={path}', 'status')
+
         self.assertEqual(EXIT_UNREACHABLE, result.returncode, result.stderr)
-        # This bus cannot activate provisiond: ServiceUnknown.
+        self.assertEqual(f'provisionctl: cannot connect to the bus at unix:path={path}: Connection refused\n',
+                         result.stderr)
+
+    def test_missing_bus_with_json_prints_an_error_object(self):
+        with tempfile.TemporaryDirectory() as directory:
+            address, env = missing_bus_env(directory)
+            for command in JSON_COMMANDS:
+                result = provisionctl('--system', *command, '--json', env=env)
+                document = self.assertJsonError(result, 'org.freedesktop.DBus.Error.NoServer', EXIT_UNREACHABLE)
+                self.assertEqual(f'cannot connect to the system bus at {address}: No such file or directory',
+                                 document['error']['message'])
+
+    # ---- no daemon -----------------------------------------------------------------
+
+    def test_daemon_not_running_is_said_for_every_command(self):
+        self.daemon.stop()
+        address = os.environ['DBUS_SYSTEM_BUS_ADDRESS']
+        for command in EVERY_COMMAND:
+            result = provisionctl('--system', *command)
+            self.assertEqual(EXIT_UNREACHABLE, result.returncode, (command, result.stderr))
+            lines = result.stderr.splitlines()
+            self.assertEqual(f'provisionctl: provisiond is not running on the system bus ({address})', lines[0],
+                             command)
+            self.assertRegex(lines[1], r'^Start it with "systemctl start provisiond", or without systemd as '
+                                       r'root: /\S*/provisiond --system$', command)
+            self.assertEqual(2, len(lines), (command, result.stderr))
+            self.assertNotIn('org.freedesktop.DBus', result.stderr, command)
+
+    def test_daemon_not_running_on_the_bus_of_address_names_that_bus(self):
+        self.daemon.stop()
+        address = os.environ['DBUS_SYSTEM_BUS_ADDRESS']
+
+        result = provisionctl('status', '--address', address)
+
+        self.assertEqual(EXIT_UNREACHABLE, result.returncode, result.stderr)
         lines = result.stderr.splitlines()
         self.assertEqual(2, len(lines), result.stderr)
-        self.assertTrue(lines[0].startswith('provisionctl: provisiond is not running and could not be started '
-                                            '(org.freedesktop.DBus.Error.ServiceUnknown: '), lines[0])
-        self.assertRegex(lines[1], r'^Start it with "systemctl start provisiond", or without systemd as root: '
-                                   r'/\S*/provisiond --system$')
+        self.assertEqual(f'provisionctl: provisiond is not running on the bus at {address}', lines[0])
+        self.assertRegex(lines[1], '^Start it on that bus: DBUS_SYSTEM_BUS_ADDRESS=' + re.escape(address) +
+                         r' /\S*/provisiond --system$')
+
+    def test_daemon_not_running_with_json_prints_an_error_object(self):
+        self.daemon.stop()
+        address = os.environ['DBUS_SYSTEM_BUS_ADDRESS']
+        for command in JSON_COMMANDS:
+            result = provisionctl('--system', *command, '--json')
+            document = self.assertJsonError(result, 'org.freedesktop.DBus.Error.ServiceUnknown', EXIT_UNREACHABLE)
+            self.assertEqual(f'provisiond is not running on the system bus ({address})',
+                             document['error']['message'], command)
+
+    # ---- --json: the daemon's refusals and local failures ------------------------------
+
+    def test_apply_json_of_a_refused_document_prints_the_error(self):
+        stored = self.daemon.settings_bytes()
+
+        result = provisionctl('--system', 'apply', '--json', fixture_path('malformed.xml'))
+
+        document = self.assertJsonError(result, harness.ERROR_PREFIX + 'InvalidFile')
+        self.assertEqual(fixture_path('malformed.xml'), document['file'])
+        self.assertIn(f'provisionctl: {fixture_path("malformed.xml")}: {harness.ERROR_PREFIX}InvalidFile: ',
+                      result.stderr)
+        self.assertEqual(stored, self.daemon.settings_bytes())
+
+    def test_apply_json_of_a_missing_file_prints_the_error(self):
+        path = os.path.join(self.daemon.work_dir, 'no-such-document.xml')
+
+        result = provisionctl('--system', 'apply', '--json', path)
+
+        document = self.assertJsonError(result, 'org.freedesktop.DBus.Error.Failed')
+        self.assertEqual(f'cannot open {path}: No such file or directory', document['error']['message'])
+        self.assertEqual(path, document['file'])
+
+    def test_start_json_refused_busy_prints_the_error(self):
+        server = httpd.start_server(self)
+        server.add('/silent.xml', hang=True)
+        run_id = self.daemon.start_provisioning({'url': server.url('/silent.xml')})
+        self.addCleanup(self.daemon.cancel)
+        server.wait_for_request('/silent.xml')
+
+        result = provisionctl('--system', 'start', '--json', '--url', server.url('/other.xml'))
+
+        document = self.assertJsonError(result, harness.ERROR_PREFIX + 'Busy')
+        self.assertIn(f'run {run_id} ', document['error']['message'])
+        self.assertIn('was not started', result.stderr)
+        self.assertNotIn('/other.xml', server.paths())
+
+    def test_rollback_and_diff_json_of_unknown_generations_print_the_error(self):
+        for command in (('rollback', '999'), ('diff', '998', '999')):
+            result = provisionctl('--system', *command, '--json')
+            self.assertJsonError(result, harness.ERROR_PREFIX + 'UnknownGeneration')
+
+    def test_rollback_and_diff_json_without_an_earlier_generation_print_the_error(self):
+        (generations,) = harness.call(self.daemon.connection, 'ListGenerations', None, '(a(ta{sv}))')
+        self.assertEqual(1, len(generations))
+        for command in (('rollback',), ('diff',)):
+            result = provisionctl('--system', *command, '--json')
+            document = self.assertJsonError(result, 'org.freedesktop.DBus.Error.Failed')
+            self.assertEqual('no generation before the current one is kept', document['error']['message'])
+
+    def test_json_usage_errors_print_the_error(self):
+        for command in (('rollback', 'latest'), ('diff', '1', 'x'), ('status', 'extra'), ('apply',),
+                        ('history', '--json', '--no-such-option')):
+            result = provisionctl('--system', *command, '--json')
+            self.assertJsonError(result, harness.INVALID_ARGS, EXIT_USAGE)
 
 
 class ProvisiondCommandLineTest(unittest.TestCase):
