@@ -46,9 +46,11 @@ gboolean client_fail(GError **error, int r, const char *what);
 
 /* ---- the rest ---- */
 
-/* Reads an a(sss) of section changes (ApplyFile's, Rollback's) into a new
- * array of ProvSectionChange, or NULL with @error (provision-settings.c). */
-GPtrArray *client_read_section_changes(sd_bus_message *reply, GError **error);
+/* Sends @request (ApplyFile, Rollback) and reads its a(sss) of section changes into
+ * *@changes (a new array of ProvSectionChange; @changes may be NULL). Returns FALSE
+ * with @error (provision-settings.c). */
+gboolean client_call_for_section_changes(ProvClient *client, sd_bus_message *request, GPtrArray **changes,
+                                         GError **error);
 
 /* The fd to pass to ApplyFile for the document open as @fd: @fd itself for a
  * regular file; for a pipe, terminal or socket a sealed memfd with all that

@@ -102,8 +102,6 @@ GPtrArray *prov_client_list_generations(ProvClient *client, GError **error) {
 
 gboolean prov_client_rollback(ProvClient *client, guint64 generation, GPtrArray **changes, GError **error) {
         g_autoptr(sd_bus_message) request = NULL;
-        g_autoptr(sd_bus_message) reply = NULL;
-        g_autoptr(GPtrArray) applied = NULL;
         int r;
 
         g_return_val_if_fail(client != NULL, FALSE);
@@ -116,15 +114,7 @@ gboolean prov_client_rollback(ProvClient *client, guint64 generation, GPtrArray 
         r = sd_bus_message_append(request, "ta{sv}", generation, 0);
         if (r < 0)
                 return client_fail(error, r, "Cannot append the arguments of Rollback");
-        reply = client_call(client, request, error);
-        if (reply == NULL)
-                return FALSE;
-        applied = client_read_section_changes(reply, error);
-        if (applied == NULL)
-                return FALSE;
-        if (changes != NULL)
-                *changes = g_steal_pointer(&applied);
-        return TRUE;
+        return client_call_for_section_changes(client, request, changes, error);
 }
 
 static int read_differences(sd_bus_message *reply, GPtrArray *differences) {

@@ -19,7 +19,7 @@ void prov_section_change_free(ProvSectionChange *change) {
         g_free(change);
 }
 
-GPtrArray *client_read_section_changes(sd_bus_message *reply, GError **error) {
+static GPtrArray *read_section_changes(sd_bus_message *reply, GError **error) {
         g_autoptr(GPtrArray)
                 changes = g_ptr_array_new_with_free_func((GDestroyNotify) prov_section_change_free);
         const char *section, *version, *how;
@@ -45,6 +45,21 @@ GPtrArray *client_read_section_changes(sd_bus_message *reply, GError **error) {
         return g_steal_pointer(&changes);
 }
 
+gboolean client_call_for_section_changes(ProvClient *client, sd_bus_message *request, GPtrArray **changes,
+                                         GError **error) {
+        g_autoptr(sd_bus_message) reply = client_call(client, request, error);
+        g_autoptr(GPtrArray) applied = NULL;
+
+        if (reply == NULL)
+                return FALSE;
+        applied = read_section_changes(reply, error);
+        if (applied == NULL)
+                return FALSE;
+        if (changes != NULL)
+                *changes = g_steal_pointer(&applied);
+        return TRUE;
+}
+
 static gboolean apply_regular_fd(ProvClient *client, int fd, GPtrArray **changes, GError **error);
 
 gboolean prov_client_apply_fd(ProvClient *client, int fd, GPtrArray **changes, GError **error) {
@@ -67,8 +82,6 @@ gboolean prov_client_apply_fd(ProvClient *client, int fd, GPtrArray **changes, G
 
 static gboolean apply_regular_fd(ProvClient *client, int fd, GPtrArray **changes, GError **error) {
         g_autoptr(sd_bus_message) request = NULL;
-        g_autoptr(sd_bus_message) reply = NULL;
-        g_autoptr(GPtrArray) applied = NULL;
         int r;
 
         /* Else sd-bus fails the call with a made-up NotSupported, as if the daemon had refused. */
@@ -84,16 +97,7 @@ static gboolean apply_regular_fd(ProvClient *client, int fd, GPtrArray **changes
         r = sd_bus_message_append(request, "ha{sv}", fd, 0);
         if (r < 0)
                 return client_fail(error, r, "Cannot pass the file descriptor");
-
-        reply = client_call(client, request, error);
-        if (reply == NULL)
-                return FALSE;
-        applied = client_read_section_changes(reply, error);
-        if (applied == NULL)
-                return FALSE;
-        if (changes != NULL)
-                *changes = g_steal_pointer(&applied);
-        return TRUE;
+        return client_call_for_section_changes(client, request, changes, error);
 }
 
 gboolean prov_client_apply_file(ProvClient *client, const char *path, GPtrArray **changes, GError **error) {
