@@ -85,21 +85,11 @@ static void wait_for_sip_port(const char *netns) {
         g_error("sipp did not open port 5060");
 }
 
-/*
- * The shortest pause a responder makes before its NOTIFY. Not 0: sipp 3.6 keeps its
- * clock in ms since its start, read from CLOCK_MONOTONIC_COARSE (one jiffy steps), and
- * a pause ends at "clock + pause". A 0 ms pause taken while that clock still reads 0 (a
- * SUBSCRIBE already queued when sipp's loop first runs, which happens on a loaded
- * machine) ends at 0, which sipp's scheduler takes for "no wake-up time": the call
- * sleeps for good, the 200 OK went out, the NOTIFY never does.
- */
-#define RESPONDER_MIN_DELAY_MS 1
-
-/* sipp as the PnP server in @netns playing @scenario; answers @url after @delay_ms (at least 1 ms). */
+/* sipp as the PnP server in @netns playing @scenario; answers @url after @delay_ms. */
 static GSubprocess *responder_start(const char *netns, const char *scenario, const char *url, guint delay_ms) {
         g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
         g_autofree char *path = g_build_filename(TEST_SOURCE_DIR, scenario, NULL);
-        g_autofree char *delay = g_strdup_printf("%u", MAX(delay_ms, RESPONDER_MIN_DELAY_MS));
+        g_autofree char *delay = g_strdup_printf("%u", delay_ms);
         g_autofree char *huge = g_strnfill(9000, 'A');
         g_auto(GStrv) argv = NULL;
         g_autoptr(GError) error = NULL;
