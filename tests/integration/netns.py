@@ -7,6 +7,8 @@ where a DHCP client runs our shipped hook. The bus is a unix socket, reachable f
 namespace. Needs root; require_namespaces() skips (77) where namespaces cannot be made.
 """
 
+import contextlib
+import ctypes
 import os
 import shutil
 import signal
@@ -78,6 +80,30 @@ class VethPair:
                 except (ProcessLookupError, ValueError):
                     pass
             ip('netns', 'delete', namespace, check=False)
+
+
+CLONE_NEWNET = 0x40000000  # <sched.h>
+
+
+@contextlib.contextmanager
+def sockets_in(namespace):
+    """Within the block, sockets this thread makes belong to namespace (made with ip netns add),
+    e.g. a httpd.TestServer on 127.0.0.1 that a daemon in that namespace reaches; they stay there
+    after the block. setns(2) moves only the calling thread; the block puts it back."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    home = os.open('/proc/thread-self/ns/net', os.O_RDONLY)
+    target = os.open(f'/run/netns/{namespace}', os.O_RDONLY)
+    try:
+        if libc.setns(target, CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), f'setns into {namespace}')
+        try:
+            yield
+        finally:
+            if libc.setns(home, CLONE_NEWNET) != 0:
+                raise OSError(ctypes.get_errno(), 'setns back')
+    finally:
+        os.close(target)
+        os.close(home)
 
 
 def hook_env():

@@ -14,6 +14,8 @@ namespace.
   address; then a run without URL (StartProvisioning) does the same (Source dhcp).
 - multicast: sipp answers the SUBSCRIBE → a run without URL uses its URL (Source multicast).
 - order: DHCP wins over multicast (not asked); multicast wins over the configured URL.
+- redirect ∥ multicast: the HTTPS redirect service (a TestServer on 127.0.0.1 in the phone's
+  namespace) and sipp are asked at once; the one that answers wins, the other is cancelled.
 
 Needs root and network namespaces; skipped (77) where they cannot be created.
 """
@@ -25,10 +27,11 @@ import tempfile
 import time
 
 import harness
+import httpd
 from gi.repository import GLib
 from harness import DaemonTestCase
 from netns import (VethPair, dhclient_command, dnsmasq_command, hook_env, in_namespace, ip, run_tests,
-                   start_wrapped_daemon)
+                   sockets_in, start_wrapped_daemon)
 from processes import kill_all, read_log, spawn, stop
 
 SUFFIX = str(os.getpid())
@@ -43,6 +46,9 @@ MAC = '00:09:52:00:00:0E'
 MAC_IN_URLS = '00095200000E'
 RUN_TIMEOUT = 60.0  # upper bounds against a hang, never timing assertions
 READY_TIMEOUT = 20.0
+# A responder that holds its NOTIFY back this long has lost: the other source answers first.
+NEVER_MS = 50000
+TLS_DIR = harness.source_path('tests', 'data', 'tls')
 
 PATCH = b'''<?xml version="1.0" encoding="UTF-8"?>
 <configuration>
@@ -87,7 +93,7 @@ class ZeroTouchTest(DaemonTestCase):
         self.addCleanup(shutil.rmtree, self.work_dir, ignore_errors=True)
         self.addCleanup(self.unconfigure_client)
         self.docroot = os.path.join(self.work_dir, 'www')
-        for directory in ('prov', 'vendor', 'mc', 'other'):
+        for directory in ('prov', 'vendor', 'mc', 'other', 'redirected'):
             os.makedirs(os.path.join(self.docroot, directory))
             with open(os.path.join(self.docroot, directory, f'{MAC_IN_URLS}.xml'), 'wb') as f:
                 f.write(PATCH)
@@ -109,11 +115,12 @@ class ZeroTouchTest(DaemonTestCase):
 
     # -- the phone --
 
-    def start_phone(self, **provisioning):
+    def start_phone(self, extra_config=None, **provisioning):
         config = {
             'Device': {'MAC': MAC, 'Serial': 'SN1', 'Type': 'D200'},
             'Preconditions': {'Network': 'true', 'Time': 'none', 'Timeout': '30'},
             'Multicast': {'Enabled': 'true', 'Interface': CLIENT_VETH, 'WaitSeconds': '5'},
+            **(extra_config or {}),
         }
         defaults = harness.defaults_with_provisioning(self.work_dir, **provisioning) if provisioning else None
         return start_wrapped_daemon(self, lambda argv: in_namespace(CLIENT_NS, argv), config, defaults)
@@ -155,15 +162,24 @@ class ZeroTouchTest(DaemonTestCase):
         self.start_process(dhclient_command(self.work_dir, NETWORK, script, hook_env()),
                            log=os.path.join(self.work_dir, 'dhclient.log'))
 
-    def pnp_server(self, url):
-        """sipp as the SIP multicast PnP server, answering one SUBSCRIBE with url."""
+    def pnp_server(self, url, delay_ms=0):
+        """sipp as the SIP multicast PnP server, answering one SUBSCRIBE with url after delay_ms."""
         scenario = harness.source_path('tests', 'sip', 'pnp-responder.xml')
         process = self.start_process(in_namespace(SERVER_NS, [
             'sipp', '-nr', '-sf', scenario, '-p', '5060', '-i', '0.0.0.0', '-m', '1', '-nostdin',
-            '-timeout', '60s', '-timeout_error', '-d', '0', '-key', 'url', url]),
+            '-timeout', '60s', '-timeout_error', '-d', str(delay_ms), '-key', 'url', url]),
             log=os.path.join(self.work_dir, 'sipp.log'))
         wait_for_port(SERVER_NS, 'u', 5060)
         return process
+
+    def redirect_service(self, url, **route):
+        """The HTTPS redirect service (docs/redirect.md) on 127.0.0.1 of the phone's namespace,
+        answering the device's path with url (route: httpd.Route fields, e.g. hang=True); the
+        [Redirect] section that points the phone at it."""
+        with sockets_in(CLIENT_NS):
+            service = httpd.start_server(self, httpd.fixture_tls_context(TLS_DIR))
+        service.add(f'/v1/{MAC_IN_URLS}', body=url.encode() + b'\n', content_type='text/plain', **route)
+        return service, {'Redirect': {'Url': service.url('/v1/{mac}'), 'CAFile': f'{TLS_DIR}/ca.pem'}}
 
     # -- DHCP --
 
@@ -233,6 +249,34 @@ class ZeroTouchTest(DaemonTestCase):
         self.assertEqual('not asked: multicast found a URL first', dict(status['Discovery'])['configured'])
         self.assertProvisioned(f'/mc/{MAC_IN_URLS}.xml')
         self.assertNotIn('/other/', read_log(self.http_log))
+
+    # -- redirect ∥ multicast --
+
+    def test_redirect_answers_first(self):
+        self.static_address()
+        self.pnp_server(f'{HTTP}/mc/{MAC_IN_URLS}.xml', delay_ms=NEVER_MS)
+        service, config = self.redirect_service(f'{HTTP}/redirected/{MAC_IN_URLS}.xml')
+        daemon = self.start_phone(config)
+        self.run_to_end(daemon.start_provisioning())
+        status = daemon.status()
+        self.assertEqual('redirect', status['Source'])
+        self.assertEqual('cancelled: redirect answered first', dict(status['Discovery'])['multicast'])
+        self.assertProvisioned(f'/redirected/{MAC_IN_URLS}.xml')
+        self.assertNotIn('/mc/', read_log(self.http_log))
+        self.assertEqual(1, len(service.requests_for(f'/v1/{MAC_IN_URLS}')))
+
+    def test_multicast_answers_first(self):
+        self.static_address()
+        sipp = self.pnp_server(f'{HTTP}/mc/{MAC_IN_URLS}.xml')
+        service, config = self.redirect_service(f'{HTTP}/redirected/{MAC_IN_URLS}.xml', hang=True)
+        daemon = self.start_phone(config)
+        self.run_to_end(daemon.start_provisioning())
+        status = daemon.status()
+        self.assertEqual('multicast', status['Source'])
+        self.assertEqual('cancelled: multicast answered first', dict(status['Discovery'])['redirect'])
+        self.assertProvisioned(f'/mc/{MAC_IN_URLS}.xml')
+        self.assertNotIn('/redirected/', read_log(self.http_log))
+        self.assertEqual(0, sipp.wait(timeout=RUN_TIMEOUT), read_log(os.path.join(self.work_dir, 'sipp.log')))
 
 
 def stop_on_signal(signum, frame):

@@ -24,22 +24,14 @@ shift
 
 pbx_a="prov-sip-a-$$"
 pbx_b="prov-sip-b-$$"
-# sipp a failed test left behind: only processes in our own namespaces.
-stop_responders() {
+cleanup() {
         local netns pid
 
         for netns in "$pbx_a" "$pbx_b"; do
+                # sipp a failed test left behind: only processes in our own namespaces.
                 for pid in $(ip netns pids "$netns" 2>/dev/null); do
                         kill "$pid" 2>/dev/null || true
                 done
-        done
-        sleep 0.2
-}
-cleanup() {
-        local netns
-
-        stop_responders
-        for netns in "$pbx_a" "$pbx_b"; do
                 ip netns delete "$netns" 2>/dev/null || true
         done
 }
@@ -69,15 +61,4 @@ for netns in "$pbx_a" "$pbx_b"; do
 done
 
 export PROVISIOND_TEST_MCAST_IF=lan PROVISIOND_TEST_PBX_A="$pbx_a" PROVISIOND_TEST_PBX_B="$pbx_b"
-# Known flake: in about one run in a hundred on a loaded 2-core machine a sipp responder
-# answers the SUBSCRIBE 200 but its NOTIFY never arrives. Until that is understood, a
-# failed run is tried once more, and the log says so.
-status=0
-"$@" || status=$?
-if [ "$status" -ne 0 ] && [ "$status" -ne 77 ]; then
-        echo "source-multicast: failed with exit $status; trying once more (known flake)" >&2
-        stop_responders
-        status=0
-        "$@" || status=$?
-fi
-exit "$status"
+"$@"
