@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* URLs, markers and references. The input is a URL template (first line), a
  * relative or absolute reference (second line) and a reference document (the
- * rest). Asserts that no user information survives url_redact() and that no
- * error message repeats the user information of the URLs it names. */
+ * rest). Asserts that no user information survives url_redact(), that no
+ * error message repeats the user information of the URLs it names, and that
+ * mapping a URL to a URI is done once and for all (check_mapping()). */
 #include <stdint.h>
 #include <string.h>
 
@@ -84,6 +85,23 @@ static void check_url(const char *url) {
                 assert_message_hides(error, url, NULL);
 }
 
+/* RFC 3987 section 3.1: what url_from_iri() leaves holds no character a URI may not hold, and
+ * mapping again changes nothing (an encoded URL is not encoded twice); the same for
+ * url_normalize_input(), markers apart. */
+static void check_mapping(const char *input) {
+        g_autofree char *uri = url_from_iri(input);
+        g_autofree char *again = url_from_iri(uri);
+        g_autofree char *normalized = url_normalize_input(input);
+        g_autofree char *normalized_again = url_normalize_input(normalized);
+
+        for (const char *at = uri; *at != '\0'; at++)
+                fuzz_assert((guchar) *at < 0x80 && strchr(" \"<>\\^`{|}", *at) == NULL,
+                            "url_from_iri() left a character no URI may hold");
+        fuzz_assert(g_str_equal(uri, again), "url_from_iri() changed a URI");
+        fuzz_assert(g_strcmp0(normalized, normalized_again) == 0,
+                    "url_normalize_input() changed its own result");
+}
+
 static void check_resolve(const char *base, const char *reference) {
         g_autoptr(GError) error = NULL;
         g_autofree char *resolved = url_resolve(base, reference, &error);
@@ -124,6 +142,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (lines[0] == NULL)
                 return 0;
         base = markers_replace(lines[0], &device);
+        check_mapping(lines[0]);
         check_url(lines[0]);
         check_url(base);
         if (lines[1] == NULL)

@@ -11,8 +11,8 @@ G_DEFINE_QUARK(dhcp - options - error - quark, dhcp_options_error)
 /* udhcpc passes this instead of an option 66 that is not a valid host name (e.g. a URL). */
 #define UDHCPC_REFUSED_VALUE "bad"
 
-/* Allowed in a URL as they are; the rest of printable ASCII is percent-encoded.
- * '%' stays (values may be encoded already), <>{} stay for the markers. */
+/* Allowed in a URL as they are; the rest of printable ASCII and every byte of a non-ASCII character
+ * is percent-encoded. '%' stays (values may be encoded already), <>{} stay for the markers. */
 #define URL_KEPT_CHARACTERS "!#$%&'()*+,/:;=?@[]~<>{}"
 
 static const char *const error_reasons[] = {
@@ -247,11 +247,25 @@ static char *present_value(const char *value) {
         return g_steal_pointer(&trimmed);
 }
 
+/* Printable, in UTF-8: a file or path named with non-ASCII characters is percent-encoded as in any
+ * URL that enters (RFC 3987 section 3.1, add_candidate()); control characters and bytes that are no
+ * UTF-8 are not text. */
+static gboolean is_printable_utf8(const char *value) {
+        if (!g_utf8_validate(value, -1, NULL))
+                return FALSE;
+        for (const char *at = value; *at != '\0'; at++)
+                if ((guchar) *at < 0x20 || *at == 0x7f)
+                        return FALSE;
+        return TRUE;
+}
+
 static gboolean check_text(int code, const char *value, GError **error) {
-        if (value == NULL || is_text((const guint8 *) value, strlen(value)))
+        if (value == NULL || is_printable_utf8(value))
                 return TRUE;
         g_set_error(error, DHCP_OPTIONS_ERROR, DHCP_OPTIONS_ERROR_NOT_TEXT,
-                    "option %d holds characters that are not printable ASCII", code);
+                    "option %d holds characters that are not printable text (control characters or bytes "
+                    "that are not UTF-8)",
+                    code);
         return FALSE;
 }
 

@@ -433,6 +433,11 @@ static gboolean is_followed_redirect(guint status) {
         return FALSE;
 }
 
+/* libsoup 3 hands header values over as UTF-8: it replaces the bytes of invalid UTF-8 (a Latin-1
+ * "\xfc") with U+FFFD, so the bytes the server meant are lost. Following the redirect would fetch a
+ * URL with %EF%BF%BD in it that the server never named. */
+#define REPLACEMENT_CHARACTER "\xef\xbf\xbd"
+
 /* The Location, resolved and without any userinfo it may carry; NULL after failing the task. */
 static char *redirect_target(GTask *task) {
         FetchJob *job = g_task_get_task_data(task);
@@ -444,6 +449,14 @@ static char *redirect_target(GTask *task) {
         if (location == NULL) {
                 fetch_fail_with(task, PROV_ERROR_REDIRECT, "HTTP %u redirect without a Location from %s",
                                 soup_message_get_status(job->message), job->url);
+                return NULL;
+        }
+        if (strstr(location, REPLACEMENT_CHARACTER) != NULL) {
+                fetch_fail_with(task, PROV_ERROR_REDIRECT,
+                                "bad redirect from %s: its Location is not valid UTF-8, so the URL it "
+                                "names is unknown (a Location is a URI reference, RFC 9110 section 10.2.2: "
+                                "bytes outside ASCII must be sent percent-encoded)",
+                                job->url);
                 return NULL;
         }
         resolved = url_resolve(job->url, location, &error);

@@ -144,7 +144,8 @@ static char *bad_answer(GError **error, const char *format, ...) {
         return NULL;
 }
 
-/* The URL in @text: trimmed, then printable ASCII without spaces (RFC 3986), absolute http or https. */
+/* The URL in @text: trimmed and mapped to a URI (url_normalize_input(): a space or a non-ASCII
+ * character is percent-encoded), then without control characters, absolute http or https. */
 static char *url_of_text(const char *text, gsize length, GError **error) {
         g_autofree char *line = g_strndup(text, length);
         g_autofree char *url = url_normalize_input(line);
@@ -158,7 +159,7 @@ static char *url_of_text(const char *text, gsize length, GError **error) {
                 if (!g_ascii_isgraph(url[i]))
                         return bad_answer(error,
                                           "the URL holds byte 0x%02x at %" G_GSIZE_FORMAT
-                                          " (a URL is printable ASCII without spaces)",
+                                          " (a URL holds no control characters)",
                                           (guchar) url[i], i);
         if (!url_check_fetchable(url, &local_error))
                 return bad_answer(error, "the answer is no provisioning URL: %s", local_error->message);

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "markers.h"
 #include "provision-error.h"
 
 /* Keep every component as written (no decoding and re-encoding), and split a
@@ -25,16 +26,32 @@ static gboolean set_unsupported(GError **error, const char *url, const char *rea
         return FALSE;
 }
 
+/* RFC 3986 § 2.1: a '%' starts a percent-encoding, nothing else; GLib only says the URL is invalid. */
+static gboolean has_stray_percent(const char *url) {
+        for (const char *at = strchr(url, '%'); at != NULL; at = strchr(at + 1, '%'))
+                if (!g_ascii_isxdigit(at[1]) || !g_ascii_isxdigit(at[2]))
+                        return TRUE;
+        return FALSE;
+}
+
+#define STRAY_PERCENT_REASON "a '%' not followed by two hexadecimal digits (a '%' itself is written %25)"
+
+static gboolean set_unparsable(GError **error, const char *url, const char *reason) {
+        if (has_stray_percent(url))
+                reason = STRAY_PERCENT_REASON;
+        return set_unsupported(error, url, reason);
+}
+
 gboolean url_check_fetchable(const char *url, GError **error) {
         g_autoptr(GUri) uri = g_uri_parse(url, URL_PARSE_FLAGS, NULL);
         const char *host;
 
         /* GUri lets a CR or LF through inside a URL; no request line may carry one (RFC 3986 §2). */
         for (const char *at = url; *at != '\0'; at++)
-                if ((guchar)*at < 0x20 || *at == 0x7f)
+                if ((guchar) *at < 0x20 || *at == 0x7f)
                         return set_unsupported(error, url, "a control character in the URL");
         if (uri == NULL)
-                return set_unsupported(error, url, "not a valid absolute URL");
+                return set_unparsable(error, url, "not a valid absolute URL");
         if (!is_fetchable_scheme(g_uri_get_scheme(uri)))
                 return set_unsupported(error, url, "only http and https URLs can be fetched");
         host = g_uri_get_host(uri);
@@ -49,6 +66,58 @@ static gboolean is_ascii_whitespace(char c) {
         return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
 }
 
+/* The characters of a URL as people write it that no URI may hold (RFC 3987 § 3.1 step 2): every
+ * byte of a non-ASCII character, and the printable ASCII characters that section lets systems
+ * accepting IRIs convert as well. '%' is kept: "%20" is already encoded. Control characters are
+ * kept so that url_check_fetchable() refuses them by name. */
+static gboolean must_encode(guchar c) {
+        return c >= 0x80 || (c != '\0' && strchr(" \"<>\\^`{|}", c) != NULL);
+}
+
+/* Longer than every marker ("<MACADR>" is the longest); bounds the search for its end, so that a
+ * URL of many '{' costs linear time. */
+#define MARKER_MAX_LENGTH 16
+
+/* The length of the marker (markers.h) that starts at @at, else 0: a token from '<' or '{' to the
+ * next '>' or '}' that markers_replace() replaces by the value of an unknown device (""). */
+static gsize marker_length(const char *at, const char *end) {
+        static const DeviceIdentity unknown_device = { NULL, NULL, NULL };
+        const char *close = NULL;
+        g_autofree char *token = NULL;
+        g_autofree char *replaced = NULL;
+
+        if (*at == '<' || *at == '{')
+                close = memchr(at, *at == '<' ? '>' : '}', MIN((gsize) (end - at), MARKER_MAX_LENGTH));
+        if (close == NULL)
+                return 0;
+        token = g_strndup(at, close + 1 - at);
+        replaced = markers_replace(token, &unknown_device);
+        return *replaced == '\0' ? (gsize) (close + 1 - at) : 0;
+}
+
+/* @iri (of @length bytes) as a URI; with @keep_markers, markers stay as they are written. */
+static char *encode_iri(const char *iri, gsize length, gboolean keep_markers) {
+        const char *end = iri + length;
+        GString *uri = g_string_sized_new(length);
+
+        for (const char *at = iri; at < end;) {
+                gsize kept = keep_markers ? marker_length(at, end) : 0;
+                if (kept > 0) {
+                        g_string_append_len(uri, at, kept);
+                        at += kept;
+                } else if (must_encode((guchar) *at)) {
+                        g_string_append_printf(uri, "%%%02X", (guchar) *at++);
+                } else {
+                        g_string_append_c(uri, *at++);
+                }
+        }
+        return g_string_free(uri, FALSE);
+}
+
+char *url_from_iri(const char *iri) {
+        return encode_iri(iri, strlen(iri), FALSE);
+}
+
 char *url_normalize_input(const char *input) {
         const char *start = input;
         const char *end;
@@ -60,7 +129,7 @@ char *url_normalize_input(const char *input) {
         end = start + strlen(start);
         while (end > start && is_ascii_whitespace(end[-1]))
                 end--;
-        return end > start ? g_strndup(start, end - start) : NULL;
+        return end > start ? encode_iri(start, end - start, TRUE) : NULL;
 }
 
 /* g_uri_to_string() asserts (a critical, then NULL) on a URI without host whose
@@ -73,6 +142,8 @@ static char *set_unresolvable(GError **error, const char *base, const char *refe
         g_autofree char *redacted_base = url_redact(base);
         g_autofree char *redacted_reference = url_redact(reference);
 
+        if (has_stray_percent(reference))
+                reason = STRAY_PERCENT_REASON;
         g_set_error(error, PROV_ERROR, PROV_ERROR_UNSUPPORTED_URL, "cannot resolve %s against %s: %s",
                     redacted_reference, redacted_base, reason);
         return NULL;
@@ -107,15 +178,17 @@ gboolean url_has_scheme(const char *reference) {
 }
 
 char *url_resolve(const char *base, const char *reference, GError **error) {
+        g_autofree char *encoded = url_from_iri(reference);
+
         /* An absolute reference stands for itself; resolving would only normalise it. */
-        if (url_has_scheme(reference)) {
-                if (!g_uri_is_valid(reference, URL_PARSE_FLAGS, NULL)) {
-                        set_unsupported(error, reference, "not a valid URL");
+        if (url_has_scheme(encoded)) {
+                if (!g_uri_is_valid(encoded, URL_PARSE_FLAGS, NULL)) {
+                        set_unparsable(error, encoded, "not a valid URL");
                         return NULL;
                 }
-                return g_strdup(reference);
+                return g_steal_pointer(&encoded);
         }
-        return resolve_relative(base, reference, error);
+        return resolve_relative(base, encoded, error);
 }
 
 /* A URL GLib cannot parse may hide a password containing '/', '?', '#' or '@':

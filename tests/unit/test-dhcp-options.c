@@ -249,7 +249,15 @@ static void test_join_percent_encodes_what_urls_cannot_hold(void) {
 
 static void test_join_non_text_66_fails(void) {
         assert_no_urls("http://h\x01", "a.xml", NULL, DHCP_OPTIONS_ERROR_NOT_TEXT);
-        assert_no_urls("http://h\xc3\xa9", "a.xml", NULL, DHCP_OPTIONS_ERROR_NOT_TEXT);
+        assert_no_urls("http://h/\xfc", "a.xml", NULL, DHCP_OPTIONS_ERROR_NOT_TEXT); /* Latin-1, no UTF-8 */
+        assert_no_urls("http://h", "a\x7f.xml", NULL, DHCP_OPTIONS_ERROR_NOT_TEXT);
+}
+
+/* RFC 3987 section 3.1: as every URL that enters provisiond, in UTF-8. */
+static void test_join_percent_encodes_non_ascii(void) {
+        assert_urls("http://h/Labor M\xc3\xbcller", "Lab Phone.xml", NULL,
+                    URLS("http://h/Labor%20M%C3%BCller/Lab%20Phone.xml"));
+        assert_urls(NULL, "https://h/M\xc3\xbcller.xml", NULL, URLS("https://h/M%C3%BCller.xml"));
 }
 
 static void test_option43_wins_over_66_and_67(void) {
@@ -324,6 +332,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/dhcp-options/join-percent-encodes-what-urls-cannot-hold",
                         test_join_percent_encodes_what_urls_cannot_hold);
         g_test_add_func("/dhcp-options/join-non-text-66-fails", test_join_non_text_66_fails);
+        g_test_add_func("/dhcp-options/join-percent-encodes-non-ascii", test_join_percent_encodes_non_ascii);
         g_test_add_func("/dhcp-options/option43-wins-over-66-and-67", test_option43_wins_over_66_and_67);
         g_test_add_func("/dhcp-options/option43-without-our-suboptions-falls-back",
                         test_option43_without_our_suboptions_falls_back);

@@ -572,8 +572,10 @@ static const AnswerCase answer_cases[] = {
         { "text/plain", "", NULL, "holds no URL" },
         { "text/plain", "\n https://p.example/a.xml", NULL, "holds no URL" },
         { "text/plain", "tftp://p.example/a.xml", NULL, "only http and https" },
-        { "text/plain", "https://p.example/\xC3\xA4.xml", NULL, "byte 0xc3 at 18" },
-        { "text/plain", " https://p.example/a b.xml", NULL, "byte 0x20 at 19" },
+        /* Mapped to a URI as every URL that enters (RFC 3987 section 3.1). */
+        { "text/plain", "https://p.example/\xC3\xA4.xml", "https://p.example/%C3%A4.xml", NULL },
+        { "text/plain", " https://p.example/a b.xml", "https://p.example/a%20b.xml", NULL },
+        { "text/plain", "https://p.example/a%20b.xml", "https://p.example/a%20b.xml", NULL },
         { "text/plain", "https://p.example/a\r.xml\n", NULL, "byte 0x0d at 19" },
         { "application/xml", "<redirect><url>https://p.example/a\n.xml</url></redirect>", NULL,
           "byte 0x0a at 19" },
