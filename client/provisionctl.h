@@ -14,7 +14,7 @@ enum {
         EXIT_UNREACHABLE = 3, /* cannot connect to the bus or reach the daemon */
 };
 
-/* ---- shared by the commands (provisionctl.c) ---- */
+/* ---- shared by the commands (provisionctl-output.c; set by provisionctl.c) ---- */
 
 /* --json: for the commands whose table entry has .json set. */
 extern gboolean arg_json;
@@ -51,7 +51,7 @@ G_GNUC_PRINTF(3, 4) int report_local_error(const char *file_label, int exit_code
 /* What --version says of a daemon it could not ask: "not running on the system bus (…)", "not reachable (…)". */
 char *describe_daemon_error(const GError *error);
 
-/* ---- output ---- */
+/* ---- output (provisionctl-output.c) ---- */
 
 /* Writes UTF-8 @text (a document: JSON, XML) to stdout as it is, buffered;
  * g_print() converts to the terminal's charset and flushes. Both remember a
@@ -60,6 +60,12 @@ void print_raw(const char *text);
 
 /* Flushes stdout. Returns FALSE if a write to stdout failed, now or before. */
 gboolean flush_output(void);
+
+/* Makes g_print() write through print_raw(): converted to the terminal's charset, flushed at once. */
+void install_print_handler(void);
+
+/* The errno of the first failed write to stdout; 0: none failed. */
+int output_error(void);
 
 /* The line apply and start print for each changed section. */
 void print_section_change(const char *section, const char *version, const char *how);
