@@ -58,6 +58,12 @@ gboolean client_call_for_section_changes(ProvClient *client, sd_bus_message *req
  * Returns -1 with @error on failure (provision-document-fd.c). */
 int client_document_fd(int fd, int *copy, GError **error);
 
+/* The value of @key in the a{sv} @dictionary, or the neutral value when it is missing:
+ * "" (a new string), 0 (provision-status.c). */
+char *client_lookup_string(GVariant *dictionary, const char *key);
+guint64 client_lookup_uint64(GVariant *dictionary, const char *key);
+guint client_lookup_uint32(GVariant *dictionary, const char *key);
+
 /* Reads the next value of @message, of any D-Bus type, into @ret (a new
  * reference). Returns a negative errno on failure (provision-status.c). */
 int client_read_value(sd_bus_message *message, GVariant **ret);

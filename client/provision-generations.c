@@ -29,14 +29,6 @@ void prov_setting_difference_free(ProvSettingDifference *difference) {
         g_free(difference);
 }
 
-static char *lookup_string(GVariant *dictionary, const char *key) {
-        char *value = NULL;
-
-        if (!g_variant_lookup(dictionary, key, "s", &value))
-                return g_strdup("");
-        return value;
-}
-
 /* Missing keys get the neutral values the header documents. */
 static ProvGeneration *generation_new(guint64 number, GVariant *dictionary) {
         ProvGeneration *generation = g_new0(ProvGeneration, 1);
@@ -44,9 +36,9 @@ static ProvGeneration *generation_new(guint64 number, GVariant *dictionary) {
         generation->generation = number;
         generation->raw = g_variant_ref(dictionary);
         g_variant_lookup(dictionary, "time", "t", &generation->time);
-        generation->trigger = lookup_string(dictionary, "trigger");
-        generation->source = lookup_string(dictionary, "source");
-        generation->url = lookup_string(dictionary, "url");
+        generation->trigger = client_lookup_string(dictionary, "trigger");
+        generation->source = client_lookup_string(dictionary, "source");
+        generation->url = client_lookup_string(dictionary, "url");
         g_variant_lookup(dictionary, "run_id", "t", &generation->run_id);
         if (!g_variant_lookup(dictionary, "sections", "^as", &generation->sections))
                 generation->sections = g_new0(char *, 1);

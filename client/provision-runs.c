@@ -8,28 +8,6 @@
 #include "prov-sd-bus-cleanup.h"
 #include "provision-client-private.h"
 
-static char *lookup_string(GVariant *dictionary, const char *key) {
-        char *value = NULL;
-
-        if (!g_variant_lookup(dictionary, key, "s", &value))
-                return g_strdup("");
-        return value;
-}
-
-static guint64 lookup_uint64(GVariant *dictionary, const char *key) {
-        guint64 value = 0;
-
-        g_variant_lookup(dictionary, key, "t", &value);
-        return value;
-}
-
-static guint lookup_uint32(GVariant *dictionary, const char *key) {
-        guint32 value = 0;
-
-        g_variant_lookup(dictionary, key, "u", &value);
-        return value;
-}
-
 /* Missing keys get the neutral values the header documents. */
 static ProvRun *run_new_from_entry(GVariant *entry) {
         ProvRun *run = g_new0(ProvRun, 1);
@@ -37,19 +15,19 @@ static ProvRun *run_new_from_entry(GVariant *entry) {
 
         g_variant_get(entry, "(t@a{sv})", &run->number, &dictionary);
         run->raw = dictionary;
-        run->run_id = lookup_uint64(dictionary, "RunId");
-        run->trigger = lookup_string(dictionary, "Trigger");
-        run->source = lookup_string(dictionary, "Source");
-        run->url = lookup_string(dictionary, "Url");
-        run->result = lookup_string(dictionary, "Result");
-        run->error_name = lookup_string(dictionary, "Error");
-        run->files = lookup_uint32(dictionary, "Files");
-        run->not_modified = lookup_uint32(dictionary, "NotModified");
-        run->http_status = lookup_uint32(dictionary, "HttpStatus");
-        run->sections_changed = lookup_uint32(dictionary, "SectionsChanged");
-        run->bytes = lookup_uint64(dictionary, "Bytes");
-        run->started = lookup_uint64(dictionary, "Started");
-        run->duration = lookup_uint64(dictionary, "Duration");
+        run->run_id = client_lookup_uint64(dictionary, "RunId");
+        run->trigger = client_lookup_string(dictionary, "Trigger");
+        run->source = client_lookup_string(dictionary, "Source");
+        run->url = client_lookup_string(dictionary, "Url");
+        run->result = client_lookup_string(dictionary, "Result");
+        run->error_name = client_lookup_string(dictionary, "Error");
+        run->files = client_lookup_uint32(dictionary, "Files");
+        run->not_modified = client_lookup_uint32(dictionary, "NotModified");
+        run->http_status = client_lookup_uint32(dictionary, "HttpStatus");
+        run->sections_changed = client_lookup_uint32(dictionary, "SectionsChanged");
+        run->bytes = client_lookup_uint64(dictionary, "Bytes");
+        run->started = client_lookup_uint64(dictionary, "Started");
+        run->duration = client_lookup_uint64(dictionary, "Duration");
         return run;
 }
 

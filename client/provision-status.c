@@ -162,7 +162,7 @@ int client_read_value(sd_bus_message *message, GVariant **ret) {
         return r;
 }
 
-static char *lookup_string(GVariant *dictionary, const char *key) {
+char *client_lookup_string(GVariant *dictionary, const char *key) {
         char *value = NULL;
 
         if (!g_variant_lookup(dictionary, key, "s", &value))
@@ -170,14 +170,14 @@ static char *lookup_string(GVariant *dictionary, const char *key) {
         return value;
 }
 
-static guint64 lookup_uint64(GVariant *dictionary, const char *key) {
+guint64 client_lookup_uint64(GVariant *dictionary, const char *key) {
         guint64 value = 0;
 
         g_variant_lookup(dictionary, key, "t", &value);
         return value;
 }
 
-static guint lookup_uint32(GVariant *dictionary, const char *key) {
+guint client_lookup_uint32(GVariant *dictionary, const char *key) {
         guint32 value = 0;
 
         g_variant_lookup(dictionary, key, "u", &value);
@@ -206,8 +206,8 @@ static ProvStatus *status_new_from_dictionary(GVariant *dictionary) {
         ProvStatus *status = g_new0(ProvStatus, 1);
 
         status->raw = g_variant_ref(dictionary);
-        status->state = lookup_string(dictionary, "State");
-        status->last_result = lookup_string(dictionary, "LastResult");
+        status->state = client_lookup_string(dictionary, "State");
+        status->last_result = client_lookup_string(dictionary, "LastResult");
         if (!g_variant_lookup(dictionary, "LastError", "(ss)", &status->last_error_name,
                               &status->last_error_message)) {
                 status->last_error_name = g_strdup("");
@@ -215,25 +215,25 @@ static ProvStatus *status_new_from_dictionary(GVariant *dictionary) {
         }
         if (!g_variant_lookup(dictionary, "LastWarnings", "^as", &status->last_warnings))
                 status->last_warnings = g_new0(char *, 1);
-        status->last_change = lookup_uint64(dictionary, "LastChange");
-        status->settings_generation = lookup_uint64(dictionary, "SettingsGeneration");
-        status->run_id = lookup_uint64(dictionary, "RunId");
-        status->trigger = lookup_string(dictionary, "Trigger");
-        status->url = lookup_string(dictionary, "Url");
-        status->progress = lookup_uint32(dictionary, "Progress");
-        status->last_run_started = lookup_uint64(dictionary, "LastRunStarted");
-        status->last_run_finished = lookup_uint64(dictionary, "LastRunFinished");
-        status->last_success = lookup_uint64(dictionary, "LastSuccess");
-        status->files_fetched = lookup_uint32(dictionary, "FilesFetched");
-        status->bytes_fetched = lookup_uint64(dictionary, "BytesFetched");
-        status->next_run = lookup_uint64(dictionary, "NextRun");
+        status->last_change = client_lookup_uint64(dictionary, "LastChange");
+        status->settings_generation = client_lookup_uint64(dictionary, "SettingsGeneration");
+        status->run_id = client_lookup_uint64(dictionary, "RunId");
+        status->trigger = client_lookup_string(dictionary, "Trigger");
+        status->url = client_lookup_string(dictionary, "Url");
+        status->progress = client_lookup_uint32(dictionary, "Progress");
+        status->last_run_started = client_lookup_uint64(dictionary, "LastRunStarted");
+        status->last_run_finished = client_lookup_uint64(dictionary, "LastRunFinished");
+        status->last_success = client_lookup_uint64(dictionary, "LastSuccess");
+        status->files_fetched = client_lookup_uint32(dictionary, "FilesFetched");
+        status->bytes_fetched = client_lookup_uint64(dictionary, "BytesFetched");
+        status->next_run = client_lookup_uint64(dictionary, "NextRun");
         if (!g_variant_lookup(dictionary, "LastCheckSync", "(stbs)", &status->last_check_sync_sender,
                               &status->last_check_sync_time, &status->last_check_sync_accepted,
                               &status->last_check_sync_reason)) {
                 status->last_check_sync_sender = g_strdup("");
                 status->last_check_sync_reason = g_strdup("");
         }
-        status->source = lookup_string(dictionary, "Source");
+        status->source = client_lookup_string(dictionary, "Source");
         status->discovery = lookup_pairs(dictionary, "Discovery");
         return status;
 }
