@@ -38,6 +38,14 @@ sd_bus_message *client_new_method_call(ProvClient *client, const char *method, G
         return request;
 }
 
+sd_bus_message *client_call_without_arguments(ProvClient *client, const char *method, GError **error) {
+        g_autoptr(sd_bus_message) request = client_new_method_call(client, method, error);
+
+        if (request == NULL)
+                return NULL;
+        return client_call(client, request, error);
+}
+
 sd_bus_message *client_new_property_get(ProvClient *client, const char *property, GError **error) {
         g_autoptr(sd_bus_message) request = NULL;
         int r;

@@ -28,6 +28,10 @@ struct ProvClient {
 /* Returns a new call of @method on the daemon's object, or NULL with @error. */
 sd_bus_message *client_new_method_call(ProvClient *client, const char *method, GError **error);
 
+/* client_new_method_call() and client_call() of a @method without arguments: the reply, or NULL
+ * with @error. */
+sd_bus_message *client_call_without_arguments(ProvClient *client, const char *method, GError **error);
+
 /* Returns a new org.freedesktop.DBus.Properties.Get of the daemon's @property, or NULL with @error. */
 sd_bus_message *client_new_property_get(ProvClient *client, const char *property, GError **error);
 

@@ -69,7 +69,6 @@ static int read_generations(sd_bus_message *reply, GPtrArray *generations) {
 }
 
 GPtrArray *prov_client_list_generations(ProvClient *client, GError **error) {
-        g_autoptr(sd_bus_message) request = NULL;
         g_autoptr(sd_bus_message) reply = NULL;
         g_autoptr(GPtrArray) generations = NULL;
         int r;
@@ -77,10 +76,7 @@ GPtrArray *prov_client_list_generations(ProvClient *client, GError **error) {
         g_return_val_if_fail(client != NULL, NULL);
         g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
-        request = client_new_method_call(client, "ListGenerations", error);
-        if (request == NULL)
-                return NULL;
-        reply = client_call(client, request, error);
+        reply = client_call_without_arguments(client, "ListGenerations", error);
         if (reply == NULL)
                 return NULL;
         generations = g_ptr_array_new_with_free_func((GDestroyNotify) prov_generation_free);

@@ -32,7 +32,6 @@ static ProvRun *run_new_from_entry(GVariant *entry) {
 }
 
 GPtrArray *prov_client_list_runs(ProvClient *client, GError **error) {
-        g_autoptr(sd_bus_message) request = NULL;
         g_autoptr(sd_bus_message) reply = NULL;
         g_autoptr(GVariant) entries = NULL;
         g_autoptr(GPtrArray) runs = NULL;
@@ -44,10 +43,7 @@ GPtrArray *prov_client_list_runs(ProvClient *client, GError **error) {
         g_return_val_if_fail(client != NULL, NULL);
         g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
-        request = client_new_method_call(client, "ListRuns", error);
-        if (request == NULL)
-                return NULL;
-        reply = client_call(client, request, error);
+        reply = client_call_without_arguments(client, "ListRuns", error);
         if (reply == NULL)
                 return NULL;
         r = sd_bus_message_has_signature(reply, "a(ta{sv})") > 0 ? client_read_value(reply, &read) : -EBADMSG;

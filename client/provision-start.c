@@ -55,15 +55,11 @@ gboolean prov_client_start(ProvClient *client, const char *url, const char *trig
 }
 
 gboolean prov_client_cancel(ProvClient *client, GError **error) {
-        g_autoptr(sd_bus_message) request = NULL;
         g_autoptr(sd_bus_message) reply = NULL;
 
         g_return_val_if_fail(client != NULL, FALSE);
         g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
 
-        request = client_new_method_call(client, "Cancel", error);
-        if (request == NULL)
-                return FALSE;
-        reply = client_call(client, request, error);
+        reply = client_call_without_arguments(client, "Cancel", error);
         return reply != NULL;
 }

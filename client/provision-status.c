@@ -239,7 +239,6 @@ static ProvStatus *status_new_from_dictionary(GVariant *dictionary) {
 }
 
 ProvStatus *prov_client_get_status(ProvClient *client, GError **error) {
-        g_autoptr(sd_bus_message) request = NULL;
         g_autoptr(sd_bus_message) reply = NULL;
         g_autoptr(GVariant) dictionary = NULL;
         int r;
@@ -247,10 +246,7 @@ ProvStatus *prov_client_get_status(ProvClient *client, GError **error) {
         g_return_val_if_fail(client != NULL, NULL);
         g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
-        request = client_new_method_call(client, "GetStatus", error);
-        if (request == NULL)
-                return NULL;
-        reply = client_call(client, request, error);
+        reply = client_call_without_arguments(client, "GetStatus", error);
         if (reply == NULL)
                 return NULL;
         r = read_dictionary(reply, &dictionary);
