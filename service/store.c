@@ -45,8 +45,7 @@ static gboolean write_all(int fd, const char *data, gsize length) {
         return TRUE;
 }
 
-static gboolean fsync_directory_of(const char *path, GError **error) {
-        g_autofree char *directory = g_path_get_dirname(path);
+gboolean store_sync_directory(const char *directory, GError **error) {
         int fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         gboolean synced;
 
@@ -57,6 +56,12 @@ static gboolean fsync_directory_of(const char *path, GError **error) {
                 set_storage_error(error, errno, "sync directory", directory);
         close(fd);
         return synced;
+}
+
+static gboolean fsync_directory_of(const char *path, GError **error) {
+        g_autofree char *directory = g_path_get_dirname(path);
+
+        return store_sync_directory(directory, error);
 }
 
 /* Writes @path.tmp (a new file: a name left over is unlinked first, as a
