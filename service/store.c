@@ -207,11 +207,10 @@ static xmlDoc *load_document(const char *path, GError **error) {
 
 Store *store_open(const char *state_dir, const char *defaults_file, GError **error) {
         g_autoptr(Store) store = g_new0(Store, 1);
-
-        g_mutex_init(&store->swap_lock);
         g_autoptr(GError) local_error = NULL;
         xmlDoc *defaults;
 
+        g_mutex_init(&store->swap_lock);
         store->settings_path = g_build_filename(state_dir, STORE_SETTINGS_FILE, NULL);
         store->meta_path = g_build_filename(state_dir, STORE_META_FILE, NULL);
         remove_leftover(store->settings_path);
