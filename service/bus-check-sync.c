@@ -35,8 +35,10 @@ static int read_string_option(sd_bus_message *message, const char *key, char **v
         r = sd_bus_message_read(message, "s", &text);
         if (r < 0)
                 return r;
-        if (strlen(text) > TEXT_LIMIT_URL_OPTION_BYTES)
-                return invalid_option(error, key, "is longer than 8192 bytes");
+        if (strlen(text) > TEXT_LIMIT_URL_OPTION_BYTES) {
+                g_autofree char *why = g_strdup_printf("is longer than %u bytes", TEXT_LIMIT_URL_OPTION_BYTES);
+                return invalid_option(error, key, why);
+        }
         g_free(*value);
         *value = g_strdup(text);
         return 0;

@@ -2,7 +2,6 @@
 #include "generations.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <unistd.h>
 
@@ -73,23 +72,6 @@ static void remove_generation_files(const Generations *generations, guint64 gene
 
         remove_file(xml_path);
         remove_file(meta_path);
-}
-
-static gboolean fsync_directory(const char *directory, GError **error) {
-        int fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        gboolean synced;
-
-        if (fd < 0) {
-                g_set_error(error, PROV_ERROR, PROV_ERROR_STORAGE, "cannot open %s: %s", directory,
-                            g_strerror(errno));
-                return FALSE;
-        }
-        synced = fsync(fd) == 0;
-        if (!synced)
-                g_set_error(error, PROV_ERROR, PROV_ERROR_STORAGE, "cannot sync %s: %s", directory,
-                            g_strerror(errno));
-        close(fd);
-        return synced;
 }
 
 /* ---- N.meta ------------------------------------------------------------------------ */
@@ -187,7 +169,7 @@ static GenerationInfo *keep_files(Generations *generations, guint64 generation, 
         GenerationInfo *kept;
 
         if (!write_meta(generations, generation, time, info, error) ||
-            !link_or_copy(source, xml_path, error) || !fsync_directory(generations->dir, error)) {
+            !link_or_copy(source, xml_path, error) || !store_sync_directory(generations->dir, error)) {
                 remove_generation_files(generations, generation);
                 return NULL;
         }

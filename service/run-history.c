@@ -6,16 +6,12 @@
 #include <string.h>
 
 #include "provision-error.h"
+#include "run-request.h"
 #include "store.h"
 
 #define GROUP_HISTORY "History"
 #define GROUP_SOURCE_PREFIX "Source "
 #define GROUP_RUN_PREFIX "Run "
-
-/* Every source of a URL, in the order the status lists them (run-request.h; check-sync: a SIP NOTIFY). */
-static const char *const known_sources[] = {
-        "manual", "configured", "dhcp", "redirect", "multicast", "check-sync",
-};
 
 struct RunHistory {
         char *path; /* NULL: not kept on disk (the directory could not be made) */
@@ -204,8 +200,9 @@ RunHistory *run_history_open(const char *state_dir, guint max_runs) {
         history->next_number = 1;
         history->runs = g_ptr_array_new_with_free_func((GDestroyNotify) run_record_free);
         history->sources = g_ptr_array_new_with_free_func((GDestroyNotify) source_stats_free);
-        for (gsize i = 0; i < G_N_ELEMENTS(known_sources); i++)
-                find_source(history, known_sources[i]);
+        /* Every source of a URL (run-request.h), in its order; RUN_SOURCE_CHECK_SYNC is the last. */
+        for (RunSource source = RUN_SOURCE_MANUAL; source <= RUN_SOURCE_CHECK_SYNC; source++)
+                find_source(history, run_source_name(source));
         if (g_mkdir_with_parents(directory, 0700) < 0) {
                 g_warning("run history: cannot create %s: %s (kept in memory only)", directory,
                           g_strerror(errno));

@@ -45,8 +45,7 @@ static gboolean write_all(int fd, const char *data, gsize length) {
         return TRUE;
 }
 
-static gboolean fsync_directory_of(const char *path, GError **error) {
-        g_autofree char *directory = g_path_get_dirname(path);
+gboolean store_sync_directory(const char *directory, GError **error) {
         int fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         gboolean synced;
 
@@ -57,6 +56,12 @@ static gboolean fsync_directory_of(const char *path, GError **error) {
                 set_storage_error(error, errno, "sync directory", directory);
         close(fd);
         return synced;
+}
+
+static gboolean fsync_directory_of(const char *path, GError **error) {
+        g_autofree char *directory = g_path_get_dirname(path);
+
+        return store_sync_directory(directory, error);
 }
 
 /* Writes @path.tmp (a new file: a name left over is unlinked first, as a
@@ -202,11 +207,10 @@ static xmlDoc *load_document(const char *path, GError **error) {
 
 Store *store_open(const char *state_dir, const char *defaults_file, GError **error) {
         g_autoptr(Store) store = g_new0(Store, 1);
-
-        g_mutex_init(&store->swap_lock);
         g_autoptr(GError) local_error = NULL;
         xmlDoc *defaults;
 
+        g_mutex_init(&store->swap_lock);
         store->settings_path = g_build_filename(state_dir, STORE_SETTINGS_FILE, NULL);
         store->meta_path = g_build_filename(state_dir, STORE_META_FILE, NULL);
         remove_leftover(store->settings_path);

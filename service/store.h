@@ -136,4 +136,11 @@ guint64 store_get_last_change(const Store *store);
  */
 gboolean store_write_file_atomic(const char *path, const char *data, gsize length, GError **error);
 
+/**
+ * store_sync_directory:
+ * fsyncs @directory, so that the names created or renamed in it survive a crash
+ * (PROV_ERROR_STORAGE naming it when it cannot be opened or synced).
+ */
+gboolean store_sync_directory(const char *directory, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Store, store_free)

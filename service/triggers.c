@@ -8,6 +8,7 @@
 #include "provision-error.h"
 #include "schedule.h"
 #include "wall-timer.h"
+#include "xml-parse.h"
 
 #define TRIGGER_BOOT "boot"
 #define TRIGGER_SCHEDULE "schedule"
@@ -52,19 +53,11 @@ static gboolean provisioning_active(const Triggers *triggers) {
         return setting_is_true(triggers, "active");
 }
 
-static xmlNode *find_execution(Store *store) {
-        xmlNode *section = store_get_section(store, "provisioning");
-
-        for (xmlNode *child = section != NULL ? section->children : NULL; child != NULL; child = child->next)
-                if (child->type == XML_ELEMENT_NODE && g_str_equal((const char *) child->name, "execution"))
-                        return child;
-        return NULL;
-}
-
 static gboolean read_schedule(const Triggers *triggers, Schedule *schedule, GError **error) {
         g_autoptr(GMutexLocker) G_GNUC_UNUSED locker = lock_store(triggers);
+        xmlNode *provisioning = store_get_section(triggers->store, "provisioning");
 
-        return schedule_from_execution(find_execution(triggers->store), schedule, error);
+        return schedule_from_execution(xml_find_child(provisioning, "execution"), schedule, error);
 }
 
 /* The next scheduled run after @now, or 0: provisioning not active, no weekday, or an invalid schedule. */

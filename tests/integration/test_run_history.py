@@ -88,6 +88,21 @@ class RunHistoryTest(RunTestCase):
                           two['HttpStatus'], two['SectionsChanged']))
         self.assertLessEqual(one['Started'], two['Started'])
 
+    def test_cancelled_run_is_recorded_as_cancelled_and_counts_as_a_failure(self):
+        slow = telephony_patch(active=False) + b'<!--' + b'.' * 4096 + b'-->'
+        self.server.add('/slow.xml', body=slow, drip=(16, 0.1))
+        run_id = self.start_run(self.server.url('/slow.xml'))
+        self.server.wait_for_request('/slow.xml')
+        self.daemon.cancel()
+        self.wait_run(run_id)
+
+        runs = list_runs(self.daemon)
+        self.assertEqual((run_id, 'cancelled', harness.ERROR_PREFIX + 'Cancelled'),
+                         (runs[0][1]['RunId'], runs[0][1]['Result'], runs[0][1]['Error']))
+        manual = source_stats(self.daemon)['manual']
+        self.assertEqual((1, 0, 1, 'cancelled'),
+                         tuple(manual[key] for key in ('Runs', 'Successes', 'Failures', 'LastResult')))
+
     def test_urls_in_the_history_carry_no_credentials(self):
         url = self.server.url('/prov/index.xml', userinfo='admin:s3cret')
         self.provision(url)

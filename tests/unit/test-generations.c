@@ -2,6 +2,7 @@
 /* Settings generations: what a commit keeps on disk, pruning, and the differences between two settings. */
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <string.h>
 
 #include "generations.h"
 #include "provision.h"
@@ -112,6 +113,34 @@ static void test_load_gives_the_settings_of_that_generation(Fixture *fixture, gc
         g_assert_error(error, PROV_ERROR, PROV_ERROR_UNKNOWN_GENERATION);
 }
 
+/* A kept file that is not the generation its name says, or is gone: a storage error, not other settings. */
+static void test_load_of_a_wrong_or_missing_file_is_storage(Fixture *fixture, gconstpointer data) {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *second = generation_path(fixture, 2, ".xml");
+        g_autofree char *third = generation_path(fixture, 3, ".xml");
+        g_autofree char *contents = NULL;
+        g_autoptr(xmlDoc) wrong = NULL;
+        g_autoptr(xmlDoc) missing = NULL;
+
+        commit_value(fixture, "2", "apply");
+        commit_value(fixture, "3", "apply");
+        g_file_get_contents(third, &contents, NULL, &error);
+        g_assert_no_error(error);
+        /* replaced through a rename: 3.xml and settings.xml (one inode) stay as they are */
+        g_file_set_contents(second, contents, -1, &error);
+        g_assert_no_error(error);
+        wrong = generations_load(fixture->generations, 2, &error);
+        g_assert_null(wrong);
+        g_assert_error(error, PROV_ERROR, PROV_ERROR_STORAGE);
+        g_assert_nonnull(strstr(error->message, "holds generation 3, not 2"));
+        g_clear_error(&error);
+
+        g_assert_cmpint(g_unlink(second), ==, 0);
+        missing = generations_load(fixture->generations, 2, &error);
+        g_assert_null(missing);
+        g_assert_error(error, PROV_ERROR, PROV_ERROR_STORAGE);
+}
+
 static void test_keep_prunes_the_oldest_and_their_files(Fixture *fixture, gconstpointer data) {
         g_autoptr(GPtrArray) kept = NULL;
         g_autofree char *oldest_xml = generation_path(fixture, 2, ".xml");
@@ -188,6 +217,8 @@ int main(int argc, char **argv) {
         ADD("/generations/commit-links-the-committed-file", test_commit_links_the_committed_file);
         ADD("/generations/load-gives-the-settings-of-that-generation",
             test_load_gives_the_settings_of_that_generation);
+        ADD("/generations/load-of-a-wrong-or-missing-file-is-storage",
+            test_load_of_a_wrong_or_missing_file_is_storage);
         ADD("/generations/keep-prunes-the-oldest-and-their-files",
             test_keep_prunes_the_oldest_and_their_files);
         ADD("/generations/failed-commit-keeps-no-generation", test_failed_commit_keeps_no_generation);
