@@ -46,11 +46,9 @@ char *check_sync_parse_event(const char *event, GStrv *parameters) {
 
 /* xs:boolean: "true" and "1" are on; anything else, and an absent element, is off. */
 static gboolean setting_is_true(const xmlNode *parent, const char *name) {
-        xmlNode *element = parent != NULL ? xml_find_child(parent, name) : NULL;
-        g_autoptr(XmlString) content = element != NULL ? xmlNodeGetContent(element) : NULL;
-        g_autofree char *value = content != NULL ? g_strstrip(g_strdup((const char *) content)) : NULL;
+        g_autofree char *value = xml_child_text(parent, name);
 
-        return g_strcmp0(value, "true") == 0 || g_strcmp0(value, "1") == 0;
+        return xml_boolean_is_true(value);
 }
 
 gboolean check_sync_permitted(const xmlNode *provisioning, const char *sender, GError **error) {
@@ -79,17 +77,12 @@ gboolean check_sync_permitted(const xmlNode *provisioning, const char *sender, G
 
 gboolean check_sync_notify_url(xmlDoc *doc, char **url) {
         xmlNode *root = xmlDocGetRootElement(doc);
-        xmlNode *check_sync, *element;
-        g_autoptr(XmlString) content = NULL;
         g_autofree char *text = NULL;
 
         *url = NULL;
         if (root == NULL || !g_str_equal(xml_node_name(root), "notifySync"))
                 return FALSE;
-        check_sync = xml_find_child(root, "checkSync");
-        element = check_sync != NULL ? xml_find_child(check_sync, "url") : NULL;
-        content = element != NULL ? xmlNodeGetContent(element) : NULL;
-        text = content != NULL ? g_strstrip(g_strdup((const char *) content)) : NULL;
+        text = xml_child_text(xml_find_child(root, "checkSync"), "url");
         if (text != NULL && *text != '\0')
                 *url = g_steal_pointer(&text);
         return TRUE;

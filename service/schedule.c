@@ -4,6 +4,8 @@
 #include <gio/gio.h>
 #include <string.h>
 
+#include "xml-parse.h"
+
 #define SECONDS_PER_DAY 86400
 #define MAX_RANDOM_DELAY_SECONDS 86400 /* the schema's randomDelaySeconds bound */
 #define DEFAULT_MIN_RANDOM_DELAY 60
@@ -14,30 +16,15 @@ static const char *const weekday_elements[7] = {
         "mondays", "tuesdays", "wednesdays", "thursdays", "fridays", "saturdays", "sundays",
 };
 
-static char *element_text(xmlNode *element) {
-        g_autofree char *raw = (char *) xmlNodeGetContent(element);
-
-        return g_strstrip(g_strdup(raw != NULL ? raw : ""));
-}
-
-static xmlNode *find_child(xmlNode *parent, const char *name) {
-        for (xmlNode *child = parent->children; child != NULL; child = child->next)
-                if (child->type == XML_ELEMENT_NODE && strcmp((const char *) child->name, name) == 0)
-                        return child;
-        return NULL;
-}
-
 /* xs:boolean: true, false, 1, 0. An absent element is @fallback. */
 static gboolean read_boolean(xmlNode *execution, const char *name, gboolean fallback, gboolean *value,
                              GError **error) {
-        xmlNode *element = find_child(execution, name);
-        g_autofree char *text = NULL;
+        g_autofree char *text = xml_child_text(execution, name);
 
         *value = fallback;
-        if (element == NULL)
+        if (text == NULL)
                 return TRUE;
-        text = element_text(element);
-        if (strcmp(text, "true") == 0 || strcmp(text, "1") == 0)
+        if (xml_boolean_is_true(text))
                 *value = TRUE;
         else if (strcmp(text, "false") == 0 || strcmp(text, "0") == 0)
                 *value = FALSE;
@@ -50,14 +37,12 @@ static gboolean read_boolean(xmlNode *execution, const char *name, gboolean fall
 
 static gboolean read_seconds(xmlNode *execution, const char *name, guint fallback, guint *value,
                              GError **error) {
-        xmlNode *element = find_child(execution, name);
-        g_autofree char *text = NULL;
+        g_autofree char *text = xml_child_text(execution, name);
         guint64 number = 0;
 
         *value = fallback;
-        if (element == NULL)
+        if (text == NULL)
                 return TRUE;
-        text = element_text(element);
         if (!g_ascii_string_to_unsigned(text, 10, 0, MAX_RANDOM_DELAY_SECONDS, &number, NULL))
                 return g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                                    "execution/%s: '%s' is not a number of seconds from 0 to %d", name, text,
@@ -88,13 +73,11 @@ static gboolean parse_time_of_day(const char *text, int *second_of_day) {
 }
 
 static gboolean read_time(xmlNode *execution, int *second_of_day, GError **error) {
-        xmlNode *element = find_child(execution, "time");
-        g_autofree char *text = NULL;
+        g_autofree char *text = xml_child_text(execution, "time");
 
         *second_of_day = -1;
-        if (element == NULL)
+        if (text == NULL)
                 return TRUE;
-        text = element_text(element);
         if (!parse_time_of_day(text, second_of_day))
                 return g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                                    "execution/time: '%s' is not a time of day (H:MM or HH:MM, 0:00-23:59)",

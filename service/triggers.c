@@ -46,7 +46,7 @@ static gboolean setting_is_true(const Triggers *triggers, const char *element) {
         g_autoptr(GMutexLocker) G_GNUC_UNUSED locker = lock_store(triggers);
         g_autofree char *value = store_get_setting(triggers->store, "provisioning", element);
 
-        return g_strcmp0(value, "true") == 0 || g_strcmp0(value, "1") == 0;
+        return xml_boolean_is_true(value);
 }
 
 static gboolean provisioning_active(const Triggers *triggers) {

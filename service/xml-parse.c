@@ -125,6 +125,19 @@ xmlNode *xml_find_child(const xmlNode *parent, const char *name) {
         return NULL;
 }
 
+char *xml_child_text(const xmlNode *parent, const char *name) {
+        xmlNode *child = xml_find_child(parent, name);
+        g_autoptr(XmlString) content = child != NULL ? xmlNodeGetContent(child) : NULL;
+
+        if (child == NULL)
+                return NULL;
+        return g_strstrip(g_strdup(content != NULL ? (const char *) content : ""));
+}
+
+gboolean xml_boolean_is_true(const char *text) {
+        return g_strcmp0(text, "true") == 0 || g_strcmp0(text, "1") == 0;
+}
+
 gboolean xml_has_element_children(const xmlNode *node) {
         return xml_first_element_child(node) != NULL;
 }

@@ -27,6 +27,17 @@ xmlNode *xml_next_element(const xmlNode *node);
 /** xml_find_child: the first element child of @parent named @name, or NULL (also for a NULL @parent). */
 xmlNode *xml_find_child(const xmlNode *parent, const char *name);
 
+/**
+ * xml_child_text:
+ * The text of xml_find_child(@parent, @name) with the whitespace around it removed (the
+ * whitespace facet "collapse" of xs:boolean, xs:token and the numbers, XML Schema Part 2
+ * §4.3.6). NULL without such a child. Free with g_free().
+ */
+char *xml_child_text(const xmlNode *parent, const char *name);
+
+/** xml_boolean_is_true: whether @text is xs:boolean's true, "true" or "1" (XML Schema Part 2 §3.2.2); FALSE for NULL. */
+gboolean xml_boolean_is_true(const char *text);
+
 /** xml_has_element_children: whether @node has at least one element child. */
 gboolean xml_has_element_children(const xmlNode *node);
 
