@@ -1,10 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "discover.h"
 
-typedef struct {
-        DiscoveryContext context;
-} DiscoverData;
-
 static void on_discovered(GObject *source_object, GAsyncResult *async_result, gpointer user_data) {
         g_autoptr(GTask) task = user_data;
         g_autoptr(GError) error = NULL;
@@ -19,24 +15,22 @@ static void on_discovered(GObject *source_object, GAsyncResult *async_result, gp
 static void on_preconditions_met(GObject *source_object, GAsyncResult *result, gpointer user_data) {
         g_autoptr(GTask) task = user_data;
         g_autoptr(GError) error = NULL;
-        DiscoverData *data = g_task_get_task_data(task);
+        const DiscoveryContext *context = g_task_get_task_data(task);
         GCancellable *cancellable = g_task_get_cancellable(task);
 
         if (!preconditions_wait_finish(result, &error)) {
                 g_task_return_error(task, g_steal_pointer(&error));
                 return;
         }
-        discovery_find_async(&data->context, cancellable, NULL, on_discovered, g_steal_pointer(&task));
+        discovery_find_async(context, cancellable, NULL, on_discovered, g_steal_pointer(&task));
 }
 
 void discover_async(const PreconditionsConfig *preconditions, const DiscoveryContext *context,
                     GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data) {
         GTask *task = g_task_new(NULL, cancellable, callback, user_data);
-        DiscoverData *data = g_new0(DiscoverData, 1);
 
         g_task_set_source_tag(task, discover_async);
-        data->context = *context;
-        g_task_set_task_data(task, data, g_free);
+        g_task_set_task_data(task, g_memdup2(context, sizeof(*context)), g_free);
         preconditions_wait_async(preconditions, cancellable, NULL, on_preconditions_met, task);
 }
 

@@ -43,7 +43,6 @@ typedef struct {
         GCancellable *concurrent_cancellable; /* cancelled when one wins, or the discovery is cancelled */
         gulong cancelled_handler;
         guint concurrent_pending;
-        const char *winner; /* the finding name of the first source that answered, NULL before */
         MulticastSource *multicast;
         guint start_source;
 } Discovery;
@@ -124,17 +123,21 @@ static void found(Discovery *discovery, guint index, RunSource source, const cha
                                     where != NULL ? where : ""));
 }
 
+/* The name of the source that found the URL (= its finding's name), or NULL while none has. */
+static const char *winner(const Discovery *discovery) {
+        return discovery->result->url != NULL ? run_source_name(discovery->result->source) : NULL;
+}
+
 /* Completes the task with the result; the findings not set are the sources a winner made unnecessary.
  * @discovery may be freed when this returns. */
 static void complete(Discovery *discovery) {
         g_autoptr(GTask) task = g_steal_pointer(&discovery->task);
         g_autoptr(GPtrArray) findings = g_ptr_array_new();
-        const char *winner = discovery->result->url != NULL ? run_source_name(discovery->result->source) :
-                                                              NULL;
+        const char *first = winner(discovery);
 
         for (guint i = 0; i < N_FINDINGS; i++) {
                 if (discovery->findings[i] == NULL)
-                        discovery->findings[i] = g_strdup_printf("not asked: %s found a URL first", winner);
+                        discovery->findings[i] = g_strdup_printf("not asked: %s found a URL first", first);
                 g_ptr_array_add(findings, g_strdup(finding_names[i]));
                 g_ptr_array_add(findings, g_strdup(discovery->findings[i]));
         }
@@ -235,12 +238,11 @@ static void concurrent_done(Discovery *discovery) {
 /* A source of the concurrent step found @url: it wins unless another was first. */
 static void concurrent_found(Discovery *discovery, guint index, RunSource source, const char *url,
                              const char *where) {
-        if (discovery->winner != NULL) {
+        if (winner(discovery) != NULL) {
                 set_finding(discovery, index,
-                            g_strdup_printf("ignored: %s answered first", discovery->winner));
+                            g_strdup_printf("ignored: %s answered first", winner(discovery)));
                 return;
         }
-        discovery->winner = finding_names[index];
         found(discovery, index, source, url, where);
         g_cancellable_cancel(discovery->concurrent_cancellable);
 }
@@ -249,8 +251,8 @@ static void concurrent_found(Discovery *discovery, guint index, RunSource source
 static void concurrent_failed(Discovery *discovery, guint index, const GError *error) {
         if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
                 set_finding(discovery, index,
-                            discovery->winner != NULL ?
-                                    g_strdup_printf("cancelled: %s answered first", discovery->winner) :
+                            winner(discovery) != NULL ?
+                                    g_strdup_printf("cancelled: %s answered first", winner(discovery)) :
                                     g_strdup("cancelled"));
         else
                 set_finding(discovery, index, g_strdup_printf("no answer: %s", error->message));

@@ -184,19 +184,21 @@ static GVariant *last_run_new(const DownloadCache *cache, GPtrArray *files, guin
                                                 g_variant_builder_end(&list)));
 }
 
+/* Whether the stored last-run record is @last_run. */
+static gboolean last_run_is(const DownloadCache *cache, GVariant *last_run) {
+        g_autofree char *path = g_build_filename(cache->directory, LAST_RUN_FILE, NULL);
+        g_autoptr(GVariant) stored = read_variant(path, LAST_RUN_TYPE, LAST_RUN_MAGIC);
+
+        return stored != NULL && g_variant_equal(stored, last_run);
+}
+
 gboolean download_cache_run_unchanged(const DownloadCache *cache, GPtrArray *files, guint64 generation) {
-        g_autofree char *path = NULL;
-        g_autoptr(GVariant) stored = NULL;
         g_autoptr(GVariant) now = NULL;
 
         if (cache->directory == NULL || files->len == 0)
                 return FALSE;
-        path = g_build_filename(cache->directory, LAST_RUN_FILE, NULL);
-        stored = read_variant(path, LAST_RUN_TYPE, LAST_RUN_MAGIC);
-        if (stored == NULL)
-                return FALSE;
         now = last_run_new(cache, files, generation);
-        return g_variant_equal(stored, now);
+        return last_run_is(cache, now);
 }
 
 static GVariant *entry_new(const DownloadCache *cache, const DownloadedFile *file) {
@@ -272,8 +274,7 @@ void download_cache_remember_run(DownloadCache *cache, GPtrArray *files, guint64
         }
         last_run = last_run_new(cache, files, generation);
         last_run_path = g_build_filename(cache->directory, LAST_RUN_FILE, NULL);
-        if (!download_cache_run_unchanged(cache, files, generation) &&
-            !write_variant(last_run_path, last_run, &error))
+        if (!last_run_is(cache, last_run) && !write_variant(last_run_path, last_run, &error))
                 g_warning("download cache: %s", error->message);
         prune(cache, keep);
 }

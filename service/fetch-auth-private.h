@@ -18,8 +18,7 @@ typedef struct {
 typedef struct {
         const FetchCredentials *configured; /* the fetcher's; not owned */
         FetchCredentials from_url;          /* userinfo of the requested URL */
-        char *refusal;     /* why the last challenge was not answered; NULL: none was refused */
-        gboolean answered; /* credentials were sent for the current request */
+        char *refusal; /* why the last challenge was not answered; NULL: none was refused */
 } FetchAuth;
 
 /** fetch_origin_of_url: scheme://host:port of @url (host in lower case), or NULL when it has none. */

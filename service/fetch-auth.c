@@ -71,7 +71,6 @@ void fetch_auth_clear(FetchAuth *auth) {
 
 void fetch_auth_new_request(FetchAuth *auth) {
         g_clear_pointer(&auth->refusal, g_free);
-        auth->answered = FALSE;
 }
 
 static const AuthScheme *find_auth_scheme(const char *name) {
@@ -155,7 +154,6 @@ gboolean fetch_auth_on_authenticate(SoupMessage *message, SoupAuth *soup_auth, g
         }
         origin = origin_of(uri);
         credentials = credentials_for(auth, origin);
-        auth->answered = TRUE;
         soup_auth_authenticate(soup_auth, credentials->username,
                                credentials->password != NULL ? credentials->password : "");
         return TRUE;

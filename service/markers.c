@@ -44,6 +44,12 @@ static const Marker *marker_at(const char *data, gsize length, gsize *token_leng
         return NULL;
 }
 
+gsize markers_length_at(const char *text, gsize length) {
+        gsize token_length = 0;
+
+        return marker_at(text, length, &token_length) != NULL ? token_length : 0;
+}
+
 char *markers_replace(const char *url, const DeviceIdentity *device) {
         GString *replaced = g_string_sized_new(strlen(url));
         gsize length = strlen(url);

@@ -10,6 +10,13 @@
 char *markers_replace(const char *url, const DeviceIdentity *device);
 
 /**
+ * markers_length_at:
+ * The length of the marker (either spelling: <MACADR> or {mac}, …) that
+ * starts @text of @length bytes, or 0 when none does.
+ */
+gsize markers_length_at(const char *text, gsize length);
+
+/**
  * markers_escape_in_url_elements:
  * Vendor documents write <MACADR>, <SERIAL> and <HWTYP> unescaped inside
  * <URL> elements, which is not well-formed XML. Returns a copy of the decoded

@@ -28,11 +28,7 @@ struct Run {
         GCancellable *cancellable; /* the preconditions and the discovery */
         RunStep *step;             /* the step in flight, or NULL */
         guint files_fetched;       /* by the current download */
-        Store *store;
-        ApplyQueue *queue;
-        const SchemaSet *schemas;
         Download *download;
-        DownloadCache *cache;
         ProgressTracker progress;
 
         RunCallbacks callbacks;
@@ -74,9 +70,9 @@ static char *describe_applied(guint n_documents, const ApplyResult *result) {
 
 /* The settings generation now, on the main thread (a job may be committing). */
 static guint64 run_store_generation(Run *run) {
-        g_autoptr(GMutexLocker) G_GNUC_UNUSED locker = apply_queue_lock_store(run->queue);
+        g_autoptr(GMutexLocker) G_GNUC_UNUSED locker = apply_queue_lock_store(run->context.queue);
 
-        return store_get_generation(run->store);
+        return store_get_generation(run->context.store);
 }
 
 /* Every file is as the last successful run applied it and the settings are what it left:
@@ -86,15 +82,15 @@ static gboolean finish_if_unchanged(Run *run, Download *download) {
         g_autoptr(GPtrArray) no_changes = NULL;
         guint64 generation = run_store_generation(run);
 
-        if (run->cache == NULL ||
-            !download_cache_run_unchanged(run->cache, download_get_files(download), generation))
+        if (run->context.cache == NULL ||
+            !download_cache_run_unchanged(run->context.cache, download_get_files(download), generation))
                 return FALSE;
         g_message(
                 "every file is unchanged since the last successful run and the settings are still at generation "
                 "%" G_GUINT64_FORMAT ": nothing parsed or applied",
                 generation);
         /* New validators for the same bytes (a 200 from a server without 304) are kept. */
-        download_cache_remember_run(run->cache, download_get_files(download), generation);
+        download_cache_remember_run(run->context.cache, download_get_files(download), generation);
         result = apply_result_new();
         no_changes = g_ptr_array_new();
         report_progress(run, PROGRESS_STAGE_APPLYING, PERCENT_APPLYING,
@@ -160,8 +156,8 @@ static void run_apply_done(gpointer data) {
         report_progress(run, PROGRESS_STAGE_APPLYING, PERCENT_APPLYING, detail);
         report_progress(run, PROGRESS_STAGE_COMMITTING, PERCENT_COMMITTING, "");
         /* The next job starts after this: the generation is the one this run left. */
-        if (run->cache != NULL)
-                download_cache_remember_run(run->cache, download_get_files(run->download),
+        if (run->context.cache != NULL)
+                download_cache_remember_run(run->context.cache, download_get_files(run->download),
                                             run_store_generation(run));
         run->callbacks.committed(run, apply->outcome.result, apply->outcome.changes, run->user_data);
         report_progress(run, PROGRESS_STAGE_DONE, 100, "");
@@ -184,13 +180,14 @@ static void on_downloaded(Download *download, GPtrArray *documents, gpointer use
         apply = g_new0(RunApply, 1);
         *apply = (RunApply){
                 .run = run,
-                .store = run->store,
-                .schemas = run->schemas,
+                .store = run->context.store,
+                .schemas = run->context.schemas,
                 .documents = g_ptr_array_ref(documents),
                 .n_documents = documents->len,
                 .info = new_commit_info(run),
         };
-        apply_queue_push(run->queue, run_apply_work, run_apply_done, apply, (GDestroyNotify) run_apply_free);
+        apply_queue_push(run->context.queue, run_apply_work, run_apply_done, apply,
+                         (GDestroyNotify) run_apply_free);
 }
 
 static void start_download(Run *run);
@@ -241,7 +238,7 @@ static void start_download(Run *run) {
                 },
                 .max_files = config->max_files,
                 .max_reference_depth = config->max_reference_depth,
-                .cache = run->cache,
+                .cache = run->context.cache,
         };
 
         if (run->download != NULL)
@@ -352,10 +349,6 @@ Run *run_new(const RunRequest *request, const RunContext *context, const RunCall
         run->username = store_get_setting(context->store, "provisioning", "username");
         run->password = store_get_setting(context->store, "provisioning", "password");
         run->cancellable = g_cancellable_new();
-        run->store = context->store;
-        run->queue = context->queue;
-        run->schemas = context->schemas;
-        run->cache = context->cache;
         run->callbacks = *callbacks;
         run->user_data = user_data;
         progress_tracker_init(&run->progress);

@@ -74,34 +74,13 @@ static gboolean must_encode(guchar c) {
         return c >= 0x80 || (c != '\0' && strchr(" \"<>\\^`{|}", c) != NULL);
 }
 
-/* Longer than every marker ("<MACADR>" is the longest); bounds the search for its end, so that a
- * URL of many '{' costs linear time. */
-#define MARKER_MAX_LENGTH 16
-
-/* The length of the marker (markers.h) that starts at @at, else 0: a token from '<' or '{' to the
- * next '>' or '}' that markers_replace() replaces by the value of an unknown device (""). */
-static gsize marker_length(const char *at, const char *end) {
-        static const DeviceIdentity unknown_device = { NULL, NULL, NULL };
-        const char *close = NULL;
-        g_autofree char *token = NULL;
-        g_autofree char *replaced = NULL;
-
-        if (*at == '<' || *at == '{')
-                close = memchr(at, *at == '<' ? '>' : '}', MIN((gsize) (end - at), MARKER_MAX_LENGTH));
-        if (close == NULL)
-                return 0;
-        token = g_strndup(at, close + 1 - at);
-        replaced = markers_replace(token, &unknown_device);
-        return *replaced == '\0' ? (gsize) (close + 1 - at) : 0;
-}
-
 /* @iri (of @length bytes) as a URI; with @keep_markers, markers stay as they are written. */
 static char *encode_iri(const char *iri, gsize length, gboolean keep_markers) {
         const char *end = iri + length;
         GString *uri = g_string_sized_new(length);
 
         for (const char *at = iri; at < end;) {
-                gsize kept = keep_markers ? marker_length(at, end) : 0;
+                gsize kept = keep_markers ? markers_length_at(at, end - at) : 0;
                 if (kept > 0) {
                         g_string_append_len(uri, at, kept);
                         at += kept;

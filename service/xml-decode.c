@@ -42,9 +42,18 @@ static const ByteOrderMark *find_mark(const ByteOrderMark *marks, gsize n_marks,
         return NULL;
 }
 
+/* Compiled once: every document is matched against it, twice (its bytes, then its UTF-8 text). */
+static GRegex *encoding_declaration(void) {
+        static gsize regex = 0;
+
+        if (g_once_init_enter(&regex))
+                g_once_init_leave(&regex, (gsize) g_regex_new(ENCODING_DECLARATION, G_REGEX_RAW, 0, NULL));
+        return (GRegex *) regex;
+}
+
 /* The encoding declared in the XML declaration at the start of @data, or NULL. */
 static char *declared_encoding(const char *data, gsize size, gsize *start, gsize *end) {
-        g_autoptr(GRegex) regex = g_regex_new(ENCODING_DECLARATION, G_REGEX_RAW, 0, NULL);
+        GRegex *regex = encoding_declaration();
         g_autoptr(GMatchInfo) match = NULL;
         int match_start = 0;
         int match_end = 0;
@@ -122,8 +131,9 @@ static char *to_utf8(const char *data, gsize size, const Detected *detected, con
                 gsize ascii = ascii_prefix_length(data, size);
                 if (!g_utf8_validate_len(data + ascii, size - ascii, &end) && *end == '\0') {
                         g_set_error(error, PROV_ERROR, PROV_ERROR_INVALID_FILE,
-                                    "%s contains a NUL byte at offset %" G_GSIZE_FORMAT " (line %u), which XML does not allow", what,
-                                    (gsize) (end - data) + detected->skip, line_of(data, end - data));
+                                    "%s contains a NUL byte at offset %" G_GSIZE_FORMAT
+                                    " (line %u), which XML does not allow",
+                                    what, (gsize) (end - data) + detected->skip, line_of(data, end - data));
                         return NULL;
                 }
                 if (end != data + size) {

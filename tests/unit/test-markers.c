@@ -62,6 +62,17 @@ static void assert_escaped(const char *document, const char *expected) {
         g_assert_cmpstr(escaped, ==, expected);
 }
 
+static void test_length_at_both_spellings(void) {
+        g_assert_cmpuint(markers_length_at("<MACADR>.xml", 12), ==, strlen("<MACADR>"));
+        g_assert_cmpuint(markers_length_at("{serial}", 8), ==, strlen("{serial}"));
+        g_assert_cmpuint(markers_length_at("{type}/x", 8), ==, strlen("{type}"));
+        /* Not a marker: another name, a cut-off one, or text before it. */
+        g_assert_cmpuint(markers_length_at("{model}", 7), ==, 0);
+        g_assert_cmpuint(markers_length_at("{mac}", 4), ==, 0);
+        g_assert_cmpuint(markers_length_at("x{mac}", 6), ==, 0);
+        g_assert_cmpuint(markers_length_at("<URL>", 5), ==, 0);
+}
+
 static void test_escape_seed_form(void) {
         assert_escaped("<referencedSettings><URL>prov.py?mac=<MACADR></URL></referencedSettings>",
                        "<referencedSettings><URL>prov.py?mac={mac}</URL></referencedSettings>");
@@ -148,6 +159,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/markers/replace-leaves-other-text", test_replace_leaves_other_text);
         g_test_add_func("/markers/replace-unknown-values-empty", test_replace_unknown_values_empty);
         g_test_add_func("/markers/replace-escapes-values", test_replace_escapes_values);
+        g_test_add_func("/markers/length-at-both-spellings", test_length_at_both_spellings);
         g_test_add_func("/markers/escape-seed-form", test_escape_seed_form);
         g_test_add_func("/markers/escape-every-marker-and-url", test_escape_every_marker_and_url);
         g_test_add_func("/markers/escape-leaves-other-tags", test_escape_leaves_other_tags);
