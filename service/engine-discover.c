@@ -6,6 +6,7 @@
 #include "discovery.h"
 #include "provision-error.h"
 #include "url.h"
+#include "xml-parse.h"
 
 /* ---- Discovery without a run; the DHCP change trigger -------------------------------- */
 
@@ -27,10 +28,18 @@ void engine_set_dhcp_leases(Engine *engine, DhcpLeases *leases) {
 }
 
 /* A boolean of the provisioning section; absent counts as on (the factory defaults). */
+/* A source switch (/provisioning/dhcp): on unless it says false, as discovery reads it. */
 static gboolean provisioning_enabled(Engine *engine, const char *name) {
         g_autofree char *value = store_get_setting(engine->store, "provisioning", name);
 
         return value == NULL || !(g_str_equal(value, "false") || g_str_equal(value, "0"));
+}
+
+/* /provisioning/active: only true starts an automatic run, as for boot and schedule (triggers.c). */
+static gboolean provisioning_active(Engine *engine) {
+        g_autofree char *value = store_get_setting(engine->store, "provisioning", "active");
+
+        return xml_boolean_is_true(value);
 }
 
 void engine_dhcp_options_changed(Engine *engine) {
@@ -45,8 +54,9 @@ void engine_dhcp_options_changed(Engine *engine) {
         g_free(engine->last_dhcp_url);
         engine->last_dhcp_url = g_strdup(url);
         redacted = url_redact(url);
-        if (!provisioning_enabled(engine, "active") || !provisioning_enabled(engine, "dhcp")) {
-                g_message("DHCP: new provisioning URL %s; no run: /provisioning/active or /provisioning/dhcp is false",
+        if (!provisioning_active(engine) || !provisioning_enabled(engine, "dhcp")) {
+                g_message("DHCP: new provisioning URL %s; no run: /provisioning/active is not true or "
+                          "/provisioning/dhcp is false",
                           redacted);
                 return;
         }

@@ -60,13 +60,17 @@ def source_path(*parts):
 
 def defaults_with_provisioning(directory, **values):
     """data/defaults.xml with /provisioning/NAME set to each value ('true',
-    'false', a URL …), written into directory; returns its path. E.g.
-    active='false': SetDhcpOptions then starts no run (the DHCP change trigger)."""
+    'false', a URL …; None: the element left out), written into directory;
+    returns its path. E.g. active='false': SetDhcpOptions then starts no run
+    (the DHCP change trigger)."""
     import xml.etree.ElementTree as ElementTree
     tree = ElementTree.parse(source_path('data', 'defaults.xml'))
     provisioning = tree.getroot().find('provisioning')
     for name, value in values.items():
-        provisioning.find(name).text = value
+        if value is None:
+            provisioning.remove(provisioning.find(name))
+        else:
+            provisioning.find(name).text = value
     path = os.path.join(directory, 'defaults-' + '-'.join(sorted(values)) + '.xml')
     tree.write(path, encoding='UTF-8', xml_declaration=True)
     return path

@@ -213,12 +213,19 @@ class DhcpChangeTriggerTest(DiscoveryTestCase):
         daemon = self.start(dhcp='false')
         self.set_dhcp_options('eth0', {67: self.server.origin + '/dhcp/<MACADR>.xml'})
         self.assertEqual(0, daemon.status()['RunId'])
-        self.assertIn('no run: /provisioning/active or /provisioning/dhcp is false', daemon.log_text())
+        self.assertIn('no run: /provisioning/active is not true or /provisioning/dhcp is false', daemon.log_text())
 
     def test_no_run_when_provisioning_is_inactive(self):
         daemon = self.start(active='false')
         self.set_dhcp_options('eth0', {67: self.server.origin + '/dhcp/<MACADR>.xml'})
         self.assertEqual(0, daemon.status()['RunId'])
+
+    def test_no_run_without_provisioning_active(self):
+        # An automatic run needs /provisioning/active true, as boot and schedule runs do (docs/triggers.md).
+        daemon = self.start(active=None)
+        self.set_dhcp_options('eth0', {67: self.server.origin + '/dhcp/<MACADR>.xml'})
+        self.assertEqual(0, daemon.status()['RunId'])
+        self.assertIn('no run: /provisioning/active is not true', daemon.log_text())
 
 
 class HostileDhcpTest(DiscoveryTestCase):
