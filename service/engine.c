@@ -18,15 +18,11 @@
 #include "url.h"
 #include "xml-cleanup.h"
 
-static void notify_status(Engine *engine) {
+void engine_notify_status(Engine *engine) {
         g_auto(GStrv) names = status_take_changed(&engine->status);
 
         if (names != NULL && engine->callbacks.status_changed != NULL)
                 engine->callbacks.status_changed((const char *const *) names, engine->callbacks_data);
-}
-
-void engine_notify_status(Engine *engine) {
-        notify_status(engine);
 }
 
 void engine_set_state(Engine *engine, const char *state) {
@@ -249,7 +245,7 @@ static void end_run(Engine *engine, const GError *failure) {
                 status_set_number(&engine->status, &engine->status.last_success, now, STATUS_LAST_SUCCESS);
         if (engine->triggers != NULL)
                 triggers_run_ended(engine->triggers, engine->status.run_id, failure);
-        notify_status(engine);
+        engine_notify_status(engine);
 }
 
 /* The run history and the SourceStats property, while the run is still ours. */
@@ -276,7 +272,7 @@ static void on_run_progress(Run *run, const char *stage, guint percent, const ch
         Engine *engine = user_data;
 
         status_set_number(&engine->status, &engine->status.progress, percent, STATUS_PROGRESS);
-        notify_status(engine);
+        engine_notify_status(engine);
         if (engine->callbacks.progress != NULL)
                 engine->callbacks.progress(engine->status.run_id, stage, percent, detail,
                                            engine->callbacks_data);
@@ -288,7 +284,7 @@ static void on_run_fetched(Run *run, guint64 bytes, gpointer user_data) {
 
         status_set_number(status, &status->files_fetched, status->files_fetched + 1, STATUS_FILES_FETCHED);
         status_set_number(status, &status->bytes_fetched, status->bytes_fetched + bytes, STATUS_BYTES_FETCHED);
-        notify_status(engine);
+        engine_notify_status(engine);
 }
 
 static void on_run_committed(Run *run, const ApplyResult *result, GPtrArray *changes, gpointer user_data) {
@@ -297,7 +293,7 @@ static void on_run_committed(Run *run, const ApplyResult *result, GPtrArray *cha
         engine_refresh_store_status(engine);
         engine_log_warnings(engine->status.run_id, result);
         status_set_result(&engine->status, NULL, result->warnings);
-        notify_status(engine);
+        engine_notify_status(engine);
         engine_emit_section_applied(engine, engine->status.run_id, changes);
 }
 
@@ -337,7 +333,7 @@ static void on_run_discovered(Run *run, const DiscoveryResult *result, gpointer 
         if (result->url != NULL)
                 g_message("run %" G_GUINT64_FORMAT ": %s found %s", status->run_id,
                           run_source_name(result->source), redacted);
-        notify_status(engine);
+        engine_notify_status(engine);
 }
 
 static const RunCallbacks run_callbacks = {
@@ -369,7 +365,7 @@ static void announce_run(Engine *engine, const RunRequest *request) {
         engine_set_state(engine, "running");
         g_message("run %" G_GUINT64_FORMAT ": started (%s) from %s", status->run_id, status->trigger,
                   *redacted != '\0' ? redacted : "no URL");
-        notify_status(engine);
+        engine_notify_status(engine);
 }
 
 /* The menu pressed twice joins the active run; another explicit URL would be silently dropped, so it is refused. */
@@ -452,7 +448,7 @@ void engine_queue_run(Engine *engine, const RunRequest *request, guint64 *run_id
 
 void engine_record_check_sync(Engine *engine, const char *sender, gboolean accepted, const char *reason) {
         status_set_check_sync(&engine->status, sender, accepted, reason);
-        notify_status(engine);
+        engine_notify_status(engine);
 }
 
 xmlNode *engine_copy_section(Engine *engine, const char *name) {
