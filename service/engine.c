@@ -25,7 +25,14 @@ void engine_notify_status(Engine *engine) {
                 engine->callbacks.status_changed((const char *const *) names, engine->callbacks_data);
 }
 
-void engine_set_state(Engine *engine, const char *state) {
+void engine_update_state(Engine *engine) {
+        const char *state = "idle";
+
+        if (engine->applies_pending > 0)
+                state = "applying";
+        else if (engine->run != NULL)
+                state = "running";
+
         if (g_str_equal(engine->status.state, state))
                 return;
         engine->status.state = state;
@@ -239,7 +246,7 @@ static void end_run(Engine *engine, const GError *failure) {
         if (engine->follow_up != NULL && engine->follow_up_source == 0)
                 engine->follow_up_source = g_idle_add(start_follow_up, engine);
 
-        engine_set_state(engine, "idle");
+        engine_update_state(engine);
         status_set_number(&engine->status, &engine->status.last_run_finished, now, STATUS_LAST_RUN_FINISHED);
         if (success)
                 status_set_number(&engine->status, &engine->status.last_success, now, STATUS_LAST_SUCCESS);
@@ -362,7 +369,7 @@ static void announce_run(Engine *engine, const RunRequest *request) {
         status_set_number(status, &status->bytes_fetched, 0, STATUS_BYTES_FETCHED);
         status_set_number(status, &status->last_run_started, (guint64) g_get_real_time(),
                           STATUS_LAST_RUN_STARTED);
-        engine_set_state(engine, "running");
+        engine_update_state(engine);
         g_message("run %" G_GUINT64_FORMAT ": started (%s) from %s", status->run_id, status->trigger,
                   *redacted != '\0' ? redacted : "no URL");
         engine_notify_status(engine);
