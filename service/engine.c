@@ -149,11 +149,8 @@ static void check_stored_settings_work(ApplyQueue *queue, gpointer data) {
         apply_queue_trim_memory();
 }
 
-static void check_stored_settings_done(gpointer data) {
-}
-
 void engine_check_stored_settings(Engine *engine) {
-        apply_queue_push(engine->queue, check_stored_settings_work, check_stored_settings_done, engine, NULL);
+        apply_queue_push(engine->queue, check_stored_settings_work, NULL, engine, NULL);
 }
 
 void engine_free(Engine *engine) {
