@@ -37,7 +37,8 @@ static void on_worker_done(GObject *source, GAsyncResult *result, gpointer user_
         ApplyQueue *queue = user_data;
         ApplyJob *job = g_steal_pointer(&queue->active);
 
-        job->done(job->data);
+        if (job->done != NULL)
+                job->done(job->data);
         apply_job_free(job);
         start_next(queue);
 }

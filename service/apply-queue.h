@@ -36,8 +36,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ApplyQueue, apply_queue_free)
 /**
  * apply_queue_push:
  * Queues a job: @work(@data) in the worker, then @done(@data) on the main
- * thread, then @destroy(@data) (may be NULL). Starts it at once when no job
- * is running.
+ * thread, then @destroy(@data) (@done and @destroy may be NULL). Starts it at
+ * once when no job is running.
  */
 void apply_queue_push(ApplyQueue *queue, ApplyJobWork work, ApplyJobDone done, gpointer data,
                       GDestroyNotify destroy);

@@ -90,7 +90,7 @@ static int method_apply_file(sd_bus_message *message, void *userdata, sd_bus_err
         r = sd_bus_message_read(message, "h", &fd);
         if (r < 0)
                 return r;
-        r = read_string_options(message, NULL, 0, &local_error);
+        r = bus_read_no_options(message, &local_error);
         if (r < 0 && local_error == NULL)
                 return r;
         if (local_error == NULL)

@@ -106,8 +106,8 @@ static void local_apply_done(gpointer data) {
         LocalApply *apply = data;
         Engine *engine = apply->engine;
 
-        if (--engine->applies_pending == 0)
-                engine_set_state(engine, engine->run != NULL ? "running" : "idle");
+        engine->applies_pending--;
+        engine_update_state(engine);
         if (apply->outcome.changes == NULL) {
                 record_failure(engine, apply->outcome.error, apply->outcome.result->warnings);
                 engine_notify_status(engine);
@@ -131,10 +131,9 @@ static void push_local_apply(Engine *engine, LocalApply *apply) {
         apply->store = engine->store;
         apply->schemas = engine->schemas;
         apply->generations = engine->generations;
-        if (engine->applies_pending++ == 0) {
-                engine_set_state(engine, "applying");
-                engine_notify_status(engine);
-        }
+        engine->applies_pending++;
+        engine_update_state(engine);
+        engine_notify_status(engine);
         apply_queue_push(engine->queue, local_apply_work, local_apply_done, apply,
                          (GDestroyNotify) local_apply_free);
 }

@@ -53,8 +53,13 @@ struct Engine {
 /* Sends PropertiesChanged (through EngineCallbacks.status_changed) for the status fields changed so far. */
 void engine_notify_status(Engine *engine);
 
-/* State (a Status state string: "idle", "running", "applying"), changed only if it differs. */
-void engine_set_state(Engine *engine, const char *state);
+/*
+ * State (a Status state string) from what is in progress, marked changed only if it differs:
+ * "applying" while an ApplyFile, check-sync body or Rollback is queued or running (also during
+ * a run: docs/dbus-api.md, until the last one's reply), else "running" while a run is active,
+ * else "idle".
+ */
+void engine_update_state(Engine *engine);
 
 /* LastChange and SettingsGeneration from the store; on the main thread while no job commits. */
 void engine_refresh_store_status(Engine *engine);

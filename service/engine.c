@@ -18,18 +18,21 @@
 #include "url.h"
 #include "xml-cleanup.h"
 
-static void notify_status(Engine *engine) {
+void engine_notify_status(Engine *engine) {
         g_auto(GStrv) names = status_take_changed(&engine->status);
 
         if (names != NULL && engine->callbacks.status_changed != NULL)
                 engine->callbacks.status_changed((const char *const *) names, engine->callbacks_data);
 }
 
-void engine_notify_status(Engine *engine) {
-        notify_status(engine);
-}
+void engine_update_state(Engine *engine) {
+        const char *state = "idle";
 
-void engine_set_state(Engine *engine, const char *state) {
+        if (engine->applies_pending > 0)
+                state = "applying";
+        else if (engine->run != NULL)
+                state = "running";
+
         if (g_str_equal(engine->status.state, state))
                 return;
         engine->status.state = state;
@@ -146,11 +149,8 @@ static void check_stored_settings_work(ApplyQueue *queue, gpointer data) {
         apply_queue_trim_memory();
 }
 
-static void check_stored_settings_done(gpointer data) {
-}
-
 void engine_check_stored_settings(Engine *engine) {
-        apply_queue_push(engine->queue, check_stored_settings_work, check_stored_settings_done, engine, NULL);
+        apply_queue_push(engine->queue, check_stored_settings_work, NULL, engine, NULL);
 }
 
 void engine_free(Engine *engine) {
@@ -243,13 +243,13 @@ static void end_run(Engine *engine, const GError *failure) {
         if (engine->follow_up != NULL && engine->follow_up_source == 0)
                 engine->follow_up_source = g_idle_add(start_follow_up, engine);
 
-        engine_set_state(engine, "idle");
+        engine_update_state(engine);
         status_set_number(&engine->status, &engine->status.last_run_finished, now, STATUS_LAST_RUN_FINISHED);
         if (success)
                 status_set_number(&engine->status, &engine->status.last_success, now, STATUS_LAST_SUCCESS);
         if (engine->triggers != NULL)
                 triggers_run_ended(engine->triggers, engine->status.run_id, failure);
-        notify_status(engine);
+        engine_notify_status(engine);
 }
 
 /* The run history and the SourceStats property, while the run is still ours. */
@@ -276,7 +276,7 @@ static void on_run_progress(Run *run, const char *stage, guint percent, const ch
         Engine *engine = user_data;
 
         status_set_number(&engine->status, &engine->status.progress, percent, STATUS_PROGRESS);
-        notify_status(engine);
+        engine_notify_status(engine);
         if (engine->callbacks.progress != NULL)
                 engine->callbacks.progress(engine->status.run_id, stage, percent, detail,
                                            engine->callbacks_data);
@@ -288,7 +288,7 @@ static void on_run_fetched(Run *run, guint64 bytes, gpointer user_data) {
 
         status_set_number(status, &status->files_fetched, status->files_fetched + 1, STATUS_FILES_FETCHED);
         status_set_number(status, &status->bytes_fetched, status->bytes_fetched + bytes, STATUS_BYTES_FETCHED);
-        notify_status(engine);
+        engine_notify_status(engine);
 }
 
 static void on_run_committed(Run *run, const ApplyResult *result, GPtrArray *changes, gpointer user_data) {
@@ -297,7 +297,7 @@ static void on_run_committed(Run *run, const ApplyResult *result, GPtrArray *cha
         engine_refresh_store_status(engine);
         engine_log_warnings(engine->status.run_id, result);
         status_set_result(&engine->status, NULL, result->warnings);
-        notify_status(engine);
+        engine_notify_status(engine);
         engine_emit_section_applied(engine, engine->status.run_id, changes);
 }
 
@@ -337,7 +337,7 @@ static void on_run_discovered(Run *run, const DiscoveryResult *result, gpointer 
         if (result->url != NULL)
                 g_message("run %" G_GUINT64_FORMAT ": %s found %s", status->run_id,
                           run_source_name(result->source), redacted);
-        notify_status(engine);
+        engine_notify_status(engine);
 }
 
 static const RunCallbacks run_callbacks = {
@@ -366,10 +366,10 @@ static void announce_run(Engine *engine, const RunRequest *request) {
         status_set_number(status, &status->bytes_fetched, 0, STATUS_BYTES_FETCHED);
         status_set_number(status, &status->last_run_started, (guint64) g_get_real_time(),
                           STATUS_LAST_RUN_STARTED);
-        engine_set_state(engine, "running");
+        engine_update_state(engine);
         g_message("run %" G_GUINT64_FORMAT ": started (%s) from %s", status->run_id, status->trigger,
                   *redacted != '\0' ? redacted : "no URL");
-        notify_status(engine);
+        engine_notify_status(engine);
 }
 
 /* The menu pressed twice joins the active run; another explicit URL would be silently dropped, so it is refused. */
@@ -452,7 +452,7 @@ void engine_queue_run(Engine *engine, const RunRequest *request, guint64 *run_id
 
 void engine_record_check_sync(Engine *engine, const char *sender, gboolean accepted, const char *reason) {
         status_set_check_sync(&engine->status, sender, accepted, reason);
-        notify_status(engine);
+        engine_notify_status(engine);
 }
 
 xmlNode *engine_copy_section(Engine *engine, const char *name) {

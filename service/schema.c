@@ -211,8 +211,6 @@ static SectionSchema *section_schema_load(const char *schemas_dir, GKeyFile *man
         g_autofree char *current_text = g_key_file_get_string(manifest, release, name, error);
         g_autoptr(SectionSchema) section = g_new0(SectionSchema, 1);
         g_autoptr(GPtrArray) history = NULL;
-        g_autofree char *current_xsd_file = NULL;
-        g_autofree char *current_xsd = NULL;
         Version current;
 
         if (current_text == NULL)
@@ -239,9 +237,7 @@ static SectionSchema *section_schema_load(const char *schemas_dir, GKeyFile *man
         g_ptr_array_add(history, NULL);
         section->history_names = (char **) g_ptr_array_steal(history, NULL);
 
-        current_xsd_file = g_strdup_printf("%s.xsd", current_version(section)->version);
-        current_xsd = g_build_filename(directory, current_xsd_file, NULL);
-        section->known = known_tree_load(current_xsd, name, error);
+        section->known = known_tree_load(current_version(section)->xsd_path, name, error);
         if (section->known == NULL)
                 return NULL;
         return g_steal_pointer(&section);

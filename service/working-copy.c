@@ -90,23 +90,12 @@ void working_copy_free(WorkingCopy *copy) {
         g_free(copy);
 }
 
-const ApplyResult *working_copy_get_result(const WorkingCopy *copy) {
-        return copy->result;
-}
-
 void working_copy_conclude(WorkingCopy *copy, gboolean applied, ApplyQueue *queue, ApplyOutcome *outcome) {
         if (applied) {
                 g_autoptr(GMutexLocker) G_GNUC_UNUSED locker = apply_queue_lock_store(queue);
                 outcome->changes = working_copy_commit(copy, &outcome->error);
         }
-        outcome->result = working_copy_steal_result(copy);
-}
-
-ApplyResult *working_copy_steal_result(WorkingCopy *copy) {
-        ApplyResult *result = g_steal_pointer(&copy->result);
-
-        copy->result = apply_result_new();
-        return result;
+        outcome->result = g_steal_pointer(&copy->result);
 }
 
 static gboolean apply_patch(WorkingCopy *copy, Document *document, GError **error) {

@@ -80,12 +80,6 @@ void working_copy_conclude(WorkingCopy *copy, gboolean applied, ApplyQueue *queu
  */
 void working_copy_set_commit_info(WorkingCopy *copy, const CommitInfo *info);
 
-/** working_copy_get_result: touched sections, warnings and discarded sections so far (owned by @copy). */
-const ApplyResult *working_copy_get_result(const WorkingCopy *copy);
-
-/** working_copy_steal_result: the result so far, now the caller's; @copy starts an empty one. */
-ApplyResult *working_copy_steal_result(WorkingCopy *copy);
-
 /**
  * working_copy_validate_touched:
  * Validates every section of @working that @result touched, failing with

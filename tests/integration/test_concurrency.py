@@ -10,6 +10,7 @@ import os
 import unittest
 
 import harness
+import httpd
 from harness import BUS_NAME, INTERFACE, OBJECT_PATH, DaemonTestCase, Gio, GLib, SignalRecorder
 
 # A templates section of about 4 MiB, the default MaxFileSize: its apply takes
@@ -125,6 +126,42 @@ class ConcurrencyTest(DaemonTestCase):
         for path, value in harness.leaves(expected['telephony']).items():
             self.assertEqual(value, harness.leaves(sections['telephony']).get(path), path)
 
+
+    def test_state_stays_applying_when_a_run_ends_during_an_apply(self):
+        """State = applying lasts until the apply's reply (docs/dbus-api.md), also when a run
+        ends meanwhile: the run's end does not set idle while the apply is in progress."""
+        large = self.daemon.scratch_file(large_templates_document('c'))
+        server = httpd.start_server(self)
+        server.add('/silent.xml', hang=True)
+        events = self.replies.order  # the replies' labels and the signals, in the order they came
+
+        def on_signal(_conn, _sender, _path, _interface, member, parameters, _user_data):
+            if member == 'PropertiesChanged' and 'State' in parameters.unpack()[1]:
+                events.append(('State', parameters.unpack()[1]['State']))
+            elif member in ('Failed', 'Finished'):
+                events.append((member,))
+
+        connection = self.daemon.connection
+        subscription = connection.signal_subscribe(None, None, None, OBJECT_PATH, None,
+                                                   Gio.DBusSignalFlags.NONE, on_signal, None)
+        self.addCleanup(connection.signal_unsubscribe, subscription)
+        # One connection: the daemon takes the calls in this order, so the run is cancelled
+        # right after the apply was queued, long before a 4 MiB document is applied.
+        self.replies.send('start', 'StartProvisioning',
+                          GLib.Variant('(a{sv})', ({'url': GLib.Variant('s', server.url('/silent.xml'))},)),
+                          '(t)')
+        self.replies.send_apply('apply', large)
+        self.replies.send('cancel', 'Cancel', None, '()')
+        self.replies.wait('start', 'apply', 'cancel')
+        harness.pump_until(lambda: ('Failed',) in events, harness.SIGNAL_TIMEOUT, 'the run\'s Failed')
+
+        if events.index(('Failed',)) > events.index('apply'):
+            self.skipTest('the apply ended before the run was cancelled: nothing to compare')
+        states = [event for event in events[:events.index('apply')] if event[0] == 'State']
+        self.assertEqual([('State', 'running'), ('State', 'applying'), ('State', 'idle')], states)
+        self.assertGreater(events.index(('State', 'idle')), events.index(('Failed',)),
+                           'State went idle when the run ended, while the apply was in progress')
+        self.assertEqual('idle', self.daemon.status()['State'])
 
 if __name__ == '__main__':
     unittest.main(verbosity=2)

@@ -42,6 +42,19 @@ class LifecycleTest(DaemonTestCase):
         self.assertEqual('idle', daemon.status()['State'])
         daemon.stop(signal.SIGTERM)  # asserts exit code 0
 
+    def test_invalid_stored_settings_are_logged_after_start_and_kept(self):
+        """The check of the stored settings after start (engine_check_stored_settings) only
+        logs: the daemon serves, and the invalid section is stored as it was."""
+        with tempfile.TemporaryDirectory(prefix='provisiond-itest-defaults-') as directory:
+            defaults = harness.defaults_with_provisioning(directory, active='maybe')
+            daemon = harness.start_daemon(self, defaults=defaults)
+            harness.pump_until(lambda: 'stored settings: ' in daemon.log_text(), 10.0,
+                               'the log line of the invalid section')
+
+        self.assertIn('provisioning', daemon.log_text().split('stored settings: ', 1)[1].splitlines()[0])
+        self.assertEqual('maybe', daemon.settings_sections()['provisioning'].find('active').text)
+        self.assertEqual('idle', daemon.status()['State'])
+
     def test_name_is_released_after_exit(self):
         daemon = harness.start_daemon(self)
         daemon.stop()
