@@ -49,23 +49,27 @@ static void assert_redacted(const char *url) {
                     "a redacted URL still has '@' in its authority");
 }
 
-/* "SCHEME://USERINFO@" of @url when it occurs exactly once in it, else NULL: what
- * no message may contain. (Not "//USERINFO@" alone: "s://u:p@/u:p@x" redacts to
- * "s:///u:p@x", whose path is no user information.) */
+/* "SCHEME://USERINFO@" of @url when "USERINFO@" occurs exactly once in it, else NULL:
+ * what no message may contain. (Not "//USERINFO@" alone: "s://u:p@/u:p@x" redacts to
+ * "s:///u:p@x", whose path is no user information; nor when the path spells USERINFO@
+ * again: removing dot segments can put "SCHEME://" before it, "http://u:p@/x/http://..//u:p@"
+ * redacting to "http:///x/http://u:p@".) */
 static char *userinfo_needle(const char *url) {
         g_autoptr(GUri) parsed = g_uri_parse(url, URL_FLAGS, NULL);
         const char *userinfo = parsed != NULL ? g_uri_get_userinfo(parsed) : NULL;
         g_autofree char *needle = NULL;
+        g_autofree char *userinfo_at = NULL;
         const char *first;
 
         if (userinfo == NULL || userinfo[0] == '\0')
                 return NULL;
+        userinfo_at = g_strconcat(userinfo, "@", NULL);
+        first = strstr(url, userinfo_at);
+        if (first == NULL || strstr(first + 1, userinfo_at) != NULL)
+                return NULL;
         /* The scheme as written: GLib gives it in lower case. */
         needle = g_strdup_printf("%.*s://%s@", (int) strcspn(url, ":"), url, userinfo);
-        first = strstr(url, needle);
-        if (first == NULL || strstr(first + 1, needle) != NULL)
-                return NULL;
-        return g_steal_pointer(&needle);
+        return strstr(url, needle) != NULL ? g_steal_pointer(&needle) : NULL;
 }
 
 static void assert_message_hides(const GError *error, const char *url, const char *other_input) {
